@@ -1,0 +1,102 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { diagnostic, type Diagnostic, type Location } from '../diagnostics/diagnostic.js';
+import { SourceFile } from './source.js';
+
+/** Largest policy file read; a fleet this large belongs in many files. */
+export const MAX_FILE_BYTES = 16 * 1024 * 1024;
+
+/** The display form of a path: relative to the current directory, with forward slashes. */
+export function displayPath(absolute: string, cwd = process.cwd()): string {
+  const rel = path.relative(cwd, absolute) || '.';
+  return rel.split(path.sep).join('/');
+}
+
+function fileLocation(file: string): Location {
+  return { file, line: 1, column: 1, endLine: 1, endColumn: 1, pointer: '' };
+}
+
+/** Every *.yaml / *.yml file below dir (hidden folders and node_modules skipped), sorted by path. */
+export function listPolicyFiles(dir: string): { files: string[]; diagnostics: Diagnostic[] } {
+  const shown = displayPath(path.resolve(dir));
+  let stat;
+  try {
+    stat = statSync(dir);
+  } catch {
+    return { files: [], diagnostics: [diagnostic('dir-not-found', `Policy directory "${shown}" does not exist; pass --dir or set "dir" in tollgate.yaml.`, fileLocation(shown))] };
+  }
+  if (!stat.isDirectory()) {
+    return { files: [], diagnostics: [diagnostic('dir-not-found', `"${shown}" is not a directory; --dir takes the folder that holds the policy files.`, fileLocation(shown))] };
+  }
+  const files: string[] = [];
+  const walk = (current: string): void => {
+    for (const entry of readdirSync(current, { withFileTypes: true })) {
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+      const full = path.join(current, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile() && /\.ya?ml$/i.test(entry.name)) files.push(full);
+    }
+  };
+  walk(path.resolve(dir));
+  files.sort();
+  if (files.length === 0) {
+    return { files, diagnostics: [diagnostic('dir-empty', `No *.yaml or *.yml files in "${shown}"; nothing to check.`, fileLocation(shown))] };
+  }
+  return { files, diagnostics: [] };
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads one policy file as UTF-8 text, or explains why it cannot be read. */
+export function readPolicyFile(absolute: string): { source?: SourceFile; diagnostics: Diagnostic[] } {
+  const shown = displayPath(absolute);
+  let bytes: Buffer;
+  try {
+    const size = statSync(absolute).size;
+    if (size > MAX_FILE_BYTES) {
+      const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+      return { diagnostics: [diagnostic('file-too-large', `File is ${mb(size)} MiB; tollgate reads files up to ${mb(MAX_FILE_BYTES)} MiB. Split it into one file per customer.`, fileLocation(shown))] };
+    }
+    bytes = readFileSync(absolute);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    return { diagnostics: [diagnostic('file-unreadable', `Cannot read the file (${reason}).`, fileLocation(shown))] };
+  }
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    return { diagnostics: [diagnostic('file-not-utf8', 'File is UTF-16; save it as UTF-8.', fileLocation(shown))] };
+  }
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    const prefix = new SourceFile(shown, bytes.subarray(0, at).toString('utf8'));
+    const pos = prefix.position(prefix.text.length);
+    const byte = bytes[at]!.toString(16).padStart(2, '0');
+    return {
+      diagnostics: [
+        diagnostic('file-not-utf8', `File is not valid UTF-8: byte 0x${byte} at offset ${at}. Save it as UTF-8.`, {
+          file: shown, line: pos.line, column: pos.column, endLine: pos.line, endColumn: pos.column + 1, pointer: '',
+        }),
+      ],
+    };
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return { source: new SourceFile(shown, text), diagnostics: [] };
+}
+
+/** Offset of the first byte that breaks UTF-8 decoding. */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    const need = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    if (need < 0) return i;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) return i;
+    }
+    i += need + 1;
+  }
+  return Math.max(0, bytes.length - 1);
+}

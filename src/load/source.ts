@@ -1,0 +1,43 @@
+/** The text of one policy file with a fast offset → line:column mapping. */
+export class SourceFile {
+  private lineStarts: number[] | undefined;
+
+  constructor(
+    /** The path as shown to people: relative to the current directory. */
+    readonly path: string,
+    readonly text: string,
+  ) {}
+
+  /** 1-based line and column of a character offset. */
+  position(offset: number): { line: number; column: number } {
+    const starts = (this.lineStarts ??= computeLineStarts(this.text));
+    const clamped = Math.max(0, Math.min(offset, this.text.length));
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= clamped) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: clamped - starts[lo]! + 1 };
+  }
+
+  /** The text of a 1-based line, without its line break. */
+  line(line: number): string {
+    const starts = (this.lineStarts ??= computeLineStarts(this.text));
+    const start = starts[line - 1];
+    if (start === undefined) return '';
+    const end = starts[line] ?? this.text.length;
+    return this.text.slice(start, end).replace(/\r?\n$/, '');
+  }
+
+  get lineCount(): number {
+    return (this.lineStarts ??= computeLineStarts(this.text)).length;
+  }
+}
+
+function computeLineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}

@@ -1,0 +1,156 @@
+import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
+import { diagnostic, type Diagnostic, type Location } from '../diagnostics/diagnostic.js';
+import { findSpan, setSpans, type Span } from './positions.js';
+import type { SourceFile } from './source.js';
+
+/** Nodes an alias may expand to, in total per document: more is an alias bomb, not a policy. */
+export const ALIAS_NODE_BUDGET = 10_000;
+/** Deepest nesting accepted; policy documents need about eight levels. */
+export const MAX_DEPTH = 64;
+
+/** One YAML document of a policy file, converted to plain values that remember their positions. */
+export interface PolicyDoc {
+  source: SourceFile;
+  /** 0-based index of the document in its file. */
+  index: number;
+  value: unknown;
+  span: Span;
+}
+
+/** Where a JSON pointer inside a document is in its file; a missing path points at its nearest ancestor. */
+export function locate(doc: PolicyDoc, pointer: string, part: 'key' | 'value' = 'value'): Location {
+  const { span, exact } = findSpan(doc.value, doc.span, pointer);
+  const start = part === 'key' || !exact ? span[0] : span[1];
+  const end = part === 'key' && exact && span[0] !== span[1] ? keyEnd(doc.source.text, span) : span[2];
+  return rangeLocation(doc.source, start, end, pointer);
+}
+
+function keyEnd(text: string, span: Span): number {
+  const colon = text.lastIndexOf(':', span[1]);
+  return colon > span[0] ? colon : span[1];
+}
+
+/** A location from character offsets. */
+export function rangeLocation(source: SourceFile, start: number, end: number, pointer = ''): Location {
+  const a = source.position(start);
+  const b = source.position(Math.max(start, end));
+  return { file: source.path, line: a.line, column: a.column, endLine: b.line, endColumn: b.column, pointer };
+}
+
+/** Parses every YAML document of a file; documents with YAML errors are reported and left out. */
+export function parsePolicyYaml(source: SourceFile): { docs: PolicyDoc[]; diagnostics: Diagnostic[] } {
+  const docs: PolicyDoc[] = [];
+  const diagnostics: Diagnostic[] = [];
+  let parsed: Document.Parsed[];
+  try {
+    parsed = parseAllDocuments(source.text, { prettyErrors: false, uniqueKeys: true }) as Document.Parsed[];
+  } catch (error) {
+    // The parser recurses on nesting; a stack overflow means a pathological document.
+    if (error instanceof RangeError) {
+      diagnostics.push(
+        diagnostic('yaml-too-deep', `The file is nested too deeply to parse; policies need at most ${MAX_DEPTH} levels.`, rangeLocation(source, 0, 0)),
+      );
+      return { docs, diagnostics };
+    }
+    throw error;
+  }
+  if (!Array.isArray(parsed)) parsed = [parsed];
+  parsed.forEach((doc, index) => {
+    const problems = [...doc.errors, ...doc.warnings];
+    for (const problem of problems) {
+      const duplicate = problem.code === 'DUPLICATE_KEY';
+      const message = duplicate
+        ? `${firstLine(problem.message)}; each key may appear once in a mapping. Remove or merge the repeated key.`
+        : firstLine(problem.message);
+      diagnostics.push(
+        diagnostic(duplicate ? 'yaml-duplicate-key' : 'yaml-syntax', message, rangeLocation(source, problem.pos[0], problem.pos[1])),
+      );
+    }
+    if (problems.length > 0 || doc.contents === null) return;
+    const converter = new Converter(doc, source);
+    const value = converter.convert(doc.contents as Node, 0);
+    if (converter.problem) {
+      diagnostics.push(converter.problem);
+      return;
+    }
+    const range = (doc.contents as Node).range ?? [0, 0, 0];
+    docs.push({ source, index, value, span: [range[0], range[0], range[1]] });
+  });
+  return { docs, diagnostics };
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/** Turns a YAML node tree into plain values, recording spans and refusing alias bombs and deep nesting. */
+class Converter {
+  problem: Diagnostic | undefined;
+  private aliasNodes = 0;
+  private readonly expanding = new Set<Node>();
+
+  constructor(
+    private readonly doc: Document.Parsed,
+    private readonly source: SourceFile,
+  ) {}
+
+  convert(node: Node | null, depth: number, viaAlias = false): unknown {
+    if (this.problem || node === null) return null;
+    if (viaAlias && ++this.aliasNodes > ALIAS_NODE_BUDGET) {
+      return this.fail('yaml-alias-limit', node, `Aliases expand to more than ${ALIAS_NODE_BUDGET} values; write the values out or use fewer aliases.`);
+    }
+    if (depth > MAX_DEPTH) {
+      return this.fail('yaml-too-deep', node, `The document is nested more than ${MAX_DEPTH} levels deep; policy documents need far fewer.`);
+    }
+    if (isScalar(node)) return node.value;
+    if (isAlias(node)) {
+      const target = node.resolve(this.doc) as Node | undefined;
+      if (!target) return this.fail('yaml-syntax', node, `Alias *${node.source} refers to no anchor.`);
+      if (this.expanding.has(target)) return this.fail('yaml-alias-limit', node, `Alias *${node.source} refers to a value that contains it.`);
+      this.expanding.add(target);
+      const value = this.convert(target, depth, true);
+      this.expanding.delete(target);
+      return value;
+    }
+    if (isSeq(node)) {
+      const out: unknown[] = [];
+      const spans = new Map<string, Span>();
+      node.items.forEach((item, i) => {
+        const itemNode = item as Node;
+        out.push(this.convert(itemNode, depth + 1, viaAlias));
+        const r = itemNode?.range ?? node.range ?? [0, 0, 0];
+        spans.set(String(i), [r[0], r[0], r[1]]);
+      });
+      setSpans(out, spans);
+      return out;
+    }
+    if (isMap(node)) {
+      const out: Record<string, unknown> = {};
+      const spans = new Map<string, Span>();
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const keyNode = pair.key as Node | null;
+        if (keyNode !== null && !isScalar(keyNode)) {
+          return this.fail('yaml-complex-key', keyNode, 'Mapping keys must be plain strings.');
+        }
+        const key = String(keyNode === null ? '' : keyNode.value);
+        const valueNode = pair.value as Node | null;
+        const value = this.convert(valueNode, depth + 1, viaAlias);
+        // defineProperty: a key such as __proto__ becomes an own property and never reaches a prototype.
+        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+        const k = keyNode?.range ?? node.range ?? [0, 0, 0];
+        const v = valueNode?.range ?? [k[1], k[1], k[1]];
+        spans.set(key, [k[0], v[0], v[1]]);
+      }
+      setSpans(out, spans);
+      return out;
+    }
+    return null;
+  }
+
+  private fail(code: 'yaml-alias-limit' | 'yaml-too-deep' | 'yaml-syntax' | 'yaml-complex-key', node: Node, message: string): null {
+    const r = node.range ?? [0, 0, 0];
+    this.problem ??= diagnostic(code, message, rangeLocation(this.source, r[0], r[1]));
+    return null;
+  }
+}

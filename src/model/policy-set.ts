@@ -1,0 +1,166 @@
+import type {
+  ControlsByFeature,
+  CustomerDocument,
+  EntityDocument,
+  FeatureDocument,
+  OverageLimit,
+  PlanDocument,
+  PlanItem,
+  ProfileDocument,
+} from '../types/policy.generated.js';
+import { locate, type PolicyDoc } from '../load/yaml.js';
+import { toPointer } from '../load/positions.js';
+import type { Location } from '../diagnostics/diagnostic.js';
+
+/** Where a block of policy lives: a document and the pointer of the block inside it. */
+export interface Origin {
+  doc: PolicyDoc;
+  pointer: string;
+}
+
+/** The location of `path` (a pointer relative to the block) in its file. */
+export function at(origin: Origin, path = '', part: 'key' | 'value' = 'value'): Location {
+  return locate(origin.doc, origin.pointer + path, part);
+}
+
+export interface FeatureDef {
+  id: string;
+  type: FeatureDocument['type'];
+  name?: string;
+  origin: Origin;
+}
+
+export interface PlanDef {
+  id: string;
+  name?: string;
+  currency: string;
+  items: Map<string, PlanItem>;
+  controls: ControlsByFeature;
+  overageLimit: OverageLimit | undefined;
+  origin: Origin;
+}
+
+export interface ProfileDef {
+  id: string;
+  extends: string[];
+  controls: ControlsByFeature;
+  overageLimit: OverageLimit | undefined;
+  origin: Origin;
+}
+
+export interface EntityDef {
+  id: string;
+  customer: string;
+  name?: string;
+  controls: ControlsByFeature;
+  /** The Entity document, or the `/entities/<id>` block of its customer. */
+  origin: Origin;
+}
+
+export interface CustomerDef {
+  id: string;
+  name?: string;
+  plan: string;
+  extends: string[];
+  controls: ControlsByFeature;
+  overageLimit: OverageLimit | undefined;
+  entities: Map<string, EntityDef>;
+  origin: Origin;
+}
+
+/** Every policy object by kind and id, as written (not yet resolved). */
+export interface PolicySet {
+  features: Map<string, FeatureDef>;
+  plans: Map<string, PlanDef>;
+  profiles: Map<string, ProfileDef>;
+  customers: Map<string, CustomerDef>;
+  /** Standalone Entity documents, attached to their customers when the customer exists. */
+  entityDocs: EntityDef[];
+}
+
+/** A second definition of an id already taken. */
+export interface Duplicate {
+  kind: 'feature' | 'plan' | 'profile' | 'customer' | 'entity';
+  id: string;
+  first: Origin;
+  second: Origin;
+}
+
+/** Indexes shape-valid documents by kind and id; duplicates are returned, the first definition kept. */
+export function buildPolicySet(documents: Array<{ doc: PolicyDoc; value: PolicyDocumentValue }>): {
+  set: PolicySet;
+  duplicates: Duplicate[];
+} {
+  const set: PolicySet = { features: new Map(), plans: new Map(), profiles: new Map(), customers: new Map(), entityDocs: [] };
+  const duplicates: Duplicate[] = [];
+  const put = <T extends { id: string; origin: Origin }>(map: Map<string, T>, kind: Duplicate['kind'], def: T): void => {
+    const existing = map.get(def.id);
+    if (existing) duplicates.push({ kind, id: def.id, first: existing.origin, second: def.origin });
+    else map.set(def.id, def);
+  };
+  for (const { doc, value } of documents) {
+    const origin: Origin = { doc, pointer: '' };
+    switch (value.kind) {
+      case 'Feature':
+        put(set.features, 'feature', { id: value.id, type: value.type, name: value.name, origin });
+        break;
+      case 'Plan':
+        put(set.plans, 'plan', {
+          id: value.id,
+          name: value.name,
+          currency: value.currency,
+          items: new Map(Object.entries(value.features ?? {})),
+          controls: value.controls ?? {},
+          overageLimit: value.overageLimit,
+          origin,
+        });
+        break;
+      case 'Profile':
+        put(set.profiles, 'profile', {
+          id: value.id,
+          extends: value.extends ?? [],
+          controls: value.controls ?? {},
+          overageLimit: value.overageLimit,
+          origin,
+        });
+        break;
+      case 'Customer': {
+        const entities = new Map<string, EntityDef>();
+        for (const [id, block] of Object.entries(value.entities ?? {})) {
+          entities.set(id, {
+            id,
+            customer: value.id,
+            name: block?.name,
+            controls: block?.controls ?? {},
+            origin: { doc, pointer: toPointer(['entities', id]) },
+          });
+        }
+        put(set.customers, 'customer', {
+          id: value.id,
+          name: value.name,
+          plan: value.plan,
+          extends: value.extends ?? [],
+          controls: value.controls ?? {},
+          overageLimit: value.overageLimit,
+          entities,
+          origin,
+        });
+        break;
+      }
+      case 'Entity':
+        set.entityDocs.push({ id: value.id, customer: value.customer, name: value.name, controls: value.controls ?? {}, origin });
+        break;
+    }
+  }
+  // Standalone entities join their customer after every file is read, so file order never matters.
+  for (const entity of set.entityDocs) {
+    const customer = set.customers.get(entity.customer);
+    if (!customer) continue;
+    const existing = customer.entities.get(entity.id);
+    if (existing) duplicates.push({ kind: 'entity', id: `${entity.customer}/${entity.id}`, first: existing.origin, second: entity.origin });
+    else customer.entities.set(entity.id, entity);
+  }
+  return { set, duplicates };
+}
+
+export type PolicyDocumentValue = FeatureDocument | PlanDocument | ProfileDocument | CustomerDocument | EntityDocument;

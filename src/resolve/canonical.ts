@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+
+/** JSON with object keys sorted at every level: one text for one value. */
+export function canonicalJson(value: unknown, indent = 0): string {
+  return JSON.stringify(sortKeys(value), null, indent);
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** "sha256:<hex>" of a value's canonical JSON, with provenance (`sources`) left out: moving a line is not a policy change. */
+export function digestOf(value: unknown): string {
+  return 'sha256:' + createHash('sha256').update(JSON.stringify(stripSources(value))).digest('hex');
+}
+
+function stripSources(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stripSources);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      if (key === 'sources') continue;
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = stripSources(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** "sha256:<hex>" of any value's canonical JSON. */
+export function fingerprint(value: unknown): string {
+  return 'sha256:' + createHash('sha256').update(canonicalJson(value)).digest('hex');
+}

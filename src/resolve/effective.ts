@@ -1,0 +1,95 @@
+/** The shapes resolution produces: the effective policy each customer and entity gets, with provenance. */
+
+export type LayerName = 'entity' | 'customer' | 'profile' | 'plan' | 'default';
+
+/** A value a winning layer hid. */
+export interface Overridden {
+  layer: LayerName;
+  profile?: string;
+  value: unknown;
+  file?: string;
+  line?: number;
+}
+
+/** Where a resolved value came from. */
+export interface Source {
+  layer: LayerName;
+  profile?: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  overridden: Overridden[];
+}
+
+export interface EffectiveAlert {
+  type: 'usage' | 'usage_percentage';
+  threshold: number;
+  name?: string;
+  enabled: boolean;
+  /** The threshold in feature units (for percentages: threshold% of included). */
+  units: number;
+}
+
+export interface EffectivePurchaseLimit {
+  interval: 'hour' | 'day' | 'week' | 'month';
+  intervalCount: number;
+  limit: number;
+}
+
+export interface EffectiveAutoTopup {
+  threshold: number;
+  quantity: number;
+  purchaseLimit: EffectivePurchaseLimit | null;
+  enabled: boolean;
+}
+
+export interface EffectiveOverageLimit {
+  maxOverageAmount: number;
+  onLimitReached: 'block' | 'notify';
+}
+
+export type FeatureField = 'overage' | 'maxOverageUnits' | 'usageAlerts' | 'autoTopup';
+
+export interface EffectiveFeature {
+  type: 'metered' | 'credits';
+  included: number;
+  reset: string | null;
+  pricing: 'included' | 'usage_based' | 'prepaid';
+  overage: 'allow' | 'block';
+  /** Overage is allowed and the item has usage pricing: overage is billed. */
+  charged: boolean;
+  /** `unlimited` when a layer removed the cap explicitly; null when no layer set one. */
+  maxOverageUnits: number | 'unlimited' | null;
+  /** Total units before usage is refused; null when unbounded. */
+  hardLimit: number | null;
+  /** Most overage money this feature can bill in a period (minor units); null when unbounded. */
+  maxOverageCharge: number | null;
+  usageAlerts: EffectiveAlert[];
+  autoTopup: EffectiveAutoTopup | null;
+  sources: Record<'included' | 'reset' | FeatureField, Source>;
+}
+
+export interface EffectiveEntity {
+  name?: string;
+  features: Record<string, EffectiveFeature>;
+}
+
+export interface EffectiveCustomer {
+  name?: string;
+  plan: string;
+  currency: string;
+  overageLimit: EffectiveOverageLimit | 'unlimited' | null;
+  /** Conservative bound on overage money across the customer and its entities; null when unbounded. */
+  maxOverageExposure: number | null;
+  features: Record<string, EffectiveFeature>;
+  entities: Record<string, EffectiveEntity>;
+  sources: { overageLimit: Source };
+}
+
+export const EFFECTIVE_FORMAT_VERSION = 1;
+
+export interface EffectivePolicy {
+  formatVersion: typeof EFFECTIVE_FORMAT_VERSION;
+  digest: string;
+  customers: Record<string, EffectiveCustomer>;
+}

@@ -1,0 +1,257 @@
+import type { AutoTopup, ControlsByFeature, FeatureControls, OverageLimit, PlanItem, UsageAlert } from '../types/policy.generated.js';
+import { at, type Origin } from '../model/policy-set.js';
+import { toPointer } from '../load/positions.js';
+import type {
+  EffectiveAlert,
+  EffectiveAutoTopup,
+  EffectiveFeature,
+  EffectiveOverageLimit,
+  FeatureField,
+  LayerName,
+  Overridden,
+  Source,
+} from './effective.js';
+
+/*
+ * Precedence (SPEC §2). Each control resolves on its own: the first layer that sets it (not absent, not null) wins.
+ *
+ * | layer                 | overage | maxOverageUnits | usageAlerts | autoTopup | overageLimit |
+ * |-----------------------|---------|-----------------|-------------|-----------|--------------|
+ * | 1 entity              | yes     | yes             | yes         | error     | no           |
+ * | 2 customer            | yes     | yes             | yes         | yes       | yes          |
+ * | 3 profiles, later wins| yes     | yes             | yes         | yes       | yes          |
+ * | 4 plan controls       | yes     | yes             | yes         | yes       | yes          |
+ * | 5 plan item defaults  | allow if usage_based, else block | maxPurchase | none | none | none |
+ */
+
+/** One layer of controls, highest precedence first in a stack. */
+export interface ControlLayer {
+  layer: Exclude<LayerName, 'default'>;
+  profile?: string;
+  controls: ControlsByFeature;
+  overageLimit?: OverageLimit;
+  /** Where the layer's document is; absent for layers read from a billing system. */
+  origin?: Origin;
+}
+
+/** The layer that supplied a value, so checks can point at it. */
+export interface Winner {
+  layer: ControlLayer;
+  pointer: string;
+}
+
+export interface ResolvedFeature {
+  effective: EffectiveFeature;
+  winners: Partial<Record<FeatureField, Winner>>;
+}
+
+/** Layers that may set each feature control; entities never set auto top-ups (customer-level only). */
+const SETTABLE: Record<FeatureField, ReadonlySet<ControlLayer['layer']>> = {
+  overage: new Set(['entity', 'customer', 'profile', 'plan']),
+  maxOverageUnits: new Set(['entity', 'customer', 'profile', 'plan']),
+  usageAlerts: new Set(['entity', 'customer', 'profile', 'plan']),
+  autoTopup: new Set(['customer', 'profile', 'plan']),
+};
+
+function sourceOf(layer: ControlLayer, pointer: string, withLocation: boolean): Source {
+  const source: Source = { layer: layer.layer, overridden: [] };
+  if (layer.profile !== undefined) source.profile = layer.profile;
+  if (withLocation && layer.origin) {
+    const loc = at(layer.origin, pointer);
+    source.file = loc.file;
+    source.line = loc.line;
+    source.column = loc.column;
+  }
+  return source;
+}
+
+function overriddenOf(layer: ControlLayer, pointer: string, value: unknown, withLocation: boolean): Overridden {
+  const o: Overridden = { layer: layer.layer, value };
+  if (layer.profile !== undefined) o.profile = layer.profile;
+  if (withLocation && layer.origin) {
+    const loc = at(layer.origin, pointer);
+    o.file = loc.file;
+    o.line = loc.line;
+  }
+  return o;
+}
+
+/** First layer that sets `read(layer)`; the ones below that also set it are recorded as overridden. */
+function pick<T>(
+  layers: readonly ControlLayer[],
+  read: (layer: ControlLayer) => T | null | undefined,
+  pointer: string,
+  withLocation: boolean,
+): { value: T; source: Source; winner: Winner } | { value: undefined; overridden: Overridden[] } {
+  let found: { value: T; source: Source; winner: Winner } | undefined;
+  const overridden: Overridden[] = [];
+  for (const layer of layers) {
+    const value = read(layer);
+    if (value === undefined || value === null) continue;
+    if (!found) found = { value, source: sourceOf(layer, pointer, withLocation), winner: { layer, pointer } };
+    else overridden.push(overriddenOf(layer, pointer, value, withLocation));
+  }
+  if (found) {
+    found.source.overridden = overridden;
+    return found;
+  }
+  return { value: undefined, overridden };
+}
+
+/** Resolves one feature of a plan through a stack of layers (highest precedence first). */
+export function resolveFeature(
+  featureId: string,
+  type: 'metered' | 'credits',
+  item: PlanItem,
+  itemOrigin: Origin | undefined,
+  layers: readonly ControlLayer[],
+  withLocation = true,
+): ResolvedFeature {
+  const pricing = item.pricing ?? 'included';
+  const included = item.included ?? 0;
+  const winners: ResolvedFeature['winners'] = {};
+  const itemSource = (key: string): Source => {
+    const s: Source = { layer: 'default', overridden: [] };
+    if (withLocation && itemOrigin) {
+      const loc = at(itemOrigin, key in item ? `/${key}` : '');
+      s.file = loc.file;
+      s.line = loc.line;
+      s.column = loc.column;
+    }
+    return s;
+  };
+  const read = <K extends FeatureField>(name: K) =>
+    pick<NonNullable<FeatureControls[K]>>(
+      layers.filter((l) => SETTABLE[name].has(l.layer)),
+      (l) => l.controls[featureId]?.[name] as NonNullable<FeatureControls[K]> | null | undefined,
+      toPointer(['controls', featureId, name]),
+      withLocation,
+    );
+
+  const overage = read('overage');
+  let overageValue: 'allow' | 'block';
+  let overageSource: Source;
+  if (overage.value !== undefined) {
+    overageValue = overage.value;
+    overageSource = overage.source;
+    winners.overage = overage.winner;
+  } else {
+    overageValue = pricing === 'usage_based' ? 'allow' : 'block';
+    overageSource = { ...itemSource('pricing'), overridden: overage.overridden };
+  }
+
+  const cap = read('maxOverageUnits');
+  let maxOverageUnits: number | 'unlimited' | null;
+  let capSource: Source;
+  if (cap.value !== undefined) {
+    maxOverageUnits = cap.value;
+    capSource = cap.source;
+    winners.maxOverageUnits = cap.winner;
+  } else {
+    maxOverageUnits = item.maxPurchase ?? null;
+    capSource = { ...itemSource('maxPurchase'), overridden: cap.overridden };
+  }
+
+  const alerts = read('usageAlerts');
+  let usageAlerts: EffectiveAlert[] = [];
+  let alertsSource: Source;
+  if (alerts.value !== undefined) {
+    usageAlerts = alerts.value.map((a) => normalizeAlert(a, included));
+    alertsSource = alerts.source;
+    winners.usageAlerts = alerts.winner;
+  } else {
+    alertsSource = { ...itemSource(''), overridden: alerts.overridden };
+  }
+
+  const topup = read('autoTopup');
+  let autoTopup: EffectiveAutoTopup | null = null;
+  let topupSource: Source;
+  if (topup.value !== undefined) {
+    autoTopup = normalizeTopup(topup.value);
+    topupSource = topup.source;
+    winners.autoTopup = topup.winner;
+  } else {
+    topupSource = { ...itemSource(''), overridden: topup.overridden };
+  }
+
+  const charged = overageValue === 'allow' && pricing === 'usage_based';
+  const capped = typeof maxOverageUnits === 'number';
+  const hardLimit = overageValue === 'block' ? included : capped ? included + (maxOverageUnits as number) : null;
+  let maxOverageCharge: number | null;
+  if (!charged) maxOverageCharge = 0;
+  else if (!capped || !item.price) maxOverageCharge = null;
+  else maxOverageCharge = Math.ceil((maxOverageUnits as number) / item.price.per) * item.price.amount;
+
+  return {
+    effective: {
+      type,
+      included,
+      reset: item.reset ?? null,
+      pricing,
+      overage: overageValue,
+      charged,
+      maxOverageUnits,
+      hardLimit,
+      maxOverageCharge,
+      usageAlerts,
+      autoTopup,
+      sources: {
+        included: itemSource('included'),
+        reset: itemSource('reset'),
+        overage: overageSource,
+        maxOverageUnits: capSource,
+        usageAlerts: alertsSource,
+        autoTopup: topupSource,
+      },
+    },
+    winners,
+  };
+}
+
+/** Resolves the customer-wide overage limit (entities never set it). */
+export function resolveOverageLimit(
+  layers: readonly ControlLayer[],
+  withLocation = true,
+): { value: EffectiveOverageLimit | 'unlimited' | null; source: Source; winner?: Winner } {
+  const result = pick(
+    layers.filter((l) => l.layer !== 'entity'),
+    (l) => l.overageLimit,
+    '/overageLimit',
+    withLocation,
+  );
+  if (result.value === undefined) return { value: null, source: { layer: 'default', overridden: result.overridden } };
+  const v = result.value;
+  return {
+    value: v === 'unlimited' ? 'unlimited' : { maxOverageAmount: v.maxOverageAmount, onLimitReached: v.onLimitReached },
+    source: result.source,
+    winner: result.winner,
+  };
+}
+
+/** An alert as the billing system holds it: enabled made explicit, threshold also in units. */
+export function normalizeAlert(a: UsageAlert, included: number): EffectiveAlert {
+  const alert: EffectiveAlert = {
+    type: a.type,
+    threshold: a.threshold,
+    enabled: a.enabled ?? true,
+    units: a.type === 'usage_percentage' ? roundUnits((a.threshold * included) / 100) : a.threshold,
+  };
+  if (a.name !== undefined) alert.name = a.name;
+  return alert;
+}
+
+/** A top-up with its defaults made explicit. */
+export function normalizeTopup(t: AutoTopup): EffectiveAutoTopup {
+  return {
+    threshold: t.threshold,
+    quantity: t.quantity,
+    purchaseLimit: t.purchaseLimit
+      ? { interval: t.purchaseLimit.interval, intervalCount: t.purchaseLimit.intervalCount ?? 1, limit: t.purchaseLimit.limit }
+      : null,
+    enabled: t.enabled ?? true,
+  };
+}
+
+function roundUnits(n: number): number {
+  return Math.round(n * 1e6) / 1e6;
+}

@@ -1,0 +1,124 @@
+import type { CustomerDef, PlanDef, PolicySet, ProfileDef } from '../model/policy-set.js';
+import { toPointer } from '../load/positions.js';
+import type { EffectiveCustomer, EffectiveEntity, EffectiveFeature, EffectivePolicy } from './effective.js';
+import { EFFECTIVE_FORMAT_VERSION } from './effective.js';
+import { resolveFeature, resolveOverageLimit, type ControlLayer, type ResolvedFeature, type Winner } from './precedence.js';
+import { digestOf } from './canonical.js';
+
+/** Profiles a list of `extends` brings in, lowest precedence first; a profile met twice keeps its later place. */
+export function profileChain(set: PolicySet, ids: readonly string[]): ProfileDef[] {
+  const order: ProfileDef[] = [];
+  const visiting = new Set<string>();
+  const visit = (id: string): void => {
+    const profile = set.profiles.get(id);
+    if (!profile || visiting.has(id)) return; // unknown ids and cycles are reported by validation
+    visiting.add(id);
+    for (const parent of profile.extends) visit(parent);
+    visiting.delete(id);
+    const existing = order.indexOf(profile);
+    if (existing !== -1) order.splice(existing, 1);
+    order.push(profile);
+  };
+  for (const id of ids) visit(id);
+  return order;
+}
+
+/** The customer's own layer and its profiles, highest precedence first: what is pushed to the customer object. */
+export function customerOwnLayers(set: PolicySet, customer: CustomerDef): ControlLayer[] {
+  const profiles = profileChain(set, customer.extends)
+    .reverse()
+    .map<ControlLayer>((p) => ({ layer: 'profile', profile: p.id, controls: p.controls, overageLimit: p.overageLimit, origin: p.origin }));
+  return [
+    { layer: 'customer', controls: customer.controls, overageLimit: customer.overageLimit, origin: customer.origin },
+    ...profiles,
+  ];
+}
+
+export function planLayer(plan: PlanDef): ControlLayer {
+  return { layer: 'plan', controls: plan.controls, overageLimit: plan.overageLimit, origin: plan.origin };
+}
+
+/** A customer resolved, with the winning layers kept for checks that point at them. */
+export interface ResolvedCustomer {
+  effective: EffectiveCustomer;
+  features: Map<string, ResolvedFeature>;
+  entities: Map<string, Map<string, ResolvedFeature>>;
+  overageLimitWinner?: Winner;
+}
+
+/** The metered and credits features of a plan with a known feature definition, sorted by id. */
+export function controllableFeatures(set: PolicySet, plan: PlanDef): Array<[string, 'metered' | 'credits']> {
+  const out: Array<[string, 'metered' | 'credits']> = [];
+  for (const id of [...plan.items.keys()].sort()) {
+    const type = set.features.get(id)?.type;
+    if (type === 'metered' || type === 'credits') out.push([id, type]);
+  }
+  return out;
+}
+
+/** Resolves a customer and its entities; undefined when its plan is unknown (validation reports that). */
+export function resolveCustomer(set: PolicySet, customer: CustomerDef, withLocation = true): ResolvedCustomer | undefined {
+  const plan = set.plans.get(customer.plan);
+  if (!plan) return undefined;
+  const base = [...customerOwnLayers(set, customer), planLayer(plan)];
+  const featureIds = controllableFeatures(set, plan);
+  const resolveAll = (layers: ControlLayer[]): Map<string, ResolvedFeature> => {
+    const out = new Map<string, ResolvedFeature>();
+    for (const [id, type] of featureIds) {
+      const itemOrigin = { doc: plan.origin.doc, pointer: plan.origin.pointer + toPointer(['features', id]) };
+      out.set(id, resolveFeature(id, type, plan.items.get(id)!, itemOrigin, layers, withLocation));
+    }
+    return out;
+  };
+  const features = resolveAll(base);
+  const entities = new Map<string, Map<string, ResolvedFeature>>();
+  for (const id of [...customer.entities.keys()].sort()) {
+    const entity = customer.entities.get(id)!;
+    entities.set(id, resolveAll([{ layer: 'entity', controls: entity.controls, origin: entity.origin }, ...base]));
+  }
+  const overageLimit = resolveOverageLimit(base, withLocation);
+
+  const effectiveFeatures = (m: Map<string, ResolvedFeature>): Record<string, EffectiveFeature> =>
+    Object.fromEntries([...m].map(([id, r]) => [id, r.effective]));
+  const effectiveEntities: Record<string, EffectiveEntity> = {};
+  for (const [id, m] of entities) {
+    const name = customer.entities.get(id)!.name;
+    effectiveEntities[id] = name === undefined ? { features: effectiveFeatures(m) } : { name, features: effectiveFeatures(m) };
+  }
+  const effective: EffectiveCustomer = {
+    plan: plan.id,
+    currency: plan.currency,
+    overageLimit: overageLimit.value,
+    maxOverageExposure: exposure(
+      [...features.values(), ...[...entities.values()].flatMap((m) => [...m.values()])].map((r) => r.effective.maxOverageCharge),
+      overageLimit.value,
+    ),
+    features: effectiveFeatures(features),
+    entities: effectiveEntities,
+    sources: { overageLimit: overageLimit.source },
+  };
+  if (customer.name !== undefined) effective.name = customer.name;
+  return { effective, features, entities, overageLimitWinner: overageLimit.winner };
+}
+
+/**
+ * Upper bound on a customer's overage money: the sum of every feature's maximum charge (own and entities'),
+ * lowered to the customer-wide limit when reaching it blocks; null when nothing bounds it.
+ */
+export function exposure(charges: ReadonlyArray<number | null>, limit: EffectiveCustomer['overageLimit']): number | null {
+  const sum = charges.some((c) => c === null) ? null : charges.reduce<number>((a, c) => a + (c as number), 0);
+  const cap = limit !== null && limit !== 'unlimited' && limit.onLimitReached === 'block' ? limit.maxOverageAmount : null;
+  if (sum === null) return cap;
+  if (cap === null) return sum;
+  return Math.min(sum, cap);
+}
+
+/** The effective policy of every customer, keyed and sorted by id, with its digest. */
+export function resolvePolicy(set: PolicySet): EffectivePolicy {
+  const customers: Record<string, EffectiveCustomer> = {};
+  for (const id of [...set.customers.keys()].sort()) {
+    const resolved = resolveCustomer(set, set.customers.get(id)!);
+    if (resolved) customers[id] = resolved.effective;
+  }
+  return { formatVersion: EFFECTIVE_FORMAT_VERSION, digest: digestOf(customers), customers };
+}

@@ -1,0 +1,57 @@
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { at } from '../model/policy-set.js';
+import type { PolicySet } from '../model/policy-set.js';
+import type { ResolvedCustomer } from '../resolve/resolve.js';
+import type { ResolvedFeature, Winner } from '../resolve/precedence.js';
+
+function where(w: Winner, suffix = '') {
+  return at(w.layer.origin!, w.pointer + suffix);
+}
+
+function layerName(w: Winner): string {
+  return w.layer.layer === 'profile' ? `profile "${w.layer.profile}"` : w.layer.layer;
+}
+
+/** Checks that need the resolved policy: settings that can never take effect, top-ups without a price. */
+export function checkEffects(set: PolicySet, customerId: string, resolved: ResolvedCustomer): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const customer = set.customers.get(customerId)!;
+  const plan = set.plans.get(customer.plan)!;
+  const check = (subject: string, featureId: string, r: ResolvedFeature): void => {
+    const e = r.effective;
+    const cap = r.winners.maxOverageUnits;
+    if (cap && e.overage === 'block' && typeof e.maxOverageUnits === 'number') {
+      out.push(diagnostic('ineffective-spend-limit', `Spend limit of ${e.maxOverageUnits} on "${featureId}" has no effect for ${subject}: overage resolves to block (set by ${describeOverage(r)}), so usage stops at the ${e.included} included. Allow overage or remove the limit.`, where(cap)));
+    }
+    const alerts = r.winners.usageAlerts;
+    if (alerts && e.hardLimit !== null) {
+      e.usageAlerts.forEach((alert, i) => {
+        if (alert.type === 'usage' && alert.threshold > e.hardLimit!) {
+          out.push(diagnostic('unreachable-alert', `Usage alert at ${alert.threshold} on "${featureId}" can never fire for ${subject}: usage is capped at ${e.hardLimit}. Lower the threshold or raise the cap.`, where(alerts, `/${i}/threshold`)));
+        }
+      });
+    }
+    const topup = r.winners.autoTopup;
+    if (topup && !plan.items.get(featureId)?.topUpPrice) {
+      out.push(diagnostic('auto-topup-without-price', `Auto top-up of "${featureId}" for ${subject} needs a one-off top-up price, but plan "${plan.id}" has no "topUpPrice" for it. Add topUpPrice to the plan item or remove the top-up (set by ${layerName(topup)}).`, where(topup)));
+    }
+  };
+  for (const [featureId, r] of resolved.features) check(`customer "${customerId}"`, featureId, r);
+  for (const [entityId, features] of resolved.entities) {
+    for (const [featureId, r] of features) check(`entity "${customerId}/${entityId}"`, featureId, r);
+  }
+  const limit = resolved.effective.overageLimit;
+  const winner = resolved.overageLimitWinner;
+  if (winner && limit !== null && limit !== 'unlimited') {
+    const anyCharged = [resolved.features, ...resolved.entities.values()].some((m) => [...m.values()].some((r) => r.effective.charged));
+    if (!anyCharged) {
+      out.push(diagnostic('overage-limit-without-charges', `Customer "${customerId}" has an overage limit but no feature where overage is charged (usage_based pricing with overage allowed), so the limit has nothing to cap.`, where(winner)));
+    }
+  }
+  return out;
+}
+
+function describeOverage(r: ResolvedFeature): string {
+  const w = r.winners.overage;
+  return w ? layerName(w) : 'the plan item default';
+}

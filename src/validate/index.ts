@@ -1,0 +1,67 @@
+import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { listPolicyFiles, readPolicyFile } from '../load/files.js';
+import type { SourceFile } from '../load/source.js';
+import { parsePolicyYaml, type PolicyDoc } from '../load/yaml.js';
+import { buildPolicySet, type PolicyDocumentValue, type PolicySet } from '../model/policy-set.js';
+import type { EffectiveCustomer } from '../resolve/effective.js';
+import { resolveCustomer } from '../resolve/resolve.js';
+import { checkEffects } from './effects.js';
+import { checkReferences } from './rules.js';
+import { validateShape } from './schema.js';
+
+/** Everything known about a policy directory after loading, validating and resolving it. */
+export interface Analysis {
+  set: PolicySet;
+  /** Sorted; one per place and code. */
+  diagnostics: Diagnostic[];
+  sources: Map<string, SourceFile>;
+  /** Effective policy per customer whose plan is known, sorted by customer id. */
+  customers: Map<string, EffectiveCustomer>;
+  files: number;
+  documents: number;
+}
+
+/** Loads every policy file of `dir`, checks it in all passes, and resolves every customer. */
+export function analyze(dir: string): Analysis {
+  const diagnostics: Diagnostic[] = [];
+  const sources = new Map<string, SourceFile>();
+  const listed = listPolicyFiles(dir);
+  diagnostics.push(...listed.diagnostics);
+  const valid: Array<{ doc: PolicyDoc; value: PolicyDocumentValue }> = [];
+  let documents = 0;
+  for (const file of listed.files) {
+    const read = readPolicyFile(file);
+    diagnostics.push(...read.diagnostics);
+    if (!read.source) continue;
+    sources.set(read.source.path, read.source);
+    const parsed = parsePolicyYaml(read.source);
+    diagnostics.push(...parsed.diagnostics);
+    for (const doc of parsed.docs) {
+      documents++;
+      const shape = validateShape(doc);
+      diagnostics.push(...shape.diagnostics);
+      if (shape.kind) valid.push({ doc, value: doc.value as PolicyDocumentValue });
+    }
+  }
+  const { set, duplicates } = buildPolicySet(valid);
+  diagnostics.push(...checkReferences(set, duplicates));
+  const customers = new Map<string, EffectiveCustomer>();
+  for (const id of [...set.customers.keys()].sort()) {
+    const resolved = resolveCustomer(set, set.customers.get(id)!);
+    if (!resolved) continue;
+    customers.set(id, resolved.effective);
+    diagnostics.push(...checkEffects(set, id, resolved));
+  }
+  return { set, diagnostics: dedupe(sortDiagnostics(diagnostics)), sources, customers, files: listed.files.length, documents };
+}
+
+/** A profile or plan shared by many customers would repeat one finding per customer: keep the first per place. */
+function dedupe(sorted: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return sorted.filter((d) => {
+    const key = `${d.code}|${d.file}|${d.line}|${d.column}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

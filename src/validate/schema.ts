@@ -1,0 +1,205 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import policySchema from '../../schema/policy.schema.json' with { type: 'json' };
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { didYouMean } from '../diagnostics/suggest.js';
+import { locate, type PolicyDoc } from '../load/yaml.js';
+import { pointerSegments, toPointer } from '../load/positions.js';
+
+export const DOCUMENT_KINDS = ['Feature', 'Plan', 'Profile', 'Customer', 'Entity'] as const;
+export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
+
+type SchemaNode = {
+  title?: string;
+  type?: string | string[];
+  const?: unknown;
+  enum?: unknown[];
+  anyOf?: SchemaNode[];
+  $ref?: string;
+  properties?: Record<string, SchemaNode>;
+  minimum?: number;
+  pattern?: string;
+};
+
+const defs = (policySchema as unknown as { $defs: Record<string, SchemaNode> }).$defs;
+
+let validators: Map<DocumentKind, ValidateFunction> | undefined;
+
+/** One validator per kind, compiled once per process. */
+function validatorFor(kind: DocumentKind): ValidateFunction {
+  if (!validators) {
+    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: false });
+    ajv.addSchema(policySchema, 'policy.schema.json');
+    validators = new Map(
+      DOCUMENT_KINDS.map((k) => [k, ajv.getSchema(`policy.schema.json#/$defs/${k}Document`)!]),
+    );
+  }
+  return validators.get(kind)!;
+}
+
+/** Checks one document against the schema of its kind; returns the kind when the shape is valid. */
+export function validateShape(doc: PolicyDoc): { kind?: DocumentKind; diagnostics: Diagnostic[] } {
+  const value = doc.value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return {
+      diagnostics: [diagnostic('invalid-type', `A policy document must be a mapping with a "kind"; got ${describeValue(value)}.`, locate(doc, ''))],
+    };
+  }
+  const kind = (value as { kind?: unknown }).kind;
+  if (kind === undefined || kind === null) {
+    return {
+      diagnostics: [diagnostic('missing-kind', `Document has no "kind"; set it to one of ${DOCUMENT_KINDS.join(', ')}.`, locate(doc, ''))],
+    };
+  }
+  if (typeof kind !== 'string' || !(DOCUMENT_KINDS as readonly string[]).includes(kind)) {
+    return {
+      diagnostics: [
+        diagnostic(
+          'unknown-kind',
+          `Unknown kind ${JSON.stringify(kind)}; expected one of ${DOCUMENT_KINDS.join(', ')}.${typeof kind === 'string' ? didYouMean(kind, DOCUMENT_KINDS) : ''}`,
+          locate(doc, '/kind'),
+        ),
+      ],
+    };
+  }
+  const validate = validatorFor(kind as DocumentKind);
+  if (validate(value)) return { kind: kind as DocumentKind, diagnostics: [] };
+  return { diagnostics: collapseErrors(validate.errors ?? []).map((e) => toDiagnostic(doc, e)) };
+}
+
+/**
+ * ajv reports every failed branch of an anyOf; a person needs one message per place.
+ * Where a branch got deeper than the anyOf itself, its errors are the ones that matter;
+ * otherwise the anyOf error alone stands, worded from the alternatives.
+ */
+function collapseErrors(errors: ErrorObject[]): ErrorObject[] {
+  const anyOfPaths = new Map<string, ErrorObject>();
+  for (const e of errors) if (e.keyword === 'anyOf') anyOfPaths.set(e.instancePath, e);
+  const kept: ErrorObject[] = [];
+  const seen = new Set<string>();
+  for (const e of errors) {
+    if (e.keyword === 'if' || e.keyword === 'propertyNames') continue;
+    const inAnyOf = [...anyOfPaths.keys()].find(
+      (p) => e.schemaPath.startsWith(anyOfPaths.get(p)!.schemaPath.replace(/\/anyOf$/, '/anyOf/')) && e.instancePath === p,
+    );
+    if (inAnyOf !== undefined && e.keyword !== 'anyOf') {
+      // a same-place failure of one alternative: the anyOf message covers it, unless another branch went deeper
+      continue;
+    }
+    if (e.keyword === 'anyOf') {
+      const deeper = errors.some(
+        (d) => d.instancePath.startsWith(e.instancePath + '/') && d.schemaPath.startsWith(e.schemaPath + '/'),
+      );
+      if (deeper) continue;
+    }
+    const key = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    kept.push(e);
+  }
+  return kept;
+}
+
+function toDiagnostic(doc: PolicyDoc, e: ErrorObject): Diagnostic {
+  const path = e.instancePath;
+  const parent = e.parentSchema as SchemaNode | undefined;
+  const where = describePath(path);
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = (e.params as { additionalProperty: string }).additionalProperty;
+      const pointer = toPointer([...pointerSegments(path), key]);
+      const known = Object.keys(parent?.properties ?? {});
+      const hint = didYouMean(key, known) || (known.length > 0 ? ` Allowed keys: ${known.join(', ')}.` : '');
+      return diagnostic('unknown-key', `Unknown key "${key}"${where ? ` in ${where}` : ''}.${hint}`, locate(doc, pointer, 'key'));
+    }
+    case 'required': {
+      const key = (e.params as { missingProperty: string }).missingProperty;
+      return diagnostic('missing-key', `Missing required key "${key}"${where ? ` in ${where}` : ''}.`, locate(doc, path, 'key'));
+    }
+    case 'pattern': {
+      if (e.propertyName !== undefined || parent?.title === 'Id') {
+        const name = e.propertyName ?? String(e.data);
+        const pointer = e.propertyName !== undefined ? toPointer([...pointerSegments(path), e.propertyName]) : path;
+        return diagnostic(
+          'invalid-id',
+          `"${name}" is not a valid id: use a letter or digit, then letters, digits, "_", ".", ":" or "-" (at most 128 characters).`,
+          locate(doc, pointer, e.propertyName !== undefined ? 'key' : 'value'),
+        );
+      }
+      return diagnostic('invalid-value', `${where || 'Value'} must match ${parent?.pattern ?? (e.params as { pattern: string }).pattern}; got ${describeValue(e.data)}.`, locate(doc, path));
+    }
+    case 'anyOf':
+      return diagnostic(
+        parent?.anyOf?.some((s) => resolveRef(s)?.title === 'MinorUnits') ? 'invalid-money' : 'invalid-value',
+        `${where || 'Value'} must be ${describeSchema(parent ?? {})}; got ${describeValue(e.data)}.`,
+        locate(doc, path),
+      );
+    default: {
+      if (parent?.title === 'MinorUnits') {
+        return diagnostic('invalid-money', `${where || 'Amount'} must be a non-negative whole number of minor units (e.g. 1999 for 19.99); got ${describeValue(e.data)}.`, locate(doc, path));
+      }
+      if (e.keyword === 'type') {
+        return diagnostic('invalid-type', `${where || 'Value'} must be ${describeSchema(parent ?? {})}; got ${describeValue(e.data)}.`, locate(doc, path));
+      }
+      if (e.keyword === 'enum' || e.keyword === 'const') {
+        const allowed = parent?.enum ?? [parent?.const];
+        const hint = typeof e.data === 'string' ? didYouMean(e.data, allowed.filter((a): a is string => typeof a === 'string')) : '';
+        return diagnostic('invalid-value', `${where || 'Value'} must be ${allowed.map(fmt).join(' or ')}; got ${describeValue(e.data)}.${hint}`, locate(doc, path));
+      }
+      return diagnostic('invalid-value', `${where || 'Value'} ${e.message ?? 'is invalid'}; got ${describeValue(e.data)}.`, locate(doc, path));
+    }
+  }
+}
+
+function resolveRef(s: SchemaNode): SchemaNode | undefined {
+  if (s.$ref?.startsWith('#/$defs/')) return defs[s.$ref.slice('#/$defs/'.length)];
+  return s;
+}
+
+/** A short English description of what a schema accepts. */
+function describeSchema(schema: SchemaNode): string {
+  const s = resolveRef(schema) ?? schema;
+  if (s.anyOf) return joinOr(s.anyOf.map(describeSchema));
+  if (s.const !== undefined) return fmt(s.const);
+  if (s.enum) return joinOr(s.enum.map(fmt));
+  const type = Array.isArray(s.type) ? s.type.join(' or ') : s.type;
+  switch (type) {
+    case 'integer':
+      return s.minimum === 0 ? 'a whole number ≥ 0' : s.minimum !== undefined ? `a whole number ≥ ${s.minimum}` : 'a whole number';
+    case 'number':
+      return s.minimum !== undefined ? `a number ≥ ${s.minimum}` : 'a number';
+    case 'null':
+      return 'null (inherit)';
+    case 'object':
+      return s.title ? `a mapping (${s.title})` : 'a mapping';
+    case 'array':
+      return 'a list';
+    case 'string':
+      return 'a string';
+    case 'boolean':
+      return 'true or false';
+    default:
+      return type ?? 'a valid value';
+  }
+}
+
+function joinOr(parts: string[]): string {
+  return parts.length <= 1 ? parts.join('') : `${parts.slice(0, -1).join(', ')} or ${parts[parts.length - 1]}`;
+}
+
+function fmt(v: unknown): string {
+  return v === null ? 'null' : JSON.stringify(v);
+}
+
+/** How a value reads in a message. */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? v.slice(0, 57) + '...' : v);
+  return String(v);
+}
+
+function describePath(pointer: string): string {
+  const segments = pointerSegments(pointer);
+  return segments.length === 0 ? '' : `"${segments.join('.')}"`;
+}
