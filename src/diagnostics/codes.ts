@@ -37,6 +37,7 @@ export const DIAGNOSTIC_CODES = {
   'boolean-feature-quantity': { severity: 'error', title: 'Quantities on a boolean feature' },
   'missing-included': { severity: 'error', title: 'Plan item without an included amount' },
   'profile-cycle': { severity: 'error', title: 'Profiles extend each other in a cycle' },
+  'unsupported-control': { severity: 'error', title: 'Control the target billing system does not support' },
   // semantic warnings
   'ineffective-spend-limit': { severity: 'warning', title: 'Spend limit where overage is blocked' },
   'unreachable-alert': { severity: 'warning', title: 'Usage alert above the hard limit' },

@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { acquireLock } from '../../apply/lock.js';
+import { applyPlan, type ApplyReport } from '../../apply/apply.js';
+import { describeRef } from '../../plan/objects.js';
+import { formatPlanText, summaryLine } from '../../plan/format/text.js';
+import { PLAN_FORMAT_VERSION, type Plan } from '../../plan/plan.js';
+import { fingerprint } from '../../resolve/canonical.js';
+import { createTarget, type TargetSettings } from '../../targets/index.js';
+import type { Target } from '../../targets/target.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { UserError } from '../errors.js';
+import type { CliIO } from '../io.js';
+import { loadValid } from '../load.js';
+import { makePlan } from '../pipeline.js';
+import { effectivePolicy } from './compile.js';
+
+export interface ApplyCommandOptions {
+  planFile?: string;
+  dir: string;
+  target: TargetSettings;
+  /** The target was named on the command line (it must then match a saved plan's). */
+  targetExplicit: boolean;
+  yes: boolean;
+  report?: string;
+  command: string;
+}
+
+/** Reads a saved plan, refusing files that are not plans or are of an unknown major format. */
+export function readPlanFile(file: string): Plan {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UserError(`Cannot read the plan ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`);
+  }
+  let plan: Partial<Plan>;
+  try {
+    plan = JSON.parse(text) as Partial<Plan>;
+  } catch {
+    throw new UserError(`${file} is not a tollgate plan (not JSON). Make one with: tollgate plan -o ${file}`);
+  }
+  if (typeof plan !== 'object' || plan === null || plan.formatVersion === undefined) {
+    throw new UserError(`${file} is not a tollgate plan (no formatVersion). Make one with: tollgate plan -o ${file}`);
+  }
+  if (plan.formatVersion !== PLAN_FORMAT_VERSION) {
+    throw new UserError(`${file} has plan formatVersion ${String(plan.formatVersion)}; this tollgate reads version ${PLAN_FORMAT_VERSION}. Re-plan with this version.`);
+  }
+  if (!Array.isArray(plan.objects) || typeof plan.policyDigest !== 'string' || typeof plan.target?.name !== 'string') {
+    throw new UserError(`${file} is not a complete tollgate plan; re-plan with: tollgate plan -o ${file}`);
+  }
+  return plan as Plan;
+}
+
+/** Objects whose live state moved since the plan was made. */
+async function staleObjects(plan: Plan, target: Target): Promise<string[]> {
+  const live = await target.read(plan.objects.map((o) => o.key));
+  return plan.objects.filter((o) => fingerprint(live.get(o.key)?.controls ?? null) !== o.fingerprint).map((o) => o.key);
+}
+
+/** `tollgate apply [plan.json]`: pushes the changes, one write per object; a saved plan is applied exactly or refused. */
+export async function applyCommand(options: ApplyCommandOptions, io: CliIO): Promise<number> {
+  const saved = options.planFile !== undefined ? readPlanFile(options.planFile) : undefined;
+  if (saved && options.targetExplicit && saved.target.name !== options.target.name) {
+    throw new UserError(`The plan was made for target ${saved.target.name}, not ${options.target.name}.`);
+  }
+  const target = createTarget(saved ? { ...options.target, name: saved.target.name, endpoint: options.target.endpoint ?? saved.target.endpoint } : options.target);
+  const release = acquireLock(target.lockPath, options.command);
+  try {
+    const analysis = loadValid(options.dir, io);
+    let plan: Plan;
+    if (saved) {
+      const digest = effectivePolicy(analysis).digest;
+      if (digest !== saved.policyDigest) {
+        throw new UserError(`The plan ${options.planFile} is stale: the policies in ${options.dir} changed since it was made (digest ${saved.policyDigest.slice(0, 19)}… is now ${digest.slice(0, 19)}…). Re-plan with: tollgate plan -o ${options.planFile}`);
+      }
+      const stale = await staleObjects(saved, target);
+      if (stale.length > 0) {
+        const names = stale.slice(0, 20).map((k) => describeRef(saved.objects.find((o) => o.key === k)!.ref));
+        throw new UserError(`The plan ${options.planFile} is stale: ${stale.length} object${stale.length === 1 ? '' : 's'} changed on ${target.name} since it was planned: ${names.join(', ')}${stale.length > 20 ? ', …' : ''}. Nothing was applied. Re-plan with: tollgate plan -o ${options.planFile}`);
+      }
+      plan = saved;
+      io.err(summaryLine(plan) + '\n');
+    } else {
+      plan = await makePlan(analysis, target, io);
+      io.out(formatPlanText(plan, { color: io.color, notes: [] }));
+    }
+    if (plan.objects.length === 0) {
+      if (saved) io.out('No changes to apply.\n');
+      return 0;
+    }
+    if (!options.yes) {
+      if (!io.stdinIsTTY) {
+        throw new UserError('apply needs confirmation: run it on a terminal, or pass --yes to apply without asking (as in CI).');
+      }
+      const answer = await io.ask(`\nApply these changes to ${target.name}? Only 'yes' will be accepted: `);
+      if (answer.trim() !== 'yes') {
+        io.err('Apply cancelled; nothing was changed.\n');
+        return 1;
+      }
+    }
+    const report = await applyPlan(plan, target, { onProgress: progressPrinter(io, plan.objects.length) });
+    if (options.report) await writeFileAtomic(options.report, JSON.stringify(report, null, 2) + '\n');
+    io.out(reportText(plan, report));
+    return report.failed.length === 0 && report.notAttempted.length === 0 ? 0 : 1;
+  } finally {
+    release();
+  }
+}
+
+function progressPrinter(io: CliIO, total: number): ((done: number) => void) | undefined {
+  if (total < 100) return undefined;
+  let next = 0;
+  const started = Date.now();
+  return (done) => {
+    if (done < next && done !== total) return;
+    next = done + Math.ceil(total / 10);
+    io.err(`apply: ${done}/${total} objects written (${((Date.now() - started) / 1000).toFixed(1)}s)\n`);
+  };
+}
+
+function reportText(plan: Plan, report: ApplyReport): string {
+  const action = new Map(plan.objects.map((o) => [o.key, o.action]));
+  const count = (a: string) => report.applied.filter((k) => action.get(k) === a).length;
+  if (report.failed.length === 0 && report.notAttempted.length === 0) {
+    return `Apply complete! Objects: ${count('create')} added, ${count('update')} changed, ${count('delete')} removed.\n`;
+  }
+  const lines = [`Apply finished with errors: ${report.applied.length} applied, ${report.failed.length} failed, ${report.notAttempted.length} not attempted.`];
+  for (const f of report.failed) lines.push(`  failed ${f.key}: ${f.message}`);
+  if (report.notAttempted.length > 0) lines.push(`  not attempted: ${report.notAttempted.slice(0, 20).join(', ')}${report.notAttempted.length > 20 ? ', …' : ''}`);
+  lines.push('Run apply again to finish what is left.');
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,77 @@
+import pc from 'picocolors';
+import { didYouMean } from '../../diagnostics/suggest.js';
+import type { EffectiveFeature, Source } from '../../resolve/effective.js';
+import { formatCount, formatMoney } from '../../util/money.js';
+import { UsageError, UserError } from '../errors.js';
+import type { CliIO } from '../io.js';
+import { loadValid } from '../load.js';
+import { formatValue } from '../../plan/format/values.js';
+
+/** `tollgate explain customer[/entity] [feature]`: each effective value, where it came from, what it overrode. */
+export function explainCommand(options: { dir: string; subject: string; feature?: string }, io: CliIO): number {
+  const [customerId, entityId, ...rest] = options.subject.split('/');
+  if (!customerId || rest.length > 0) throw new UsageError('explain takes <customer> or <customer>/<entity>, e.g. tollgate explain cust_123/workspace_a api_calls');
+  const analysis = loadValid(options.dir, io);
+  const customer = analysis.customers.get(customerId);
+  if (!customer) throw new UserError(`No customer "${customerId}" in ${options.dir}.${didYouMean(customerId, analysis.customers.keys())}`);
+  let features = customer.features;
+  if (entityId !== undefined) {
+    const entity = customer.entities[entityId];
+    if (!entity) throw new UserError(`Customer "${customerId}" has no entity "${entityId}".${didYouMean(entityId, Object.keys(customer.entities))}`);
+    features = entity.features;
+  }
+  if (options.feature !== undefined && !features[options.feature]) {
+    throw new UserError(`Plan "${customer.plan}" of ${customerId} has no controllable feature "${options.feature}".${didYouMean(options.feature, Object.keys(features))}`);
+  }
+  const c = pc.createColors(io.color);
+  const lines: string[] = [];
+  const currency = customer.currency;
+  lines.push(c.bold(`${options.subject}${customer.name ? ` (${customer.name})` : ''} — plan ${customer.plan}, ${currency}`));
+  if (entityId === undefined) {
+    lines.push(row('overage limit', formatValue('overageLimit', customer.overageLimit, currency), customer.sources.overageLimit, c));
+    lines.push(`  ${'max exposure'.padEnd(18)}${formatMoney(customer.maxOverageExposure, currency)}  ${c.dim('(most overage money billed per period, customer and entities)')}`);
+  }
+  for (const id of Object.keys(features).sort()) {
+    if (options.feature !== undefined && id !== options.feature) continue;
+    lines.push('', ...featureLines(id, features[id]!, currency, c));
+  }
+  io.out(lines.join('\n') + '\n');
+  return 0;
+}
+
+type Colors = ReturnType<typeof pc.createColors>;
+
+function where(s: Source): string {
+  const layer = s.layer === 'profile' ? `profile ${s.profile}` : s.layer === 'default' ? 'plan item default' : s.layer;
+  return s.file ? `${layer} at ${s.file}:${s.line}` : layer;
+}
+
+function row(label: string, value: string, source: Source, c: Colors): string {
+  const out = [`  ${label.padEnd(18)}${value.padEnd(26)} ${c.dim('← ' + where(source))}`];
+  for (const o of source.overridden) {
+    const layer = o.layer === 'profile' ? `profile ${o.profile}` : o.layer;
+    out.push(`  ${''.padEnd(18)}${c.dim(`overrides ${layer}: ${JSON.stringify(o.value)}${o.file ? ` (${o.file}:${o.line})` : ''}`)}`);
+  }
+  return out.join('\n');
+}
+
+function featureLines(id: string, f: EffectiveFeature, currency: string, c: Colors): string[] {
+  const lines = [c.bold(`${id}`) + c.dim(` (${f.type}, ${formatCount(f.included)} included${f.reset ? ` per ${f.reset}` : ''}, pricing ${f.pricing})`)];
+  lines.push(row('overage', f.overage, f.sources.overage, c));
+  lines.push(row('maxOverageUnits', f.maxOverageUnits === null ? 'none' : typeof f.maxOverageUnits === 'number' ? formatCount(f.maxOverageUnits) : f.maxOverageUnits, f.sources.maxOverageUnits, c));
+  lines.push(`  ${'hard limit'.padEnd(18)}${hardLimitText(f)}`);
+  lines.push(`  ${'overage charged'.padEnd(18)}${f.charged ? `yes, at most ${formatMoney(f.maxOverageCharge, currency)} per period` : f.overage === 'allow' ? 'no: overage is tracked, not billed (no usage price)' : 'no'}`);
+  lines.push(row('usageAlerts', f.usageAlerts.length === 0 ? 'none' : `${f.usageAlerts.length} alert${f.usageAlerts.length === 1 ? '' : 's'}`, f.sources.usageAlerts, c));
+  for (const a of f.usageAlerts) {
+    lines.push(`  ${''.padEnd(18)}• ${a.type === 'usage_percentage' ? `${a.threshold}% (${formatCount(a.units)} units)` : `${formatCount(a.threshold)} units`}${a.name ? ` "${a.name}"` : ''}${a.enabled ? '' : ' — disabled'}`);
+  }
+  lines.push(row('autoTopup', f.autoTopup ? formatValue('autoTopup', f.autoTopup, currency) : 'none', f.sources.autoTopup, c));
+  return lines;
+}
+
+/** Why usage stops where it does, in words. */
+function hardLimitText(f: EffectiveFeature): string {
+  if (f.overage === 'block') return `${formatCount(f.included)} units: overage is blocked, usage stops at the included amount`;
+  if (f.hardLimit === null) return 'none: overage is allowed without a cap';
+  return `${formatCount(f.hardLimit)} units: ${formatCount(f.included)} included + ${formatCount(f.maxOverageUnits as number)} overage`;
+}

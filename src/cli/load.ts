@@ -1,0 +1,16 @@
+import { analyze, type Analysis } from '../validate/index.js';
+import { summarize } from '../diagnostics/diagnostic.js';
+import { renderDiagnostics, type CliIO } from './io.js';
+import { ExitError } from './exit.js';
+
+/** Analyzes the policies; on errors prints them to stderr and exits 1, so later stages only see valid input. */
+export function loadValid(dir: string, io: CliIO): Analysis {
+  const analysis = analyze(dir);
+  const { errors } = summarize(analysis.diagnostics);
+  if (errors > 0) {
+    io.err(renderDiagnostics(analysis.diagnostics, 'stylish', analysis.sources, io.colorErr));
+    io.err(`The policies in ${dir} have ${errors} error${errors === 1 ? '' : 's'}; fix them first (tollgate validate --dir ${dir}).\n`);
+    throw new ExitError(1);
+  }
+  return analysis;
+}

@@ -1,0 +1,189 @@
+import { createInterface } from 'node:readline/promises';
+import { Command, CommanderError, Option } from 'commander';
+import { LockHeldError } from '../apply/lock.js';
+import { TargetError } from '../targets/target.js';
+import { DEFAULT_LOCAL_STATE, TARGET_NAMES } from '../targets/index.js';
+import { applyCommand } from './commands/apply.js';
+import { compileCommand } from './commands/compile.js';
+import { emulateCommand } from './commands/emulate.js';
+import { explainCommand } from './commands/explain.js';
+import { planCommand } from './commands/plan.js';
+import { validateCommand } from './commands/validate.js';
+import { readConfig, type ProjectConfig } from './config.js';
+import { EXIT, UsageError, UserError } from './errors.js';
+import { ExitError } from './exit.js';
+import { wantsColor, type CliIO } from './io.js';
+import { VERSION } from './version.js';
+
+/** The real process streams. */
+export function processIO(): CliIO {
+  return {
+    out: (t) => void process.stdout.write(t),
+    err: (t) => void process.stderr.write(t),
+    env: process.env,
+    stdinIsTTY: Boolean(process.stdin.isTTY),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+    color: wantsColor(Boolean(process.stdout.isTTY), process.env),
+    colorErr: wantsColor(Boolean(process.stderr.isTTY), process.env),
+    ask: async (question) => {
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        return await rl.question(question);
+      } finally {
+        rl.close();
+      }
+    },
+  };
+}
+
+function choice(value: string, allowed: readonly string[], flag: string): string {
+  if (!allowed.includes(value)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}; got "${value}".`);
+  return value;
+}
+
+function endpointFor(target: string, flag: string | undefined, config: ProjectConfig, env: NodeJS.ProcessEnv): string | undefined {
+  if (flag !== undefined) return flag;
+  if (target === 'local') return config.state ?? DEFAULT_LOCAL_STATE;
+  const fromEnv = target === 'autumn' ? env.AUTUMN_API_URL : target === 'owostack' ? env.OWOSTACK_API_URL : undefined;
+  return fromEnv ?? config.endpoint;
+}
+
+/** Runs tollgate with arguments (without node and script) and returns the exit code. */
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  let code: number = EXIT.ok;
+  const config = (() => {
+    try {
+      return readConfig();
+    } catch (error) {
+      return error as Error;
+    }
+  })();
+
+  const program = new Command('tollgate')
+    .description('Billing controls as code: validate policies, resolve what each customer gets, plan and apply the changes to a billing system.')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+
+  const cfg = (): ProjectConfig => {
+    if (config instanceof Error) throw config;
+    return config;
+  };
+  const dirOption = () => new Option('--dir <path>', 'policy directory (default: "dir" in tollgate.yaml, else policies)');
+  const targetOptions = (cmd: Command): Command =>
+    cmd
+      .addOption(new Option('--target <name>', `billing system: ${TARGET_NAMES.join(' | ')} (default: tollgate.yaml, else local)`))
+      .addOption(new Option('--endpoint <url>', 'API base URL for remote targets (or AUTUMN_API_URL / OWOSTACK_API_URL); for local, the state file'))
+      .addOption(new Option('--state <file>', `local target state file (default ${DEFAULT_LOCAL_STATE})`))
+      .addOption(new Option('--live', 'allow production API keys (autumn am_sk_live_)'));
+  const targetSettings = (opts: { target?: string; endpoint?: string; state?: string; live?: boolean }) => {
+    const name = choice(opts.target ?? cfg().target ?? 'local', TARGET_NAMES, '--target');
+    return { name, endpoint: endpointFor(name, opts.endpoint ?? (name === 'local' ? opts.state : undefined), cfg(), io.env), env: io.env, live: Boolean(opts.live) };
+  };
+  const dirOf = (opts: { dir?: string }) => opts.dir ?? cfg().dir ?? 'policies';
+
+  program
+    .command('validate')
+    .description('Check the policies: YAML, schema and semantic rules. Exit 1 on errors.')
+    .addOption(dirOption())
+    .addOption(new Option('--format <format>', 'stylish | json | github | sarif (default: github when GITHUB_ACTIONS=true, else stylish)'))
+    .option('--strict', 'treat warnings as errors')
+    .action((opts: { dir?: string; format?: string; strict?: boolean }) => {
+      const format = choice(opts.format ?? (io.env.GITHUB_ACTIONS === 'true' ? 'github' : 'stylish'), ['stylish', 'json', 'github', 'sarif'], '--format');
+      code = validateCommand({ dir: dirOf(opts), format: format as 'stylish', strict: Boolean(opts.strict) }, io);
+    });
+
+  program
+    .command('compile')
+    .description('Write the effective policy of every customer and entity, with provenance.')
+    .addOption(dirOption())
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action(async (opts: { dir?: string; output?: string }) => {
+      code = await compileCommand({ dir: dirOf(opts), output: opts.output }, io);
+    });
+
+  targetOptions(
+    program
+      .command('plan')
+      .description('Show what apply would change on the billing system, and what it does to money exposure.')
+      .addOption(dirOption())
+      .option('-o, --out <file>', 'also save the plan as JSON, for tollgate apply <file>')
+      .addOption(new Option('--format <format>', 'text | markdown | json').default('text'))
+      .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error'),
+  ).action(async (opts: { dir?: string; out?: string; format: string; detailedExitcode?: boolean; target?: string; endpoint?: string; state?: string; live?: boolean }) => {
+    const format = choice(opts.format, ['text', 'markdown', 'json'], '--format') as 'text';
+    code = await planCommand({ dir: dirOf(opts), target: targetSettings(opts), output: opts.out, format, detailedExitcode: Boolean(opts.detailedExitcode) }, io);
+  });
+
+  targetOptions(
+    program
+      .command('apply')
+      .argument('[plan]', 'a plan saved with tollgate plan -o; applied exactly, or refused when stale')
+      .description('Push the changes to the billing system. Asks on a terminal; --yes to skip (required without one).')
+      .addOption(dirOption())
+      .option('--yes', 'apply without asking')
+      .option('--report <file>', 'write the applied / failed / not attempted report as JSON'),
+  ).action(async (planFile: string | undefined, opts: { dir?: string; yes?: boolean; report?: string; target?: string; endpoint?: string; state?: string; live?: boolean }) => {
+    code = await applyCommand(
+      { planFile, dir: dirOf(opts), target: targetSettings(opts), targetExplicit: opts.target !== undefined, yes: Boolean(opts.yes), report: opts.report, command: `tollgate ${argv.join(' ')}` },
+      io,
+    );
+  });
+
+  program
+    .command('explain')
+    .argument('<subject>', 'customer or customer/entity')
+    .argument('[feature]', 'only this feature')
+    .description('Show each effective value of a customer or entity, where it was set, and what it overrode.')
+    .addOption(dirOption())
+    .action((subject: string, feature: string | undefined, opts: { dir?: string }) => {
+      code = explainCommand({ dir: dirOf(opts), subject, feature }, io);
+    });
+
+  program
+    .command('emulate')
+    .argument('<api>', 'autumn | owostack')
+    .description('Run a loopback emulator of a billing API, for tests and trying tollgate without an account.')
+    .option('--port <n>', 'port to listen on (default: a free one)')
+    .option('--rate-limit <n>', 'requests per second before 429s', '25')
+    .option('--fault-rate <x>', 'share of requests that fail (0-1)', '0')
+    .option('--fault-seed <n>', 'seed of the fault sequence', '1')
+    .option('--latency <ms>', 'added latency per request', '0')
+    .option('--secret-key <key>', 'the only key accepted (default: any non-empty key)')
+    .option('--state <file>', 'load and keep the whole state in this JSON file')
+    .action(async (api: string, opts: Record<string, string | undefined>) => {
+      code = await emulateCommand(choice(api, ['autumn', 'owostack'], 'emulate') as 'autumn', opts, io);
+    });
+
+  try {
+    if (argv.length === 0) {
+      io.out(program.helpInformation());
+      return EXIT.ok;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (error) {
+    return exitCodeFor(error, io);
+  }
+}
+
+/** Sorts failures into expected exits, user errors (message only) and bugs (stack and a request to report). */
+function exitCodeFor(error: unknown, io: CliIO): number {
+  if (error instanceof ExitError) return error.code;
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+    return EXIT.usage;
+  }
+  if (error instanceof UsageError) {
+    io.err(`error: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof UserError || error instanceof TargetError || error instanceof LockHeldError) {
+    io.err(`error: ${error.message}\n`);
+    return EXIT.failed;
+  }
+  const e = error instanceof Error ? error : new Error(String(error));
+  io.err(`tollgate hit an internal error. This is a bug; please report it with the output below.\n${e.stack ?? e.message}\n`);
+  return EXIT.failed;
+}

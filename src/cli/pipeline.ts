@@ -1,0 +1,30 @@
+import { sortDiagnostics } from '../diagnostics/diagnostic.js';
+import { desiredObjects } from '../plan/desired.js';
+import { computePlan, type Plan } from '../plan/plan.js';
+import { unsupportedControls } from '../plan/support.js';
+import type { Target } from '../targets/target.js';
+import type { Analysis } from '../validate/index.js';
+import { effectivePolicy } from './commands/compile.js';
+import { ExitError } from './exit.js';
+import { renderDiagnostics, type CliIO } from './io.js';
+
+/** Desired state from the policies against live state from the target: the plan. */
+export async function makePlan(analysis: Analysis, target: Target, io: CliIO): Promise<Plan> {
+  const desired = desiredObjects(analysis.set);
+  const unsupported = sortDiagnostics(unsupportedControls(desired.values(), target.capabilities, target.name));
+  if (unsupported.length > 0) {
+    io.err(renderDiagnostics(unsupported, 'stylish', analysis.sources, io.colorErr));
+    io.err(`The policies use ${unsupported.length} control${unsupported.length === 1 ? '' : 's'} target ${target.name} cannot hold; nothing was planned.\n`);
+    throw new ExitError(1);
+  }
+  const managed = await target.managedKeys();
+  const keys = [...new Set([...desired.keys(), ...managed])].sort();
+  const live = await target.read(keys);
+  return computePlan({
+    set: analysis.set,
+    policyDigest: effectivePolicy(analysis).digest,
+    target: { name: target.name, endpoint: target.endpoint },
+    desired,
+    live,
+  });
+}

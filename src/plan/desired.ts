@@ -1,0 +1,100 @@
+import type { Location } from '../diagnostics/diagnostic.js';
+import { toPointer } from '../load/positions.js';
+import { at, type Origin, type PolicySet } from '../model/policy-set.js';
+import { customerOwnLayers, planLayer } from '../resolve/resolve.js';
+import type { ControlLayer } from '../resolve/precedence.js';
+import type { AutoTopup, UsageAlert } from '../types/policy.generated.js';
+import {
+  controlPath,
+  FEATURE_CONTROLS,
+  objectKey,
+  type AlertSetting,
+  type DesiredObject,
+  type FeatureSettings,
+  type ObjectControls,
+  type TopupSetting,
+} from './objects.js';
+
+/**
+ * What each billing-system object should hold (SPEC §5): plan controls on the plan, a customer's own controls
+ * merged with its profiles on the customer, an entity's own on the entity. The billing system's precedence
+ * then yields the effective policy.
+ */
+export function desiredObjects(set: PolicySet): Map<string, DesiredObject> {
+  const out = new Map<string, DesiredObject>();
+  const add = (o: DesiredObject): void => {
+    out.set(objectKey(o.ref), o);
+  };
+  for (const id of [...set.plans.keys()].sort()) {
+    const plan = set.plans.get(id)!;
+    add({ ref: { kind: 'plan', id }, currency: plan.currency, ...merge([planLayer(plan)], false) });
+  }
+  for (const id of [...set.customers.keys()].sort()) {
+    const customer = set.customers.get(id)!;
+    const currency = set.plans.get(customer.plan)?.currency;
+    add({ ref: { kind: 'customer', id }, plan: customer.plan, currency, ...merge(customerOwnLayers(set, customer), false) });
+    for (const entityId of [...customer.entities.keys()].sort()) {
+      const entity = customer.entities.get(entityId)!;
+      const layer: ControlLayer = { layer: 'entity', controls: entity.controls, origin: entity.origin };
+      add({ ref: { kind: 'entity', customer: id, id: entityId }, plan: customer.plan, currency, ...merge([layer], true) });
+    }
+  }
+  return out;
+}
+
+/** First layer that sets a control wins, per feature and control; entities take no top-ups or overage limit. */
+function merge(layers: readonly ControlLayer[], entity: boolean): { controls: ObjectControls; locations: Record<string, Location> } {
+  const controls: ObjectControls = { features: {} };
+  const locations: Record<string, Location> = {};
+  const featureIds = new Set(layers.flatMap((l) => Object.keys(l.controls)));
+  for (const feature of [...featureIds].sort()) {
+    const settings: FeatureSettings = {};
+    for (const control of FEATURE_CONTROLS) {
+      if (entity && control === 'autoTopup') continue;
+      const layer = layers.find((l) => {
+        const v = l.controls[feature]?.[control];
+        return v !== undefined && v !== null;
+      });
+      if (!layer) continue;
+      const value = layer.controls[feature]![control]!;
+      (settings as Record<string, unknown>)[control] = normalizeSetting(control, value);
+      locations[controlPath(feature, control)] = locate(layer.origin, toPointer(['controls', feature, control]));
+    }
+    if (Object.keys(settings).length > 0) controls.features[feature] = settings;
+  }
+  if (!entity) {
+    const layer = layers.find((l) => l.overageLimit !== undefined && l.overageLimit !== null);
+    if (layer) {
+      const v = layer.overageLimit!;
+      controls.overageLimit = v === 'unlimited' ? 'unlimited' : { maxOverageAmount: v.maxOverageAmount, onLimitReached: v.onLimitReached };
+      locations.overageLimit = locate(layer.origin, '/overageLimit');
+    }
+  }
+  return { controls, locations };
+}
+
+function locate(origin: Origin | undefined, pointer: string): Location {
+  return origin ? at(origin, pointer) : { file: '', line: 0, column: 0, endLine: 0, endColumn: 0, pointer };
+}
+
+function normalizeSetting(control: string, value: unknown): unknown {
+  if (control === 'usageAlerts') return (value as UsageAlert[]).map(alertSetting);
+  if (control === 'autoTopup') return topupSetting(value as AutoTopup);
+  return value;
+}
+
+/** An alert with its default made explicit, as billing systems store it. */
+export function alertSetting(a: UsageAlert): AlertSetting {
+  const s: AlertSetting = { type: a.type, threshold: a.threshold, enabled: a.enabled ?? true };
+  if (a.name !== undefined) s.name = a.name;
+  return s;
+}
+
+/** A top-up with its defaults made explicit. */
+export function topupSetting(t: AutoTopup): TopupSetting {
+  const s: TopupSetting = { threshold: t.threshold, quantity: t.quantity, enabled: t.enabled ?? true };
+  if (t.purchaseLimit) {
+    s.purchaseLimit = { interval: t.purchaseLimit.interval, intervalCount: t.purchaseLimit.intervalCount ?? 1, limit: t.purchaseLimit.limit };
+  }
+  return s;
+}

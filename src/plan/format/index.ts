@@ -1,0 +1,17 @@
+import type { Plan } from '../plan.js';
+import { formatPlanText } from './text.js';
+
+export type PlanFormat = 'text' | 'json' | 'markdown';
+
+export interface PlanFormatContext {
+  color: boolean;
+  /** Warnings and guard messages shown above the changes. */
+  notes: string[];
+}
+
+/** Plan formatters keyed by --format; each returns the whole output. */
+export const planFormatters: Record<PlanFormat, (plan: Plan, ctx: PlanFormatContext) => string> = {
+  text: formatPlanText,
+  json: (plan) => JSON.stringify(plan, null, 2) + '\n',
+  markdown: (plan, ctx) => formatPlanText(plan, { ...ctx, color: false }),
+};

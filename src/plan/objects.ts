@@ -1,0 +1,90 @@
+import type { Location } from '../diagnostics/diagnostic.js';
+import type { EffectiveOverageLimit, EffectivePurchaseLimit } from '../resolve/effective.js';
+
+/** The billing-system objects that hold controls: a plan, a customer, or one entity of a customer. */
+export type ObjectRef =
+  | { kind: 'plan'; id: string }
+  | { kind: 'customer'; id: string }
+  | { kind: 'entity'; customer: string; id: string };
+
+/** A stable string key: "plan:pro", "customer:cust_123", "entity:cust_123/workspace_a". */
+export function objectKey(ref: ObjectRef): string {
+  return ref.kind === 'entity' ? `entity:${ref.customer}/${ref.id}` : `${ref.kind}:${ref.id}`;
+}
+
+/** The inverse of objectKey. */
+export function parseObjectKey(key: string): ObjectRef {
+  const colon = key.indexOf(':');
+  const kind = key.slice(0, colon);
+  const rest = key.slice(colon + 1);
+  if (kind === 'entity') {
+    const slash = rest.indexOf('/');
+    return { kind, customer: rest.slice(0, slash), id: rest.slice(slash + 1) };
+  }
+  if (kind === 'plan' || kind === 'customer') return { kind, id: rest };
+  throw new Error(`not an object key: ${key}`);
+}
+
+/** A human name: "customer cust_123", "entity cust_123/workspace_a", "plan pro". */
+export function describeRef(ref: ObjectRef): string {
+  return ref.kind === 'entity' ? `entity ${ref.customer}/${ref.id}` : `${ref.kind} ${ref.id}`;
+}
+
+export interface AlertSetting {
+  type: 'usage' | 'usage_percentage';
+  threshold: number;
+  name?: string;
+  enabled: boolean;
+}
+
+export interface TopupSetting {
+  threshold: number;
+  quantity: number;
+  purchaseLimit?: EffectivePurchaseLimit;
+  enabled: boolean;
+}
+
+/** The controls one object sets itself; an absent key is not set there (the billing system inherits). */
+export interface FeatureSettings {
+  overage?: 'allow' | 'block';
+  maxOverageUnits?: number | 'unlimited';
+  usageAlerts?: AlertSetting[];
+  autoTopup?: TopupSetting;
+}
+
+export type FeatureControlName = keyof FeatureSettings;
+export const FEATURE_CONTROLS: readonly FeatureControlName[] = ['overage', 'maxOverageUnits', 'usageAlerts', 'autoTopup'];
+
+/** What one object holds: per-feature settings and, for customers and plans, the customer-wide overage limit. */
+export interface ObjectControls {
+  features: Record<string, FeatureSettings>;
+  overageLimit?: EffectiveOverageLimit | 'unlimited';
+}
+
+/** What tollgate wants an object to hold, with where in the policies each setting was written. */
+export interface DesiredObject {
+  ref: ObjectRef;
+  controls: ObjectControls;
+  /** Keyed by control path: "api_calls.overage", "overageLimit". */
+  locations: Record<string, Location>;
+  /** For customers and entities: the plan the policy puts them on. */
+  plan?: string;
+  /** Currency of the plan, for showing money. */
+  currency?: string;
+}
+
+/** "api_calls.maxOverageUnits" or "overageLimit". */
+export function controlPath(feature: string | undefined, control: FeatureControlName | 'overageLimit'): string {
+  return feature === undefined ? control : `${feature}.${control}`;
+}
+
+/** True when an object sets nothing. */
+export function isEmptyControls(c: ObjectControls | null | undefined): boolean {
+  return !c || (Object.keys(c.features).length === 0 && c.overageLimit === undefined);
+}
+
+/** An object as read from a billing system: the controls it holds itself, and the plan it is on when known. */
+export interface LiveObject {
+  controls: ObjectControls;
+  plan?: string;
+}

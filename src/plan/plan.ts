@@ -1,0 +1,165 @@
+import type { PolicySet } from '../model/policy-set.js';
+import { canonicalJson, fingerprint } from '../resolve/canonical.js';
+import { diffControls, objectAction, type ChangeAction, type ControlChange } from './diff.js';
+import { effectiveFromObjects, type PlainCustomer } from './effect.js';
+import { isEmptyControls, objectKey, parseObjectKey, type DesiredObject, type LiveObject, type ObjectControls, type ObjectRef } from './objects.js';
+
+export const PLAN_FORMAT_VERSION = 1;
+
+/** One object to write: its changes and the fingerprint of the live state they were computed against. */
+export interface ObjectPlan {
+  key: string;
+  ref: ObjectRef;
+  action: ChangeAction;
+  /** sha256 of the object's live controls when planned; apply refuses the plan if it no longer matches. */
+  fingerprint: string;
+  /** The whole state the object must hold after apply. */
+  after: ObjectControls;
+  /** For customers and entities: the plan the policy puts them on. */
+  plan?: string;
+  changes: ControlChange[];
+}
+
+/** How one customer's effective policy moves. */
+export interface CustomerEffect {
+  id: string;
+  currency: string | null;
+  exposureBefore: number | null;
+  exposureAfter: number | null;
+  /** Its own features or overage limit change (not only entities). */
+  customerChanged: boolean;
+  /** Entities whose effective policy changes. */
+  entities: string[];
+  /** Objects whose change reaches this customer (its own, its entities', its plan's). */
+  causes: string[];
+  before: PlainCustomer | null;
+  after: PlainCustomer | null;
+}
+
+export interface PlanSummary {
+  add: number;
+  change: number;
+  remove: number;
+  customers: number;
+  entities: number;
+}
+
+/** The reviewed unit of work: what apply will write, and what it does to effective policy. */
+export interface Plan {
+  formatVersion: typeof PLAN_FORMAT_VERSION;
+  policyDigest: string;
+  target: { name: string; endpoint?: string };
+  objects: ObjectPlan[];
+  effect: { customers: CustomerEffect[] };
+  summary: PlanSummary;
+}
+
+export interface PlanInput {
+  set: PolicySet;
+  policyDigest: string;
+  target: { name: string; endpoint?: string };
+  desired: ReadonlyMap<string, DesiredObject>;
+  /** Live state of every desired or previously managed object; null when the object holds nothing. */
+  live: ReadonlyMap<string, LiveObject | null>;
+}
+
+const EMPTY: ObjectControls = { features: {} };
+
+/** Compares desired with live state, object by object; pure. */
+export function computePlan(input: PlanInput): Plan {
+  const { desired, live } = input;
+  const keys = [...new Set([...desired.keys(), ...live.keys()])].sort();
+  const objects: ObjectPlan[] = [];
+  for (const key of keys) {
+    const want = desired.get(key);
+    const have = live.get(key)?.controls ?? null;
+    const after = want?.controls ?? EMPTY;
+    if (isEmptyControls(have) && isEmptyControls(after)) continue;
+    const changes = diffControls(have, after, want?.locations);
+    if (changes.length === 0) continue;
+    const o: ObjectPlan = { key, ref: want?.ref ?? parseObjectKey(key), action: objectAction(have, after), fingerprint: fingerprint(have), after, changes };
+    const plan = want?.plan ?? live.get(key)?.plan;
+    if (plan !== undefined) o.plan = plan;
+    if (want?.currency !== undefined) o.currency = want.currency;
+    objects.push(o);
+  }
+  const customers = customerEffects(input, objects);
+  const summary: PlanSummary = {
+    add: objects.filter((o) => o.action === 'create').length,
+    change: objects.filter((o) => o.action === 'update').length,
+    remove: objects.filter((o) => o.action === 'delete').length,
+    customers: customers.filter((c) => c.customerChanged || c.entities.length > 0).length,
+    entities: customers.reduce((n, c) => n + c.entities.length, 0),
+  };
+  return { formatVersion: PLAN_FORMAT_VERSION, policyDigest: input.policyDigest, target: input.target, objects, effect: { customers }, summary };
+}
+
+/** The customers a set of object changes reaches, with their effective policy and money exposure before and after. */
+function customerEffects(input: PlanInput, objects: readonly ObjectPlan[]): CustomerEffect[] {
+  const { set, desired, live } = input;
+  const causes = new Map<string, Set<string>>();
+  const cause = (customer: string, key: string): void => {
+    let s = causes.get(customer);
+    if (!s) causes.set(customer, (s = new Set()));
+    s.add(key);
+  };
+  const changedPlans = new Set<string>();
+  for (const o of objects) {
+    if (o.ref.kind === 'plan') changedPlans.add(o.ref.id);
+    else cause(o.ref.kind === 'entity' ? o.ref.customer : o.ref.id, o.key);
+  }
+  // Entities by customer, from both sides, and each customer's plan.
+  const entityIds = new Map<string, Set<string>>();
+  const planOf = new Map<string, { before?: string; after?: string }>();
+  const note = (key: string, side: 'before' | 'after', plan: string | undefined): void => {
+    const ref = parseObjectKey(key);
+    if (ref.kind === 'plan') return;
+    const customer = ref.kind === 'entity' ? ref.customer : ref.id;
+    if (ref.kind === 'entity') {
+      let s = entityIds.get(customer);
+      if (!s) entityIds.set(customer, (s = new Set()));
+      s.add(ref.id);
+    }
+    if (plan !== undefined) {
+      const p = planOf.get(customer) ?? {};
+      p[side] ??= plan;
+      planOf.set(customer, p);
+    }
+  };
+  for (const [key, o] of desired) note(key, 'after', o.plan);
+  for (const [key, o] of live) note(key, 'before', o?.plan);
+  for (const [customer, plans] of planOf) {
+    for (const plan of [plans.before, plans.after]) if (plan !== undefined && changedPlans.has(plan)) cause(customer, `plan:${plan}`);
+  }
+
+  const effects: CustomerEffect[] = [];
+  for (const id of [...causes.keys()].sort()) {
+    const plans = planOf.get(id) ?? {};
+    const ids = entityIds.get(id) ?? new Set<string>();
+    const side = (which: 'before' | 'after'): PlainCustomer | null => {
+      const plan = plans[which] ?? plans.before ?? plans.after;
+      if (plan === undefined) return null;
+      const read = (key: string) => (which === 'before' ? live.get(key)?.controls : desired.get(key)?.controls);
+      const entities = new Map([...ids].map((e) => [e, read(objectKey({ kind: 'entity', customer: id, id: e }))]));
+      return effectiveFromObjects(set, plan, read(`customer:${id}`), read(`plan:${plan}`), entities) ?? null;
+    };
+    const before = side('before');
+    const after = side('after');
+    const changedEntities = [...ids].sort().filter((e) => canonicalJson(before?.entities[e]) !== canonicalJson(after?.entities[e]));
+    const customerChanged =
+      canonicalJson(before?.features) !== canonicalJson(after?.features) ||
+      canonicalJson(before?.overageLimit) !== canonicalJson(after?.overageLimit);
+    effects.push({
+      id,
+      currency: after?.currency ?? before?.currency ?? null,
+      exposureBefore: before?.maxOverageExposure ?? null,
+      exposureAfter: after?.maxOverageExposure ?? null,
+      customerChanged,
+      entities: changedEntities,
+      causes: [...causes.get(id)!].sort(),
+      before,
+      after,
+    });
+  }
+  return effects;
+}

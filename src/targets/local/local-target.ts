@@ -1,0 +1,79 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { FEATURE_CONTROLS, type LiveObject } from '../../plan/objects.js';
+import type { ObjectPlan } from '../../plan/plan.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { TargetError, type Capabilities, type ControlName, type Target } from '../target.js';
+
+const ALL: ReadonlySet<ControlName> = new Set([...FEATURE_CONTROLS, 'overageLimit']);
+
+/** Entities hold no top-ups and no customer-wide limit (SPEC §2); everything else is supported. */
+export const LOCAL_CAPABILITIES: Capabilities = {
+  plan: ALL,
+  customer: ALL,
+  entity: new Set(['overage', 'maxOverageUnits', 'usageAlerts']),
+};
+
+interface StateFile {
+  formatVersion: 1;
+  objects: Record<string, LiveObject>;
+}
+
+/** The embedded target: deployed state is one JSON file, replaced atomically on every flush. */
+export class LocalTarget implements Target {
+  readonly name = 'local';
+  readonly capabilities = LOCAL_CAPABILITIES;
+  readonly lockPath: string;
+  private state: StateFile | undefined;
+  private dirty = false;
+
+  constructor(readonly endpoint: string) {
+    this.lockPath = path.join(path.dirname(endpoint), 'apply.lock');
+  }
+
+  private load(): StateFile {
+    if (this.state) return this.state;
+    let text: string;
+    try {
+      text = readFileSync(this.endpoint, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return (this.state = { formatVersion: 1, objects: {} });
+      throw new TargetError(`Cannot read the local state ${this.endpoint}: ${(error as Error).message}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new TargetError(`The local state ${this.endpoint} is not valid JSON; restore it from version control or delete it to start over.`);
+    }
+    const state = parsed as Partial<StateFile>;
+    if (state.formatVersion !== 1 || typeof state.objects !== 'object' || state.objects === null) {
+      throw new TargetError(`The local state ${this.endpoint} has an unknown format (formatVersion ${String(state.formatVersion)}); this tollgate reads version 1.`);
+    }
+    return (this.state = state as StateFile);
+  }
+
+  async managedKeys(): Promise<string[]> {
+    return Object.keys(this.load().objects).sort();
+  }
+
+  async read(keys: readonly string[]): Promise<Map<string, LiveObject | null>> {
+    const objects = this.load().objects;
+    return new Map(keys.map((k) => [k, Object.hasOwn(objects, k) ? objects[k]! : null]));
+  }
+
+  async write(object: ObjectPlan): Promise<void> {
+    const objects = this.load().objects;
+    if (object.action === 'delete') delete objects[object.key];
+    else objects[object.key] = object.plan === undefined ? { controls: object.after } : { controls: object.after, plan: object.plan };
+    this.dirty = true;
+  }
+
+  async flush(): Promise<void> {
+    if (!this.dirty || !this.state) return;
+    mkdirSync(path.dirname(this.endpoint), { recursive: true });
+    const sorted = Object.fromEntries(Object.keys(this.state.objects).sort().map((k) => [k, this.state!.objects[k]]));
+    await writeFileAtomic(this.endpoint, JSON.stringify({ formatVersion: 1, objects: sorted }, null, 2) + '\n');
+    this.dirty = false;
+  }
+}
