@@ -17,6 +17,8 @@ export interface ObjectPlan {
   after: ObjectControls;
   /** For customers and entities: the plan the policy puts them on. */
   plan?: string;
+  /** Currency of money values in the changes. */
+  currency?: string;
   changes: ControlChange[];
 }
 
