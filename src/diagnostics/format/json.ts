@@ -1,0 +1,33 @@
+import { sortDiagnostics, summarize, type Diagnostic } from '../diagnostic.js';
+import type { FormatContext } from './index.js';
+
+/** One diagnostic as SPEC §3 prints it; the key order is part of the contract. */
+interface JsonDiagnostic {
+  code: string;
+  severity: string;
+  message: string;
+  file: string;
+  line: number;
+  column: number;
+  pointer: string;
+}
+
+/** The SPEC §3 report: `{"diagnostics": [...], "summary": {"errors", "warnings"}}`, 2-space indented. */
+export function formatJson(diagnostics: readonly Diagnostic[], _ctx: FormatContext): string {
+  const sorted = sortDiagnostics([...diagnostics]);
+  const report = {
+    diagnostics: sorted.map(
+      (d): JsonDiagnostic => ({
+        code: d.code,
+        severity: d.severity,
+        message: d.message,
+        file: d.file,
+        line: d.line,
+        column: d.column,
+        pointer: d.pointer,
+      }),
+    ),
+    summary: summarize(sorted),
+  };
+  return JSON.stringify(report, null, 2) + '\n';
+}
