@@ -1,0 +1,3 @@
+export const schemaPath: string;
+export const typesPath: string;
+export function generateTypes(): Promise<string>;
