@@ -43,9 +43,14 @@ export function desiredObjects(set: PolicySet): Map<string, DesiredObject> {
 }
 
 /** First layer that sets a control wins, per feature and control; entities take no top-ups or overage limit. */
-function merge(layers: readonly ControlLayer[], entity: boolean): { controls: ObjectControls; locations: Record<string, Location> } {
+function merge(
+  layers: readonly ControlLayer[],
+  entity: boolean,
+): { controls: ObjectControls; locations: Record<string, Location>; setBy: Record<string, string> } {
   const controls: ObjectControls = { features: {} };
   const locations: Record<string, Location> = {};
+  const setBy: Record<string, string> = {};
+  const nameOf = (l: ControlLayer): string => (l.layer === 'profile' ? `profile ${l.profile}` : l.layer);
   const featureIds = new Set(layers.flatMap((l) => Object.keys(l.controls)));
   for (const feature of [...featureIds].sort()) {
     const settings: FeatureSettings = {};
@@ -59,6 +64,7 @@ function merge(layers: readonly ControlLayer[], entity: boolean): { controls: Ob
       const value = layer.controls[feature]![control]!;
       (settings as Record<string, unknown>)[control] = normalizeSetting(control, value);
       locations[controlPath(feature, control)] = locate(layer.origin, toPointer(['controls', feature, control]));
+      setBy[controlPath(feature, control)] = nameOf(layer);
     }
     if (Object.keys(settings).length > 0) controls.features[feature] = settings;
   }
@@ -68,9 +74,10 @@ function merge(layers: readonly ControlLayer[], entity: boolean): { controls: Ob
       const v = layer.overageLimit!;
       controls.overageLimit = v === 'unlimited' ? 'unlimited' : { maxOverageAmount: v.maxOverageAmount, onLimitReached: v.onLimitReached };
       locations.overageLimit = locate(layer.origin, '/overageLimit');
+      setBy.overageLimit = nameOf(layer);
     }
   }
-  return { controls, locations };
+  return { controls, locations, setBy };
 }
 
 function locate(origin: Origin | undefined, pointer: string): Location {

@@ -21,13 +21,23 @@ export interface ControlChange {
   after: unknown;
   /** Where the policies set the new value (absent for removals). */
   location?: Location;
+  /** The policy layer that set the new value: "customer", "entity", "plan" or "profile <id>". */
+  setBy?: string;
 }
 
 function same(a: unknown, b: unknown): boolean {
   return canonicalJson(a) === canonicalJson(b);
 }
 
-function change(path: string, feature: string | undefined, control: ControlChange['control'], before: unknown, after: unknown, location?: Location): ControlChange | undefined {
+function change(
+  path: string,
+  feature: string | undefined,
+  control: ControlChange['control'],
+  before: unknown,
+  after: unknown,
+  location?: Location,
+  setBy?: string,
+): ControlChange | undefined {
   if (before === undefined && after === undefined) return undefined;
   if (same(before, after)) return undefined;
   const c: ControlChange = {
@@ -39,6 +49,7 @@ function change(path: string, feature: string | undefined, control: ControlChang
   };
   if (feature !== undefined) c.feature = feature;
   if (location && after !== undefined) c.location = location;
+  if (setBy !== undefined && after !== undefined) c.setBy = setBy;
   return c;
 }
 
@@ -47,6 +58,7 @@ export function diffControls(
   before: ObjectControls | null,
   after: ObjectControls,
   locations: Record<string, Location> = {},
+  setBy: Record<string, string> = {},
 ): ControlChange[] {
   const changes: ControlChange[] = [];
   const features = new Set([...Object.keys(before?.features ?? {}), ...Object.keys(after.features)]);
@@ -55,11 +67,11 @@ export function diffControls(
     const a = after.features[feature] ?? {};
     for (const control of FEATURE_CONTROLS) {
       const path = controlPath(feature, control);
-      const c = change(path, feature, control, b[control], a[control], locations[path]);
+      const c = change(path, feature, control, b[control], a[control], locations[path], setBy[path]);
       if (c) changes.push(c);
     }
   }
-  const c = change('overageLimit', undefined, 'overageLimit', before?.overageLimit, after.overageLimit, locations.overageLimit);
+  const c = change('overageLimit', undefined, 'overageLimit', before?.overageLimit, after.overageLimit, locations.overageLimit, setBy.overageLimit);
   if (c) changes.push(c);
   return changes;
 }

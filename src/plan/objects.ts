@@ -67,6 +67,8 @@ export interface DesiredObject {
   controls: ObjectControls;
   /** Keyed by control path: "api_calls.overage", "overageLimit". */
   locations: Record<string, Location>;
+  /** Which policy layer set each control path: "customer", "entity", "plan" or "profile <id>". */
+  setBy: Record<string, string>;
   /** For customers and entities: the plan the policy puts them on. */
   plan?: string;
   /** Currency of the plan, for showing money. */

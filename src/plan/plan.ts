@@ -77,7 +77,7 @@ export function computePlan(input: PlanInput): Plan {
     const have = live.get(key)?.controls ?? null;
     const after = want?.controls ?? EMPTY;
     if (isEmptyControls(have) && isEmptyControls(after)) continue;
-    const changes = diffControls(have, after, want?.locations);
+    const changes = diffControls(have, after, want?.locations, want?.setBy);
     if (changes.length === 0) continue;
     const o: ObjectPlan = { key, ref: want?.ref ?? parseObjectKey(key), action: objectAction(have, after), fingerprint: fingerprint(have), after, changes };
     const plan = want?.plan ?? live.get(key)?.plan;

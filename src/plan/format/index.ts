@@ -1,4 +1,5 @@
 import type { Plan } from '../plan.js';
+import { formatPlanMarkdown } from './markdown.js';
 import { formatPlanText } from './text.js';
 
 export type PlanFormat = 'text' | 'json' | 'markdown';
@@ -13,5 +14,5 @@ export interface PlanFormatContext {
 export const planFormatters: Record<PlanFormat, (plan: Plan, ctx: PlanFormatContext) => string> = {
   text: formatPlanText,
   json: (plan) => JSON.stringify(plan, null, 2) + '\n',
-  markdown: (plan, ctx) => formatPlanText(plan, { ...ctx, color: false }),
+  markdown: (plan, ctx) => formatPlanMarkdown(plan, ctx),
 };

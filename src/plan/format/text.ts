@@ -4,6 +4,7 @@ import { describeRef } from '../objects.js';
 import type { CustomerEffect, ObjectPlan, Plan } from '../plan.js';
 import { formatMoney } from '../../util/money.js';
 import { formatValue } from './values.js';
+import { fanOuts, listSome } from './fan-out.js';
 import type { PlanFormatContext } from './index.js';
 
 const SYMBOL: Record<ChangeAction, string> = { create: '+', update: '~', delete: '-' };
@@ -12,7 +13,7 @@ const SYMBOL: Record<ChangeAction, string> = { create: '+', update: '~', delete:
 export function summaryLine(plan: Plan): string {
   const s = plan.summary;
   if (plan.objects.length === 0) return 'No changes. The billing system matches the policies.';
-  return `Plan: ${s.add} to add, ${s.change} to change, ${s.remove} to remove (${s.customers} customer${s.customers === 1 ? '' : 's'}, ${s.entities} entit${s.entities === 1 ? 'y' : 'ies'} affected).`;
+  return `Plan: ${s.add} to add, ${s.change} to change, ${s.remove} to remove (${plural(s.customers, 'customer')}, ${plural(s.entities, 'entity', 'entities')} affected).`;
 }
 
 /** Exposure moving from before to after, e.g. "$500.00 → $5,000.00". */
@@ -40,11 +41,19 @@ export function formatPlanText(plan: Plan, ctx: PlanFormatContext): string {
     }
   };
 
-  const plans = plan.objects.filter((o) => o.ref.kind === 'plan');
-  for (const o of plans) {
-    const reached = plan.effect.customers.filter((e) => e.causes.includes(o.key));
-    const entities = reached.reduce((n, e) => n + e.entities.length, 0);
-    lines.push(`${c.bold(describeRef(o.ref))} — reaches ${reached.length} customer${reached.length === 1 ? '' : 's'} and ${entities} entit${entities === 1 ? 'y' : 'ies'}${reached.length > 0 ? `: ${listSome(reached.map((e) => e.id), 20)}` : ''}`);
+  for (const note of ctx.notes) lines.push(c.yellow(`! ${note}`));
+  if (ctx.notes.length > 0) lines.push('');
+
+  const radius = fanOuts(plan);
+  if (radius.length > 0) {
+    lines.push(c.bold('Shared policy changes (blast radius):'));
+    for (const f of radius) {
+      lines.push(`  ${f.source} reaches ${plural(f.customers.length, 'customer')} and ${plural(f.entities, 'entity', 'entities')}: ${listSome(f.customers, 20)}`);
+    }
+    lines.push('');
+  }
+  for (const o of plan.objects.filter((x) => x.ref.kind === 'plan')) {
+    lines.push(c.bold(describeRef(o.ref)));
     objectLines(o, o.currency ?? null);
     lines.push('');
   }
@@ -74,6 +83,7 @@ export function formatPlanText(plan: Plan, ctx: PlanFormatContext): string {
   return lines.join('\n') + '\n';
 }
 
-function listSome(ids: string[], max: number): string {
-  return ids.length <= max ? ids.join(', ') : `${ids.slice(0, max).join(', ')} and ${ids.length - max} more`;
+/** "1 customer", "3 customers". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }

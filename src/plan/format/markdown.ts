@@ -1,0 +1,113 @@
+import { createPatch } from 'diff';
+import { stringify } from 'yaml';
+import { canonicalJson } from '../../resolve/canonical.js';
+import { formatMoney } from '../../util/money.js';
+import type { PlainCustomer, PlainFeature } from '../effect.js';
+import { describeRef } from '../objects.js';
+import type { CustomerEffect, Plan } from '../plan.js';
+import { fanOuts, listSome } from './fan-out.js';
+import type { PlanFormatContext } from './index.js';
+import { exposureChange, plural, summaryLine } from './text.js';
+
+/** GitHub refuses comments longer than this. */
+export const GITHUB_COMMENT_LIMIT = 65_536;
+/** Room kept for the closing note when the comment is cut. */
+const RESERVE = 1_500;
+
+/** The plan as a pull-request comment: summary, exposure table, blast radius, then one collapsible diff per customer. */
+export function formatPlanMarkdown(plan: Plan, ctx: PlanFormatContext, limit = GITHUB_COMMENT_LIMIT): string {
+  const head: string[] = [`### tollgate plan — target \`${plan.target.name}\``, '', `**${escapeMd(summaryLine(plan))}**`, ''];
+  for (const note of ctx.notes) head.push(`> [!WARNING]`, `> ${escapeMd(note)}`, '');
+  if (plan.objects.length === 0) return head.join('\n');
+
+  const moved = plan.effect.customers.filter((e) => e.exposureBefore !== e.exposureAfter);
+  if (moved.length > 0) {
+    head.push('#### Money exposure', '', 'Most overage a customer can be billed per period (customer and its entities).', '', '| customer | before | after |', '|---|---:|---:|');
+    const shown = moved.slice(0, 100);
+    for (const e of shown) head.push(`| \`${e.id}\` | ${formatMoney(e.exposureBefore, e.currency)} | ${formatMoney(e.exposureAfter, e.currency)} |`);
+    if (moved.length > shown.length) head.push(`| … ${moved.length - shown.length} more | | |`);
+    head.push('');
+  }
+  const radius = fanOuts(plan);
+  if (radius.length > 0) {
+    head.push('#### Shared policy changes', '');
+    for (const f of radius) {
+      head.push(`- **${escapeMd(f.source)}** reaches ${plural(f.customers.length, 'customer')} and ${plural(f.entities, 'entity', 'entities')}: ${listSome(f.customers.map((c) => `\`${c}\``), 30)}`);
+    }
+    head.push('');
+  }
+  const planObjects = plan.objects.filter((o) => o.ref.kind === 'plan');
+  for (const o of planObjects) {
+    head.push(`<details><summary>${escapeHtml(describeRef(o.ref))}: ${plural(o.changes.length, 'change')}</summary>`, '', '```diff');
+    for (const c of o.changes) {
+      if (c.action !== 'create') head.push(`- ${c.path}: ${JSON.stringify(c.before)}`);
+      if (c.action !== 'delete') head.push(`+ ${c.path}: ${JSON.stringify(c.after)}`);
+    }
+    head.push('```', '', '</details>', '');
+  }
+
+  let out = head.join('\n') + '\n';
+  const effects = plan.effect.customers.filter((e) => e.customerChanged || e.entities.length > 0);
+  let shown = 0;
+  for (const e of effects) {
+    const section = customerSection(e, plan);
+    if (out.length + section.length > limit - RESERVE) break;
+    out += section;
+    shown++;
+  }
+  if (shown < effects.length) {
+    const rest = effects.slice(shown).map((e) => e.id);
+    out += [
+      '',
+      `**${rest.length} more customer${rest.length === 1 ? '' : 's'} not shown** (GitHub comments are limited to ${GITHUB_COMMENT_LIMIT.toLocaleString('en-US')} characters): ${listSome(rest.map((id) => `\`${id}\``), 20)}.`,
+      '',
+      'See the whole plan with `tollgate plan --format text`, or save it with `tollgate plan -o plan.json` and keep it as a build artifact.',
+      '',
+    ].join('\n');
+  }
+  return out;
+}
+
+function customerSection(e: CustomerEffect, plan: Plan): string {
+  const objects = plan.objects.filter((o) => o.ref.kind !== 'plan' && (o.ref.kind === 'entity' ? o.ref.customer : o.ref.id) === e.id);
+  const parts = [
+    e.exposureBefore !== e.exposureAfter ? `exposure ${exposureChange(e)}` : undefined,
+    e.entities.length > 0 ? plural(e.entities.length, 'entity', 'entities') : undefined,
+    objects.length > 0 ? plural(objects.length, 'object') + ' written' : 'through a shared policy',
+  ].filter((p) => p !== undefined);
+  const patch = createPatch(e.id, render(e.before), render(e.after), 'before', 'after', { context: 3 });
+  const body = patch.split('\n').slice(4).filter((l) => !l.startsWith('\\ No newline')).join('\n').replace(/```/g, "'''");
+  return [`<details><summary><code>${escapeHtml(e.id)}</code> — ${escapeHtml(parts.join(', '))}</summary>`, '', '```diff', body.trimEnd(), '```', '', '</details>', ''].join('\n');
+}
+
+/** A customer's effective policy as stable YAML, easy to diff line by line. */
+function render(c: PlainCustomer | null): string {
+  if (!c) return '';
+  const feature = (f: PlainFeature) => ({
+    overage: f.overage,
+    charged: f.charged,
+    maxOverageUnits: f.maxOverageUnits,
+    hardLimit: f.hardLimit,
+    maxOverageCharge: f.maxOverageCharge === null ? 'unbounded' : formatMoney(f.maxOverageCharge, c.currency),
+    usageAlerts: f.usageAlerts,
+    autoTopup: f.autoTopup,
+  });
+  const doc = {
+    plan: c.plan,
+    overageLimit: c.overageLimit,
+    maxOverageExposure: formatMoney(c.maxOverageExposure, c.currency),
+    features: Object.fromEntries(Object.entries(c.features).map(([id, f]) => [id, feature(f)])),
+    entities: Object.fromEntries(
+      Object.entries(c.entities).map(([id, fs]) => [id, Object.fromEntries(Object.entries(fs).map(([fid, f]) => [fid, feature(f)]))]),
+    ),
+  };
+  return stringify(JSON.parse(canonicalJson(doc)), { lineWidth: 0 });
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function escapeMd(s: string): string {
+  return s.replace(/([\\`*_[\]<>|])/g, '\\$1');
+}
