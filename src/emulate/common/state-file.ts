@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 let tempCounter = 0;
 
@@ -22,6 +23,7 @@ export function readJsonFile(path: string): unknown {
 export function writeFileAtomic(path: string, text: string): void {
   tempCounter += 1;
   const temp = `${path}.${process.pid}.${tempCounter}.tmp`;
+  mkdirSync(dirname(path), { recursive: true });
   try {
     const fd = openSync(temp, 'w', 0o600);
     try {
