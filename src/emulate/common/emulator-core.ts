@@ -57,6 +57,8 @@ export async function startEmulatorCore<S>(api: EmulatedApi<S>, options: Emulato
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     seq += 1;
+    // Drawn first, before any await, so the fault of the n-th request never depends on timing.
+    const fault: FaultKind | null = nextFault();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const headers = loggableHeaders(req);
     const entry: LoggedRequest = {
@@ -93,7 +95,6 @@ export async function startEmulatorCore<S>(api: EmulatedApi<S>, options: Emulato
       return fail(429, 'rate_limited', message, token, { 'retry-after': String(rate.retryAfterSeconds) });
     }
 
-    const fault: FaultKind | null = nextFault();
     entry.fault = fault;
     if (opts.latencyMs > 0) await delay(opts.latencyMs);
     if (fault === 'server_error') return fail(500, 'server_error', 'Internal server error (injected fault)', token);
