@@ -29,14 +29,29 @@ describe('autumn emulator: state file', () => {
       const first = await start({ statePath });
       await call(first.url, '/v1/customers.get_or_create', { customer_id: 'c1' });
       const headers = { 'idempotency-key': 'k1' };
-      await call(first.url, '/v1/customers.update', { customer_id: 'c1', billing_controls: { spend_limits: [{ feature_id: 'a', enabled: true, overage_limit: 7 }] } }, { headers });
+      await call(
+        first.url,
+        '/v1/customers.update',
+        {
+          customer_id: 'c1',
+          billing_controls: { spend_limits: [{ feature_id: 'a', enabled: true, overage_limit: 7 }] },
+        },
+        { headers },
+      );
       await first.close();
       expect(readdirSync(dir)).toEqual(['autumn.json']);
       const second = await start({ statePath });
       expect(second.state()).toEqual(first.state());
       const read = await call(second.url, '/v1/customers.get', { customer_id: 'c1' });
-      expect(list(read.body, 'billing_controls', 'spend_limits')).toMatchObject([{ feature_id: 'a', overage_limit: 7 }]);
-      const repeat = await call(second.url, '/v1/customers.update', { customer_id: 'c1', billing_controls: {} }, { headers });
+      expect(list(read.body, 'billing_controls', 'spend_limits')).toMatchObject([
+        { feature_id: 'a', overage_limit: 7 },
+      ]);
+      const repeat = await call(
+        second.url,
+        '/v1/customers.update',
+        { customer_id: 'c1', billing_controls: {} },
+        { headers },
+      );
       expect(repeat.status).toBe(409);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -47,14 +62,19 @@ describe('autumn emulator: state file', () => {
 describe('autumn emulator: responses parse with the SDK', () => {
   it('serves customers.get in the shape GetCustomerResponse expects', async () => {
     const emulator = await start();
-    emulator.seed({ customers: [{ id: 'c1', billing_controls: { overage_allowed: [{ feature_id: 'a', enabled: true }] } }] });
+    emulator.seed({
+      customers: [{ id: 'c1', billing_controls: { overage_allowed: [{ feature_id: 'a', enabled: true }] } }],
+    });
     const read = await call(emulator.url, '/v1/customers.get', { customer_id: 'c1' }, { headers: V23 });
     expect(GetCustomerResponse$inboundSchema.safeParse(read.body).success).toBe(true);
   });
 
   it('works behind autumn-js for customers.update and entities.update', async () => {
     const emulator = await start({ secretKey: 'am_sk_test_sdk' });
-    emulator.seed({ customers: [{ id: 'org_123' }], entities: [{ customer_id: 'org_123', id: 'workspace_a', feature_id: 'workspaces' }] });
+    emulator.seed({
+      customers: [{ id: 'org_123' }],
+      entities: [{ customer_id: 'org_123', id: 'workspace_a', feature_id: 'workspaces' }],
+    });
     const autumn = new Autumn({ secretKey: 'am_sk_test_sdk', serverURL: emulator.url, xApiVersion: '2.3.0' });
     const customer = await autumn.customers.update({
       customerId: 'org_123',
@@ -62,10 +82,20 @@ describe('autumn emulator: responses parse with the SDK', () => {
         overageAllowed: [{ featureId: 'api_calls', enabled: true }],
         spendLimits: [{ featureId: 'api_calls', enabled: true, overageLimit: 5000 }],
         usageAlerts: [{ featureId: 'api_calls', threshold: 80, thresholdType: 'usage_percentage', enabled: true }],
-        autoTopups: [{ featureId: 'credits', enabled: true, threshold: 500, quantity: 1000, purchaseLimit: { interval: 'month', intervalCount: 1, limit: 5 } }],
+        autoTopups: [
+          {
+            featureId: 'credits',
+            enabled: true,
+            threshold: 500,
+            quantity: 1000,
+            purchaseLimit: { interval: 'month', intervalCount: 1, limit: 5 },
+          },
+        ],
       },
     });
-    expect(customer.billingControls.spendLimits).toMatchObject([{ featureId: 'api_calls', overageLimit: 5000, source: 'customer' }]);
+    expect(customer.billingControls.spendLimits).toMatchObject([
+      { featureId: 'api_calls', overageLimit: 5000, source: 'customer' },
+    ]);
     const entity = await autumn.entities.update({
       customerId: 'org_123',
       entityId: 'workspace_a',
@@ -73,7 +103,9 @@ describe('autumn emulator: responses parse with the SDK', () => {
     });
     expect(entity.billingControls?.spendLimits).toMatchObject([{ featureId: 'api_calls', overageLimit: 2000 }]);
     const read = await autumn.customers.get({ customerId: 'org_123' });
-    expect(read.billingControls.autoTopups).toMatchObject([{ featureId: 'credits', purchaseLimit: { interval: 'month', limit: 5 } }]);
+    expect(read.billingControls.autoTopups).toMatchObject([
+      { featureId: 'credits', purchaseLimit: { interval: 'month', limit: 5 } },
+    ]);
     const entityRead = await autumn.entities.get({ customerId: 'org_123', entityId: 'workspace_a' });
     expect(entityRead.billingControls?.spendLimits).toHaveLength(1);
   });
@@ -82,7 +114,9 @@ describe('autumn emulator: responses parse with the SDK', () => {
 describe('autumn emulator: plan-level controls', () => {
   const planControls = {
     overage_allowed: [{ feature_id: 'api_calls', enabled: false }],
-    usage_alerts: [{ feature_id: 'api_calls', threshold: 80, threshold_type: 'usage_percentage', enabled: true, basis: 'balance' }],
+    usage_alerts: [
+      { feature_id: 'api_calls', threshold: 80, threshold_type: 'usage_percentage', enabled: true, basis: 'balance' },
+    ],
     auto_topups: [{ feature_id: 'credits', enabled: true, threshold: 100, quantity: 500 }],
   };
 
@@ -90,20 +124,38 @@ describe('autumn emulator: plan-level controls', () => {
     const emulator = await start();
     emulator.seed({
       plans: [{ id: 'pro', billing_controls: planControls }],
-      customers: [{ id: 'c1', plan_id: 'pro', billing_controls: { overage_allowed: [{ feature_id: 'api_calls', enabled: true }] } }],
+      customers: [
+        {
+          id: 'c1',
+          plan_id: 'pro',
+          billing_controls: { overage_allowed: [{ feature_id: 'api_calls', enabled: true }] },
+        },
+      ],
     });
     const read = await call(emulator.url, '/v1/customers.get', { customer_id: 'c1' }, { headers: V23 });
     // The customer's own overage entry overrides the plan's for that feature.
-    expect(list(read.body, 'billing_controls', 'overage_allowed')).toEqual([{ feature_id: 'api_calls', enabled: true, source: 'customer' }]);
+    expect(list(read.body, 'billing_controls', 'overage_allowed')).toEqual([
+      { feature_id: 'api_calls', enabled: true, source: 'customer' },
+    ]);
     expect(list(read.body, 'billing_controls', 'usage_alerts')).toMatchObject([{ threshold: 80, source: 'plan' }]);
-    expect(list(read.body, 'billing_controls', 'auto_topups')).toMatchObject([{ feature_id: 'credits', source: 'plan' }]);
+    expect(list(read.body, 'billing_controls', 'auto_topups')).toMatchObject([
+      { feature_id: 'credits', source: 'plan' },
+    ]);
     expect(GetCustomerResponse$inboundSchema.safeParse(read.body).success).toBe(true);
   });
 
   it('leaves plan entries and sources out before 2.3.0', async () => {
     const emulator = await start();
-    emulator.seed({ plans: [{ id: 'pro', billing_controls: planControls }], customers: [{ id: 'c1', plan_id: 'pro' }] });
-    const read = await call(emulator.url, '/v1/customers.get', { customer_id: 'c1' }, { headers: { 'x-api-version': '2.2.0' } });
+    emulator.seed({
+      plans: [{ id: 'pro', billing_controls: planControls }],
+      customers: [{ id: 'c1', plan_id: 'pro' }],
+    });
+    const read = await call(
+      emulator.url,
+      '/v1/customers.get',
+      { customer_id: 'c1' },
+      { headers: { 'x-api-version': '2.2.0' } },
+    );
     expect(list(read.body, 'billing_controls', 'usage_alerts')).toEqual([]);
   });
 
@@ -112,24 +164,44 @@ describe('autumn emulator: plan-level controls', () => {
     emulator.seed({
       plans: [{ id: 'pro', billing_controls: planControls }],
       customers: [{ id: 'c1', plan_id: 'pro' }],
-      entities: [{ customer_id: 'c1', id: 'ws_a', billing_controls: { spend_limits: [{ feature_id: 'api_calls', enabled: true, overage_limit: 10 }] } }],
+      entities: [
+        {
+          customer_id: 'c1',
+          id: 'ws_a',
+          billing_controls: { spend_limits: [{ feature_id: 'api_calls', enabled: true, overage_limit: 10 }] },
+        },
+      ],
     });
-    const read = await call(emulator.url, '/v1/entities.get', { customer_id: 'c1', entity_id: 'ws_a' }, { headers: V23 });
+    const read = await call(
+      emulator.url,
+      '/v1/entities.get',
+      { customer_id: 'c1', entity_id: 'ws_a' },
+      { headers: V23 },
+    );
     const controls = read.body.billing_controls as Record<string, unknown>;
     expect(controls.auto_topups).toBeUndefined();
     expect(list(controls, 'spend_limits')).toEqual([{ feature_id: 'api_calls', enabled: true, overage_limit: 10 }]);
-    expect(list(controls, 'overage_allowed')).toMatchObject([{ feature_id: 'api_calls', enabled: false, source: 'plan' }]);
+    expect(list(controls, 'overage_allowed')).toMatchObject([
+      { feature_id: 'api_calls', enabled: false, source: 'plan' },
+    ]);
   });
 
-  it('sets and reads a plan\'s billing_controls through plans.update and plans.get', async () => {
+  it("sets and reads a plan's billing_controls through plans.update and plans.get", async () => {
     const emulator = await start();
     emulator.seed({ plans: [{ id: 'pro' }], customers: [{ id: 'c1', plan_id: 'pro' }] });
-    const updated = await call(emulator.url, '/v1/plans.update', { plan_id: 'pro', billing_controls: { spend_limits: [{ feature_id: 'api_calls', enabled: true, overage_limit: 100 }] } });
+    const updated = await call(emulator.url, '/v1/plans.update', {
+      plan_id: 'pro',
+      billing_controls: { spend_limits: [{ feature_id: 'api_calls', enabled: true, overage_limit: 100 }] },
+    });
     expect(updated.status).toBe(200);
     const plan = await call(emulator.url, '/v1/plans.get', { plan_id: 'pro' });
-    expect(list(plan.body, 'billing_controls', 'spend_limits')).toEqual([{ feature_id: 'api_calls', enabled: true, overage_limit: 100 }]);
+    expect(list(plan.body, 'billing_controls', 'spend_limits')).toEqual([
+      { feature_id: 'api_calls', enabled: true, overage_limit: 100 },
+    ]);
     const customer = await call(emulator.url, '/v1/customers.get', { customer_id: 'c1' }, { headers: V23 });
-    expect(list(customer.body, 'billing_controls', 'spend_limits')).toMatchObject([{ overage_limit: 100, source: 'plan' }]);
+    expect(list(customer.body, 'billing_controls', 'spend_limits')).toMatchObject([
+      { overage_limit: 100, source: 'plan' },
+    ]);
     const missing = await call(emulator.url, '/v1/plans.get', { plan_id: 'nope' });
     expect(missing.status).toBe(404);
   });
@@ -144,7 +216,11 @@ describe('autumn emulator: customers.list', () => {
     const pageSizes: number[] = [];
     let cursor: string | null = '';
     while (cursor !== null) {
-      const page = await call(emulator.url, '/v1/customers.list', { start_cursor: cursor, limit: 3, sort_order: 'asc' });
+      const page = await call(emulator.url, '/v1/customers.list', {
+        start_cursor: cursor,
+        limit: 3,
+        sort_order: 'asc',
+      });
       expect(ListCustomersResponse$inboundSchema.safeParse(page.body).success).toBe(true);
       const items = list(page.body, 'list');
       pageSizes.push(items.length);
@@ -163,7 +239,13 @@ describe('autumn emulator: customers.list', () => {
 
   it('pages through autumn-js as well', async () => {
     const emulator = await start();
-    emulator.seed({ customers: [{ id: 'a', created_at: 1 }, { id: 'b', created_at: 2 }, { id: 'c', created_at: 3 }] });
+    emulator.seed({
+      customers: [
+        { id: 'a', created_at: 1 },
+        { id: 'b', created_at: 2 },
+        { id: 'c', created_at: 3 },
+      ],
+    });
     const autumn = new Autumn({ secretKey: 'am_sk_test_x', serverURL: emulator.url });
     const first = await autumn.customers.list({ limit: 2 });
     expect(first.list.map((customer) => customer.id)).toEqual(['c', 'b']);

@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 describe('autumn emulator: auth and errors', () => {
-  it('answers 401 without a key or with the wrong key, in Autumn\'s error shape', async () => {
+  it("answers 401 without a key or with the wrong key, in Autumn's error shape", async () => {
     const emulator = await start({ secretKey: 'am_sk_test_right' });
     const missing = await call(emulator.url, '/v1/customers.get', { customer_id: 'c1' }, { key: null });
     const wrong = await call(emulator.url, '/v1/customers.get', { customer_id: 'c1' }, { key: 'am_sk_test_wrong' });
@@ -80,19 +80,28 @@ describe('autumn emulator: billing controls', () => {
   it('replaces each key sent, leaves keys not sent, and clears a key sent as []', async () => {
     const emulator = await start();
     emulator.seed({ customers: [{ id: 'c1' }] });
-    const update = (billing_controls: unknown) => call(emulator.url, '/v1/customers.update', { customer_id: 'c1', billing_controls });
+    const update = (billing_controls: unknown) =>
+      call(emulator.url, '/v1/customers.update', { customer_id: 'c1', billing_controls });
     await update({
       spend_limits: [{ feature_id: 'api_calls', enabled: true, overage_limit: 5000 }],
       usage_alerts: [{ feature_id: 'api_calls', threshold: 80, threshold_type: 'usage_percentage', enabled: true }],
     });
-    const second = await update({ usage_alerts: [{ feature_id: 'api_calls', threshold: 900, threshold_type: 'usage', enabled: true }] });
+    const second = await update({
+      usage_alerts: [{ feature_id: 'api_calls', threshold: 900, threshold_type: 'usage', enabled: true }],
+    });
     expect(second.status).toBe(200);
-    expect(list(second.body, 'billing_controls', 'spend_limits')).toMatchObject([{ feature_id: 'api_calls', overage_limit: 5000 }]);
-    expect(list(second.body, 'billing_controls', 'usage_alerts')).toMatchObject([{ threshold: 900, threshold_type: 'usage' }]);
+    expect(list(second.body, 'billing_controls', 'spend_limits')).toMatchObject([
+      { feature_id: 'api_calls', overage_limit: 5000 },
+    ]);
+    expect(list(second.body, 'billing_controls', 'usage_alerts')).toMatchObject([
+      { threshold: 900, threshold_type: 'usage' },
+    ]);
     const cleared = await update({ spend_limits: [] });
     expect(list(cleared.body, 'billing_controls', 'spend_limits')).toEqual([]);
     expect(emulator.state().customers[0]?.billing_controls).toEqual({
-      usage_alerts: [{ feature_id: 'api_calls', threshold: 900, threshold_type: 'usage', enabled: true, basis: 'balance' }],
+      usage_alerts: [
+        { feature_id: 'api_calls', threshold: 900, threshold_type: 'usage', enabled: true, basis: 'balance' },
+      ],
     });
   });
 
@@ -103,21 +112,34 @@ describe('autumn emulator: billing controls', () => {
       { feature_id: 'api_calls', enabled: true },
       { feature_id: 'api_calls', enabled: false },
     ];
-    const response = await call(emulator.url, '/v1/customers.update', { customer_id: 'c1', billing_controls: { overage_allowed: twice } });
+    const response = await call(emulator.url, '/v1/customers.update', {
+      customer_id: 'c1',
+      billing_controls: { overage_allowed: twice },
+    });
     expect(response.status).toBe(400);
-    expect(response.body.message).toContain("billing_controls.overage_allowed[1].feature_id: Duplicate entry for feature 'api_calls'");
+    expect(response.body.message).toContain(
+      "billing_controls.overage_allowed[1].feature_id: Duplicate entry for feature 'api_calls'",
+    );
     expect(emulator.state().customers[0]?.billing_controls).toEqual({});
   });
 
   it('checks purchase limits and percentage thresholds', async () => {
     const emulator = await start();
     emulator.seed({ customers: [{ id: 'c1' }] });
-    const topup = (purchase_limit: unknown) => ({ feature_id: 'credits', enabled: true, threshold: 500, quantity: 1000, purchase_limit });
+    const topup = (purchase_limit: unknown) => ({
+      feature_id: 'credits',
+      enabled: true,
+      threshold: 500,
+      quantity: 1000,
+      purchase_limit,
+    });
     const badInterval = await call(emulator.url, '/v1/customers.update', {
       customer_id: 'c1',
       billing_controls: { auto_topups: [topup({ interval: 'year', interval_count: 1, limit: 5 })] },
     });
-    expect(badInterval.body.message).toContain('billing_controls.auto_topups[0].purchase_limit.interval: Invalid enum value');
+    expect(badInterval.body.message).toContain(
+      'billing_controls.auto_topups[0].purchase_limit.interval: Invalid enum value',
+    );
     const badCount = await call(emulator.url, '/v1/customers.update', {
       customer_id: 'c1',
       billing_controls: { auto_topups: [topup({ interval: 'month', interval_count: 0, limit: 2.5 })] },
@@ -126,10 +148,14 @@ describe('autumn emulator: billing controls', () => {
     expect(badCount.body.message).toContain('purchase_limit.limit: Must be a positive integer');
     const badPercent = await call(emulator.url, '/v1/customers.update', {
       customer_id: 'c1',
-      billing_controls: { usage_alerts: [{ feature_id: 'api_calls', threshold: 120, threshold_type: 'usage_percentage' }] },
+      billing_controls: {
+        usage_alerts: [{ feature_id: 'api_calls', threshold: 120, threshold_type: 'usage_percentage' }],
+      },
     });
     expect(badPercent.status).toBe(400);
-    expect(badPercent.body.message).toContain('billing_controls.usage_alerts[0].threshold: A usage_percentage threshold must be between 0 and 100');
+    expect(badPercent.body.message).toContain(
+      'billing_controls.usage_alerts[0].threshold: A usage_percentage threshold must be between 0 and 100',
+    );
     const good = await call(emulator.url, '/v1/customers.update', {
       customer_id: 'c1',
       billing_controls: { auto_topups: [topup({ interval: 'month', interval_count: 1, limit: 5 })] },
@@ -159,9 +185,17 @@ describe('autumn emulator: billing controls', () => {
   it('creates entities and updates their controls with the same replace-per-key rule', async () => {
     const emulator = await start();
     emulator.seed({ customers: [{ id: 'c1' }] });
-    const created = await call(emulator.url, '/v1/entities.create', { customer_id: 'c1', entity_id: 'ws_a', feature_id: 'workspaces' });
+    const created = await call(emulator.url, '/v1/entities.create', {
+      customer_id: 'c1',
+      entity_id: 'ws_a',
+      feature_id: 'workspaces',
+    });
     expect(created.status).toBe(200);
-    const duplicate = await call(emulator.url, '/v1/entities.create', { customer_id: 'c1', entity_id: 'ws_a', feature_id: 'workspaces' });
+    const duplicate = await call(emulator.url, '/v1/entities.create', {
+      customer_id: 'c1',
+      entity_id: 'ws_a',
+      feature_id: 'workspaces',
+    });
     expect(duplicate.status).toBe(409);
     const updated = await call(emulator.url, '/v1/entities.update', {
       customer_id: 'c1',
@@ -169,7 +203,12 @@ describe('autumn emulator: billing controls', () => {
       billing_controls: { spend_limits: [{ feature_id: 'api_calls', enabled: true, overage_limit: 2000 }] },
     });
     expect(list(updated.body, 'billing_controls', 'spend_limits')).toMatchObject([{ overage_limit: 2000 }]);
-    const read = await call(emulator.url, '/v1/entities.get', { customer_id: 'c1', entity_id: 'ws_a' }, { headers: V23 });
+    const read = await call(
+      emulator.url,
+      '/v1/entities.get',
+      { customer_id: 'c1', entity_id: 'ws_a' },
+      { headers: V23 },
+    );
     expect(GetEntityResponse$inboundSchema.safeParse(read.body).success).toBe(true);
   });
 });
@@ -178,7 +217,10 @@ describe('autumn emulator: idempotency, rate limit and request log', () => {
   it('processes the first request with an Idempotency-Key and answers 409 to a repeat', async () => {
     const emulator = await start();
     emulator.seed({ customers: [{ id: 'c1' }] });
-    const body = { customer_id: 'c1', billing_controls: { overage_allowed: [{ feature_id: 'api_calls', enabled: true }] } };
+    const body = {
+      customer_id: 'c1',
+      billing_controls: { overage_allowed: [{ feature_id: 'api_calls', enabled: true }] },
+    };
     const headers = { 'idempotency-key': 'change-1' };
     const first = await call(emulator.url, '/v1/customers.update', body, { headers });
     const repeat = await call(emulator.url, '/v1/customers.update', body, { headers });
@@ -192,9 +234,19 @@ describe('autumn emulator: idempotency, rate limit and request log', () => {
     const emulator = await start();
     emulator.seed({ customers: [{ id: 'c1' }] });
     const headers = { 'idempotency-key': 'change-2' };
-    const bad = await call(emulator.url, '/v1/customers.update', { customer_id: 'c1', billing_controls: { spend_limits: 'x' } }, { headers });
+    const bad = await call(
+      emulator.url,
+      '/v1/customers.update',
+      { customer_id: 'c1', billing_controls: { spend_limits: 'x' } },
+      { headers },
+    );
     expect(bad.status).toBe(400);
-    const good = await call(emulator.url, '/v1/customers.update', { customer_id: 'c1', billing_controls: {} }, { headers });
+    const good = await call(
+      emulator.url,
+      '/v1/customers.update',
+      { customer_id: 'c1', billing_controls: {} },
+      { headers },
+    );
     expect(good.status).toBe(200);
   });
 
@@ -210,7 +262,12 @@ describe('autumn emulator: idempotency, rate limit and request log', () => {
     expect(limited).toHaveLength(3);
     expect(limited[0]?.body.code).toBe('rate_limit_exceeded');
     expect(Number(limited[0]?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    const otherOrganisation = await call(emulator.url, '/v1/customers.get', { customer_id: 'c1' }, { key: 'sk_other_org' });
+    const otherOrganisation = await call(
+      emulator.url,
+      '/v1/customers.get',
+      { customer_id: 'c1' },
+      { key: 'sk_other_org' },
+    );
     expect(otherOrganisation.status).toBe(200);
   });
 

@@ -24,11 +24,20 @@ afterEach(async () => {
 });
 
 /** Sends requests one after another and records what a client saw: a status, or 'dropped'. */
-async function outcomes(emulator: AutumnEmulator, count: number, headers: Record<string, string> = {}): Promise<Array<number | 'dropped'>> {
+async function outcomes(
+  emulator: AutumnEmulator,
+  count: number,
+  headers: Record<string, string> = {},
+): Promise<Array<number | 'dropped'>> {
   const seen: Array<number | 'dropped'> = [];
   for (let index = 0; index < count; index += 1) {
     try {
-      const response = await call(emulator.url, '/v1/customers.get_or_create', { customer_id: `c${index}` }, { headers });
+      const response = await call(
+        emulator.url,
+        '/v1/customers.get_or_create',
+        { customer_id: `c${index}` },
+        { headers },
+      );
       seen.push(response.status);
     } catch {
       seen.push('dropped');
@@ -63,7 +72,7 @@ describe('fault injection', () => {
     expect(ids(a)).toEqual(ids(b));
   });
 
-  it('answers injected 500s and 429s in the API\'s error shape, 429 with Retry-After', async () => {
+  it("answers injected 500s and 429s in the API's error shape, 429 with Retry-After", async () => {
     const errors = await start({ faultRate: 1, faultKinds: ['server_error'] });
     const error = await call(errors.url, '/v1/customers.get_or_create', { customer_id: 'c1' });
     expect(error.status).toBe(500);
@@ -92,7 +101,9 @@ describe('fault injection', () => {
     expect(seed).toBeDefined();
     const emulator = await start({ faultRate: 0.5, faultSeed: seed ?? 0, faultKinds: kinds });
     const headers = { 'idempotency-key': 'create-c1' };
-    await expect(call(emulator.url, '/v1/customers.get_or_create', { customer_id: 'c1' }, { headers })).rejects.toThrow();
+    await expect(
+      call(emulator.url, '/v1/customers.get_or_create', { customer_id: 'c1' }, { headers }),
+    ).rejects.toThrow();
     expect(emulator.state().customers.map((customer) => customer.id)).toEqual(['c1']);
     const retry = await call(emulator.url, '/v1/customers.get_or_create', { customer_id: 'c1' }, { headers });
     expect(retry.status).toBe(409);
@@ -137,13 +148,21 @@ describe('server basics', () => {
   it('accepts any non-empty key when none is configured, never an empty one', async () => {
     const emulator = await start();
     expect((await call(emulator.url, '/v1/customers.list', {}, { key: 'anything' })).status).toBe(200);
-    const empty = await fetch(`${emulator.url}/v1/customers.list`, { method: 'POST', headers: { authorization: 'Bearer ' }, body: '{}' });
+    const empty = await fetch(`${emulator.url}/v1/customers.list`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer ' },
+      body: '{}',
+    });
     expect(empty.status).toBe(401);
   });
 
   it('answers bad JSON with 400, unknown routes with 404 and other methods with 405', async () => {
     const emulator = await start();
-    const response = await fetch(`${emulator.url}/v1/customers.get`, { method: 'POST', headers: { authorization: 'Bearer k' }, body: '{' });
+    const response = await fetch(`${emulator.url}/v1/customers.get`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer k' },
+      body: '{',
+    });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { code: string }).code).toBe('invalid_inputs');
     expect((await call(emulator.url, '/v1/nope', {})).status).toBe(404);

@@ -16,7 +16,12 @@ export interface CallOptions {
 }
 
 /** Sends a JSON request and parses the JSON response. */
-export async function call(base: string, path: string, body?: unknown, options: CallOptions = {}): Promise<JsonResponse> {
+export async function call(
+  base: string,
+  path: string,
+  body?: unknown,
+  options: CallOptions = {},
+): Promise<JsonResponse> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
   const key = options.key === undefined ? 'sk_test_key' : options.key;
   if (key !== null) headers.authorization = `Bearer ${key}`;

@@ -58,39 +58,80 @@ describe('owostack emulator', () => {
       overageLimit: null,
       featureConfigs: [{ feature: 'api_calls', overage: 'block', maxOverageUnits: 1000 }],
     });
-    await call(emulator.baseUrl, setFeatureConfig.path, { customer: 'cust_123', feature: 'api_calls', overage: null, maxOverageUnits: null });
+    await call(emulator.baseUrl, setFeatureConfig.path, {
+      customer: 'cust_123',
+      feature: 'api_calls',
+      overage: null,
+      maxOverageUnits: null,
+    });
     expect(emulator.state().customers[0]?.billing.featureConfigs).toEqual([]);
   });
 
   it('sets and removes the customer-wide overage limit in minor units', async () => {
     const emulator = await start();
     emulator.seed({ customers: [{ id: 'cust_123' }] });
-    const set = await call(emulator.baseUrl, setOverageLimit.path, { customer: 'cust_123', maxOverageAmount: 500_000, onLimitReached: 'block' });
-    expect((set.body.data as { billing: { overageLimit: unknown } }).billing.overageLimit).toEqual({ maxOverageAmount: 500_000, onLimitReached: 'block' });
-    await call(emulator.baseUrl, setOverageLimit.path, { customer: 'cust_123', maxOverageAmount: null, onLimitReached: 'block' });
+    const set = await call(emulator.baseUrl, setOverageLimit.path, {
+      customer: 'cust_123',
+      maxOverageAmount: 500_000,
+      onLimitReached: 'block',
+    });
+    expect((set.body.data as { billing: { overageLimit: unknown } }).billing.overageLimit).toEqual({
+      maxOverageAmount: 500_000,
+      onLimitReached: 'block',
+    });
+    await call(emulator.baseUrl, setOverageLimit.path, {
+      customer: 'cust_123',
+      maxOverageAmount: null,
+      onLimitReached: 'block',
+    });
     expect(emulator.state().customers[0]?.billing.overageLimit).toBeNull();
   });
 
   it('refuses invalid values with {success: false, error: {code, message}}', async () => {
     const emulator = await start();
     emulator.seed({ customers: [{ id: 'cust_123' }] });
-    const badOverage = await call(emulator.baseUrl, setFeatureConfig.path, { customer: 'cust_123', feature: 'api_calls', overage: 'allow' });
+    const badOverage = await call(emulator.baseUrl, setFeatureConfig.path, {
+      customer: 'cust_123',
+      feature: 'api_calls',
+      overage: 'allow',
+    });
     expect(badOverage.status).toBe(400);
     expect(badOverage.body).toMatchObject({ success: false, error: { code: 'invalid_request' } });
     expect(JSON.stringify(badOverage.body)).toContain('overage must be');
-    const fractional = await call(emulator.baseUrl, setOverageLimit.path, { customer: 'cust_123', maxOverageAmount: 10.5, onLimitReached: 'block' });
+    const fractional = await call(emulator.baseUrl, setOverageLimit.path, {
+      customer: 'cust_123',
+      maxOverageAmount: 10.5,
+      onLimitReached: 'block',
+    });
     expect(fractional.status).toBe(400);
-    const negative = await call(emulator.baseUrl, setFeatureConfig.path, { customer: 'cust_123', feature: 'a', maxOverageUnits: -1 });
+    const negative = await call(emulator.baseUrl, setFeatureConfig.path, {
+      customer: 'cust_123',
+      feature: 'a',
+      maxOverageUnits: -1,
+    });
     expect(negative.status).toBe(400);
-    const badAction = await call(emulator.baseUrl, setOverageLimit.path, { customer: 'cust_123', maxOverageAmount: 1, onLimitReached: 'stop' });
+    const badAction = await call(emulator.baseUrl, setOverageLimit.path, {
+      customer: 'cust_123',
+      maxOverageAmount: 1,
+      onLimitReached: 'stop',
+    });
     expect(badAction.status).toBe(400);
-    const unknownField = await call(emulator.baseUrl, setOverageLimit.path, { customer: 'cust_123', maxOverageAmount: 1, onLimitReached: 'block', currency: 'USD' });
+    const unknownField = await call(emulator.baseUrl, setOverageLimit.path, {
+      customer: 'cust_123',
+      maxOverageAmount: 1,
+      onLimitReached: 'block',
+      currency: 'USD',
+    });
     expect(unknownField.status).toBe(400);
   });
 
   it('answers 404 to a write for a customer it does not know', async () => {
     const emulator = await start();
-    const response = await call(emulator.baseUrl, setFeatureConfig.path, { customer: 'ghost', feature: 'api_calls', overage: 'block' });
+    const response = await call(emulator.baseUrl, setFeatureConfig.path, {
+      customer: 'ghost',
+      feature: 'api_calls',
+      overage: 'block',
+    });
     expect(response.status).toBe(404);
     expect(response.body).toMatchObject({ success: false, error: { code: 'customer_not_found' } });
     expect(emulator.state().customers).toEqual([]);
@@ -125,11 +166,18 @@ describe('owostack emulator', () => {
       const statePath = join(dir, 'owostack.json');
       const first = await start({ statePath });
       await call(first.baseUrl, customer.path, { customer: 'c1' });
-      await call(first.baseUrl, setOverageLimit.path, { customer: 'c1', maxOverageAmount: 100, onLimitReached: 'notify' });
+      await call(first.baseUrl, setOverageLimit.path, {
+        customer: 'c1',
+        maxOverageAmount: 100,
+        onLimitReached: 'notify',
+      });
       await first.close();
       const second = await start({ statePath });
       const read = await call(second.baseUrl, customer.path, { customer: 'c1' });
-      expect((read.body.data as { billing: { overageLimit: unknown } }).billing.overageLimit).toEqual({ maxOverageAmount: 100, onLimitReached: 'notify' });
+      expect((read.body.data as { billing: { overageLimit: unknown } }).billing.overageLimit).toEqual({
+        maxOverageAmount: 100,
+        onLimitReached: 'notify',
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -33,7 +33,9 @@ export function controlRuleViolations(controls: BillingControls, prefix = 'billi
   (controls.usage_alerts ?? []).forEach((alert, index) => {
     const at = `${prefix}.usage_alerts[${index}].threshold`;
     if (PERCENTAGE_TYPES.has(alert.threshold_type) && !(alert.threshold >= 0 && alert.threshold <= 100)) {
-      problems.push(`${at}: A ${alert.threshold_type} threshold must be between 0 and 100, received ${alert.threshold}`);
+      problems.push(
+        `${at}: A ${alert.threshold_type} threshold must be between 0 and 100, received ${alert.threshold}`,
+      );
     } else if (!(alert.threshold >= 0)) {
       problems.push(`${at}: Must be a non-negative number`);
     }
@@ -45,7 +47,9 @@ export function controlRuleViolations(controls: BillingControls, prefix = 'billi
     const limit = topup.purchase_limit;
     if (limit === undefined) return;
     if (!isPositiveInteger(limit.interval_count)) {
-      problems.push(`${at}.purchase_limit.interval_count: Must be a positive integer, received ${limit.interval_count}`);
+      problems.push(
+        `${at}.purchase_limit.interval_count: Must be a positive integer, received ${limit.interval_count}`,
+      );
     }
     if (!isPositiveInteger(limit.limit)) {
       problems.push(`${at}.purchase_limit.limit: Must be a positive integer, received ${limit.limit}`);

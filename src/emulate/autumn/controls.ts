@@ -31,7 +31,11 @@ export interface RenderOptions {
  * Renders an object's own entries, then the plan's entries for features the object does not set
  * itself (the object's own entries override the plan's, feature by feature).
  */
-export function renderControls(own: BillingControls, plan: BillingControls | undefined, options: RenderOptions): RenderedControls {
+export function renderControls(
+  own: BillingControls,
+  plan: BillingControls | undefined,
+  options: RenderOptions,
+): RenderedControls {
   const rendered: RenderedControls = {};
   for (const key of options.keys) {
     const ownEntries: Array<Record<string, unknown>> = [...(own[key] ?? [])];
@@ -42,7 +46,9 @@ export function renderControls(own: BillingControls, plan: BillingControls | und
     const covered = new Set(ownEntries.map(featureOf));
     const inherited: Array<Record<string, unknown>> = [...(plan?.[key] ?? [])];
     rendered[key] = [
-      ...ownEntries.map((entry) => (options.ownSource === undefined ? { ...entry } : { ...entry, source: options.ownSource })),
+      ...ownEntries.map((entry) =>
+        options.ownSource === undefined ? { ...entry } : { ...entry, source: options.ownSource },
+      ),
       ...inherited.filter((entry) => !covered.has(featureOf(entry))).map((entry) => ({ ...entry, source: 'plan' })),
     ];
   }
@@ -52,7 +58,10 @@ export function renderControls(own: BillingControls, plan: BillingControls | und
 /** Whether an `x-api-version` header asks for 2.3.0 or later; no header means the latest version. */
 export function showsSources(apiVersion: string | undefined): boolean {
   if (apiVersion === undefined || apiVersion.trim() === '') return true;
-  const parts = apiVersion.trim().split('.').map((part) => Number.parseInt(part, 10));
+  const parts = apiVersion
+    .trim()
+    .split('.')
+    .map((part) => Number.parseInt(part, 10));
   const [major = 0, minor = 0] = parts.map((part) => (Number.isNaN(part) ? 0 : part));
   return major > 2 || (major === 2 && minor >= 3);
 }

@@ -22,14 +22,24 @@ export const getCustomer: AutumnRoute = (context) => {
   if (parsed.value.expand?.includes('entities') === true) {
     body.entities = [...context.store.entities.values()]
       .filter((entity) => entity.customer_id === customer.id)
-      .map(({ id, name, customer_id, feature_id, created_at }) => ({ id, name, customer_id, feature_id, created_at, env: context.env }));
+      .map(({ id, name, customer_id, feature_id, created_at }) => ({
+        id,
+        name,
+        customer_id,
+        feature_id,
+        created_at,
+        env: context.env,
+      }));
   }
   return ok(body);
 };
 
 /** POST /v1/customers.get_or_create: returns the customer, creating it (with any controls sent) if new. */
 export const getOrCreateCustomer: AutumnRoute = (context) => {
-  const parsed = parseControlsBody<GetOrCreateCustomerParams$Outbound>(context, GetOrCreateCustomerParams$outboundSchema);
+  const parsed = parseControlsBody<GetOrCreateCustomerParams$Outbound>(
+    context,
+    GetOrCreateCustomerParams$outboundSchema,
+  );
   if ('error' in parsed) return parsed.error;
   const params = parsed.value;
   const { store } = context;

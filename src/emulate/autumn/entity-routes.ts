@@ -10,7 +10,15 @@ import type { ApiOutcome } from '../common/api.js';
 import { mergeControls } from './controls.js';
 import { autumnError } from './errors.js';
 import { renderEntity } from './render.js';
-import { customerNotFound, invalid, ok, parseBody, parseControlsBody, type AutumnRoute, type RouteContext } from './route-kit.js';
+import {
+  customerNotFound,
+  invalid,
+  ok,
+  parseBody,
+  parseControlsBody,
+  type AutumnRoute,
+  type RouteContext,
+} from './route-kit.js';
 import { isPlainObject } from './sdk-parse.js';
 import type { EntityRecord } from './wire.js';
 
@@ -90,11 +98,15 @@ function findEntity(
 // Checked on the raw body: the SDK's entity schemas have no auto_topups key at all.
 function refuseEntityTopups(context: RouteContext): ApiOutcome | undefined {
   const body = context.call.body;
-  if (!isPlainObject(body) || !isPlainObject(body.billing_controls) || body.billing_controls.auto_topups === undefined) {
+  if (
+    !isPlainObject(body) ||
+    !isPlainObject(body.billing_controls) ||
+    body.billing_controls.auto_topups === undefined
+  ) {
     return undefined;
   }
   const message =
-    'billing_controls.auto_topups: Auto top-ups can only be set on customers, not entities (they charge the customer\'s payment method)';
+    "billing_controls.auto_topups: Auto top-ups can only be set on customers, not entities (they charge the customer's payment method)";
   return invalid(context, message);
 }
 

@@ -9,7 +9,11 @@ export function envOfKey(apiKey: string | null): AutumnEnv {
 }
 
 /** Autumn's error body: always `{message, code, env}`. */
-export function autumnErrorBody(code: string, message: string, env: AutumnEnv): { message: string; code: string; env: AutumnEnv } {
+export function autumnErrorBody(
+  code: string,
+  message: string,
+  env: AutumnEnv,
+): { message: string; code: string; env: AutumnEnv } {
   return { message, code, env };
 }
 

@@ -18,7 +18,8 @@ export const listCustomers: AutumnRoute = (context) => {
     return invalid(context, `limit: Must be between 1 and ${MAX_LIST_LIMIT}, received ${params.limit}`);
   }
   const after = params.start_cursor === '' ? null : decodeCursor(params.start_cursor);
-  if (after === undefined) return invalid(context, 'start_cursor: Invalid cursor; pass "" or a next_cursor from a previous page');
+  if (after === undefined)
+    return invalid(context, 'start_cursor: Invalid cursor; pass "" or a next_cursor from a previous page');
 
   const direction = params.sort_order === 'asc' ? 1 : -1;
   const order = (a: Position, b: Position): number => direction * comparePositions(a, b);
@@ -34,7 +35,10 @@ export const listCustomers: AutumnRoute = (context) => {
   const page = matching.slice(0, params.limit);
   const last = page.at(-1);
   const nextCursor = matching.length > page.length && last !== undefined ? encodeCursor(positionOf(last)) : null;
-  return ok({ list: page.map((customer) => renderCustomer(customer, context.store, context.read)), next_cursor: nextCursor });
+  return ok({
+    list: page.map((customer) => renderCustomer(customer, context.store, context.read)),
+    next_cursor: nextCursor,
+  });
 };
 
 /** Where a customer sits in the listing: creation time, then id to break ties. */
@@ -56,7 +60,8 @@ function encodeCursor(position: Position): string {
 function decodeCursor(cursor: string): Position | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'string') return [value[0], value[1]];
+    if (Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'string')
+      return [value[0], value[1]];
   } catch {
     // Any undecodable cursor is reported below as invalid input.
   }
@@ -67,7 +72,10 @@ function matchesSearch(customer: CustomerRecord, search: string): boolean {
   return [customer.id, customer.name, customer.email].some((field) => field?.toLowerCase().includes(search) === true);
 }
 
-function inRange(createdAt: number, range: { start?: number | undefined; end?: number | undefined } | undefined): boolean {
+function inRange(
+  createdAt: number,
+  range: { start?: number | undefined; end?: number | undefined } | undefined,
+): boolean {
   if (range === undefined) return true;
   return (range.start === undefined || createdAt >= range.start) && (range.end === undefined || createdAt <= range.end);
 }

@@ -13,7 +13,11 @@ export interface ReadContext {
 }
 
 /** A customer as customers.get, get_or_create, update and list return it. */
-export function renderCustomer(customer: CustomerRecord, store: AutumnStore, context: ReadContext): Record<string, unknown> {
+export function renderCustomer(
+  customer: CustomerRecord,
+  store: AutumnStore,
+  context: ReadContext,
+): Record<string, unknown> {
   const plan = store.planOf(customer);
   return {
     id: customer.id,

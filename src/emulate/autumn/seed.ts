@@ -35,7 +35,11 @@ export interface AutumnSeed {
 /** Seeds plans, then customers, then entities; throws on controls the real API would refuse. */
 export function seedAutumn(store: AutumnStore, seed: AutumnSeed, now: () => number): void {
   (seed.plans ?? []).forEach((plan, index) => {
-    const controls = checked(UpdatePlanBillingControlsRequestBody$outboundSchema, plan.billing_controls, `plans[${index}]`);
+    const controls = checked(
+      UpdatePlanBillingControlsRequestBody$outboundSchema,
+      plan.billing_controls,
+      `plans[${index}]`,
+    );
     store.plans.set(plan.id, {
       id: plan.id,
       name: plan.name ?? plan.id,
@@ -75,7 +79,11 @@ export function seedAutumn(store: AutumnStore, seed: AutumnSeed, now: () => numb
   });
 }
 
-function checked<T extends BillingControls>(schema: SdkSchema<T>, controls: BillingControls | undefined, at: string): BillingControls {
+function checked<T extends BillingControls>(
+  schema: SdkSchema<T>,
+  controls: BillingControls | undefined,
+  at: string,
+): BillingControls {
   if (controls === undefined) return {};
   const parsed = parseWithSdkSchema(schema, controls);
   if (!parsed.ok) throw new Error(`Seed ${at}.billing_controls: ${parsed.message}`);

@@ -60,7 +60,8 @@ function records(value: unknown, name: string, idFields: string[]): Array<Record
     for (const field of idFields) {
       if (typeof item[field] !== 'string') throw new Error(`Autumn state: ${name}[${index}].${field} must be a string`);
     }
-    if (!isPlainObject(item.billing_controls)) throw new Error(`Autumn state: ${name}[${index}].billing_controls must be an object`);
+    if (!isPlainObject(item.billing_controls))
+      throw new Error(`Autumn state: ${name}[${index}].billing_controls must be an object`);
     return item;
   });
 }

@@ -2,12 +2,7 @@ import type { FaultKind } from './faults.js';
 
 /** Failures the shared pipeline answers itself, before an API's own routes see the request. */
 export type PipelineErrorCode =
-  | 'unauthorized'
-  | 'rate_limited'
-  | 'server_error'
-  | 'duplicate_idempotency_key'
-  | 'invalid_json'
-  | 'payload_too_large';
+  'unauthorized' | 'rate_limited' | 'server_error' | 'duplicate_idempotency_key' | 'invalid_json' | 'payload_too_large';
 
 /** One authenticated request, as an emulated API's router sees it. */
 export interface ApiCall {

@@ -111,7 +111,14 @@ export async function startEmulatorCore<S>(api: EmulatedApi<S>, options: Emulato
       return fail(409, 'duplicate_idempotency_key', message, token);
     }
 
-    const call: ApiCall = { method: entry.method, path: url.pathname, query: url.searchParams, headers, body: parsed.value, apiKey: token };
+    const call: ApiCall = {
+      method: entry.method,
+      path: url.pathname,
+      query: url.searchParams,
+      headers,
+      body: parsed.value,
+      apiKey: token,
+    };
     const outcome: ApiOutcome = api.handle(call);
     if (fault === 'drop_before_write') {
       record(entry);

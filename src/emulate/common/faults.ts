@@ -1,13 +1,7 @@
 import { mulberry32 } from './prng.js';
 
 /** Every fault an emulator can inject, in the order the PRNG picks from. */
-export const FAULT_KINDS = [
-  'server_error',
-  'rate_limited',
-  'slow',
-  'drop_before_write',
-  'drop_after_write',
-] as const;
+export const FAULT_KINDS = ['server_error', 'rate_limited', 'slow', 'drop_before_write', 'drop_after_write'] as const;
 
 /**
  * - server_error: HTTP 500, nothing stored.

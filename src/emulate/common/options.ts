@@ -64,10 +64,12 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     throw new RangeError(`port must be an integer between 0 and 65535, got ${resolved.port}`);
   }
   if (Number.isNaN(resolved.rateLimit)) throw new RangeError('rateLimit must be a number');
-  if (!Number.isInteger(resolved.faultSeed)) throw new RangeError(`faultSeed must be an integer, got ${resolved.faultSeed}`);
+  if (!Number.isInteger(resolved.faultSeed))
+    throw new RangeError(`faultSeed must be an integer, got ${resolved.faultSeed}`);
   for (const name of ['latencyMs', 'slowMs', 'faultRetryAfterSeconds', 'maxLoggedRequests'] as const) {
     const value = resolved[name];
-    if (!(Number.isFinite(value) && value >= 0)) throw new RangeError(`${name} must be a non-negative number, got ${value}`);
+    if (!(Number.isFinite(value) && value >= 0))
+      throw new RangeError(`${name} must be a non-negative number, got ${value}`);
   }
   return resolved;
 }

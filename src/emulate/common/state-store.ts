@@ -18,7 +18,9 @@ export function loadStateFile(path: string, api: string): LoadedState | undefine
   }
   const file = data as Record<string, unknown>;
   if (file.formatVersion !== STATE_FORMAT_VERSION) {
-    throw new Error(`State file ${path} has formatVersion ${String(file.formatVersion)}, expected ${STATE_FORMAT_VERSION}`);
+    throw new Error(
+      `State file ${path} has formatVersion ${String(file.formatVersion)}, expected ${STATE_FORMAT_VERSION}`,
+    );
   }
   if (file.api !== api) {
     throw new Error(`State file ${path} belongs to the ${String(file.api)} emulator, not ${api}`);

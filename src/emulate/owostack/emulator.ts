@@ -1,7 +1,14 @@
 import type { ApiCall, ApiOutcome, EmulatedApi, PipelineErrorCode } from '../common/api.js';
 import { startEmulatorCore, type EmulatorCore } from '../common/emulator-core.js';
 import type { EmulatorOptions } from '../common/options.js';
-import { owostackError, owostackErrorBody, readCustomer, setFeatureConfig, setOverageLimit, type OwostackHandler } from './handlers.js';
+import {
+  owostackError,
+  owostackErrorBody,
+  readCustomer,
+  setFeatureConfig,
+  setOverageLimit,
+  type OwostackHandler,
+} from './handlers.js';
 import { OWOSTACK_ROUTES } from './routes.js';
 import { seedOwostack, type OwostackSeed } from './seed.js';
 import { OwostackStore, type OwostackState } from './store.js';

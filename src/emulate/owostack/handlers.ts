@@ -20,7 +20,10 @@ export const readCustomer: OwostackHandler = (body, store, now) => {
     createdAt: now(),
     billing: { overageLimit: null, featureConfigs: [] },
   };
-  return { ...success(created), write: { object: `customer/${created.id}`, apply: () => void store.customers.set(created.id, created) } };
+  return {
+    ...success(created),
+    write: { object: `customer/${created.id}`, apply: () => void store.customers.set(created.id, created) },
+  };
 };
 
 /** `setFeatureConfig`: sets or clears one feature's overage override; fields left out stay as they are. */
@@ -34,14 +37,18 @@ export const setFeatureConfig: OwostackHandler = (body, store) => {
   const after: OwostackFeatureConfig = {
     feature: request.feature,
     overage: request.overage === undefined ? (before?.overage ?? null) : request.overage,
-    maxOverageUnits: request.maxOverageUnits === undefined ? (before?.maxOverageUnits ?? null) : request.maxOverageUnits,
+    maxOverageUnits:
+      request.maxOverageUnits === undefined ? (before?.maxOverageUnits ?? null) : request.maxOverageUnits,
   };
   const others = current.billing.featureConfigs.filter((config) => config.feature !== request.feature);
   // A config with nothing set is no override at all, as passing null for both clears it.
   const cleared = after.overage === null && after.maxOverageUnits === null;
   const featureConfigs = (cleared ? others : [...others, after]).sort((a, b) => (a.feature < b.feature ? -1 : 1));
   const next: OwostackCustomer = { ...current, billing: { ...current.billing, featureConfigs } };
-  return { ...success(next), write: { object: `customer/${next.id}`, apply: () => void store.customers.set(next.id, next) } };
+  return {
+    ...success(next),
+    write: { object: `customer/${next.id}`, apply: () => void store.customers.set(next.id, next) },
+  };
 };
 
 /** `setOverageLimit`: sets the customer-wide overage cap in minor units, or removes it with null. */
@@ -56,7 +63,10 @@ export const setOverageLimit: OwostackHandler = (body, store) => {
       ? null
       : { maxOverageAmount: request.maxOverageAmount, onLimitReached: request.onLimitReached ?? 'block' };
   const next: OwostackCustomer = { ...current, billing: { ...current.billing, overageLimit } };
-  return { ...success(next), write: { object: `customer/${next.id}`, apply: () => void store.customers.set(next.id, next) } };
+  return {
+    ...success(next),
+    write: { object: `customer/${next.id}`, apply: () => void store.customers.set(next.id, next) },
+  };
 };
 
 /** Owostack's failure envelope; a code gives `{code, message}`, null a plain message. */

@@ -28,7 +28,10 @@ export function seedOwostack(store: OwostackStore, seed: OwostackSeed, now: () =
       email: customer.email ?? null,
       name: customer.name ?? null,
       createdAt: customer.createdAt ?? now(),
-      billing: structuredClone({ overageLimit, featureConfigs: featureConfigs.sort((a, b) => (a.feature < b.feature ? -1 : 1)) }),
+      billing: structuredClone({
+        overageLimit,
+        featureConfigs: featureConfigs.sort((a, b) => (a.feature < b.feature ? -1 : 1)),
+      }),
     });
   });
 }

@@ -27,7 +27,8 @@ export class OwostackStore {
     const customers: unknown[] = (data as { customers: unknown[] }).customers;
     this.customers.clear();
     customers.forEach((customer, index) => {
-      if (!isCustomer(customer)) throw new Error(`Owostack state: customers[${index}] is not a customer with id and billing`);
+      if (!isCustomer(customer))
+        throw new Error(`Owostack state: customers[${index}] is not a customer with id and billing`);
       this.customers.set(customer.id, customer);
     });
   }

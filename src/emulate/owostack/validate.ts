@@ -27,7 +27,8 @@ export function checkSetFeatureConfig(body: unknown): Checked<OwostackSetFeature
   const object = asObject(body, ['customer', 'feature', 'overage', 'maxOverageUnits']);
   if (typeof object === 'string') return fail(object);
   const { customer, feature, overage, maxOverageUnits } = object;
-  if (typeof customer !== 'string' || customer === '') return fail('customer must be a non-empty string (the customer id)');
+  if (typeof customer !== 'string' || customer === '')
+    return fail('customer must be a non-empty string (the customer id)');
   if (typeof feature !== 'string' || feature === '') return fail('feature must be a non-empty string (the feature id)');
   if (overage !== undefined && overage !== null && overage !== 'block' && overage !== 'charge') {
     return fail(`overage must be "block", "charge" or null, received ${JSON.stringify(overage)}`);
@@ -46,15 +47,20 @@ export function checkSetOverageLimit(body: unknown): Checked<OwostackSetOverageL
   const object = asObject(body, ['customer', 'maxOverageAmount', 'onLimitReached']);
   if (typeof object === 'string') return fail(object);
   const { customer, maxOverageAmount, onLimitReached } = object;
-  if (typeof customer !== 'string' || customer === '') return fail('customer must be a non-empty string (the customer id)');
-  if (maxOverageAmount === undefined) return fail('maxOverageAmount is required: minor currency units, or null to remove the cap');
+  if (typeof customer !== 'string' || customer === '')
+    return fail('customer must be a non-empty string (the customer id)');
+  if (maxOverageAmount === undefined)
+    return fail('maxOverageAmount is required: minor currency units, or null to remove the cap');
   if (maxOverageAmount !== null && !isNonNegativeInteger(maxOverageAmount)) {
-    return fail(`maxOverageAmount must be a non-negative integer in minor currency units or null, received ${JSON.stringify(maxOverageAmount)}`);
+    return fail(
+      `maxOverageAmount must be a non-negative integer in minor currency units or null, received ${JSON.stringify(maxOverageAmount)}`,
+    );
   }
   if (onLimitReached !== undefined && onLimitReached !== 'block' && onLimitReached !== 'notify') {
     return fail(`onLimitReached must be "block" or "notify", received ${JSON.stringify(onLimitReached)}`);
   }
-  if (maxOverageAmount !== null && onLimitReached === undefined) return fail('onLimitReached is required with a maxOverageAmount');
+  if (maxOverageAmount !== null && onLimitReached === undefined)
+    return fail('onLimitReached is required with a maxOverageAmount');
   const value: OwostackSetOverageLimitRequest = { customer, maxOverageAmount: maxOverageAmount as number | null };
   if (onLimitReached !== undefined) value.onLimitReached = onLimitReached;
   return { ok: true, value };
