@@ -68,28 +68,25 @@ export function validateShape(doc: PolicyDoc): { kind?: DocumentKind; diagnostic
 
 /**
  * ajv reports every failed branch of an anyOf; a person needs one message per place.
- * Where a branch got deeper than the anyOf itself, its errors are the ones that matter;
- * otherwise the anyOf error alone stands, worded from the alternatives.
+ * A branch whose type does not fit the value fails right at the anyOf's place with `type`/`const`/`enum`:
+ * those are dropped. If the branch that fits the value failed on something more specific (a key, a bound,
+ * a deeper value), that is what is reported; otherwise the anyOf error alone stands, worded from the
+ * alternatives. Branch errors are matched by place, not schema path: after a `$ref` ajv's schema paths
+ * restart at the referenced definition.
  */
 function collapseErrors(errors: ErrorObject[]): ErrorObject[] {
-  const anyOfPaths = new Map<string, ErrorObject>();
-  for (const e of errors) if (e.keyword === 'anyOf') anyOfPaths.set(e.instancePath, e);
+  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const mismatch = (e: ErrorObject) =>
+    anyOfPaths.has(e.instancePath) && (e.keyword === 'type' || e.keyword === 'const' || e.keyword === 'enum');
+  const within = (e: ErrorObject, path: string) => e.instancePath === path || e.instancePath.startsWith(path + '/');
+  const specific = errors.filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'if' && e.keyword !== 'propertyNames' && !mismatch(e));
   const kept: ErrorObject[] = [];
   const seen = new Set<string>();
   for (const e of errors) {
-    if (e.keyword === 'if' || e.keyword === 'propertyNames') continue;
-    const inAnyOf = [...anyOfPaths.keys()].find(
-      (p) => e.schemaPath.startsWith(anyOfPaths.get(p)!.schemaPath.replace(/\/anyOf$/, '/anyOf/')) && e.instancePath === p,
-    );
-    if (inAnyOf !== undefined && e.keyword !== 'anyOf') {
-      // a same-place failure of one alternative: the anyOf message covers it, unless another branch went deeper
-      continue;
-    }
+    if (e.keyword === 'if' || e.keyword === 'propertyNames' || mismatch(e)) continue;
     if (e.keyword === 'anyOf') {
-      const deeper = errors.some(
-        (d) => d.instancePath.startsWith(e.instancePath + '/') && d.schemaPath.startsWith(e.schemaPath + '/'),
-      );
-      if (deeper) continue;
+      const nestedAnyOf = errors.some((d) => d.keyword === 'anyOf' && d.instancePath.startsWith(e.instancePath + '/'));
+      if (nestedAnyOf || specific.some((d) => within(d, e.instancePath))) continue;
     }
     const key = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
     if (seen.has(key)) continue;
@@ -127,18 +124,24 @@ function toDiagnostic(doc: PolicyDoc, e: ErrorObject): Diagnostic {
       }
       return diagnostic('invalid-value', `${where || 'Value'} must match ${parent?.pattern ?? (e.params as { pattern: string }).pattern}; got ${describeValue(e.data)}.`, locate(doc, path));
     }
-    case 'anyOf':
+    case 'anyOf': {
+      const words = (parent?.anyOf ?? []).flatMap((s) => {
+        const r = resolveRef(s);
+        return [...(r?.enum ?? []), ...(r?.const !== undefined ? [r.const] : [])].filter((w): w is string => typeof w === 'string');
+      });
       return diagnostic(
         parent?.anyOf?.some((s) => resolveRef(s)?.title === 'MinorUnits') ? 'invalid-money' : 'invalid-value',
-        `${where || 'Value'} must be ${describeSchema(parent ?? {})}; got ${describeValue(e.data)}.`,
+        `${where || 'Value'} must be ${describeSchema(parent ?? {})}; got ${describeValue(e.data)}.${typeof e.data === 'string' ? didYouMean(e.data, words) : ''}`,
         locate(doc, path),
       );
+    }
     default: {
       if (parent?.title === 'MinorUnits') {
         return diagnostic('invalid-money', `${where || 'Amount'} must be a non-negative whole number of minor units (e.g. 1999 for 19.99); got ${describeValue(e.data)}.`, locate(doc, path));
       }
-      if (e.keyword === 'type') {
-        return diagnostic('invalid-type', `${where || 'Value'} must be ${describeSchema(parent ?? {})}; got ${describeValue(e.data)}.`, locate(doc, path));
+      if (e.keyword === 'type' || e.keyword === 'minimum') {
+        const code = e.keyword === 'type' ? 'invalid-type' : 'invalid-value';
+        return diagnostic(code, `${where || 'Value'} must be ${describeSchema(parent ?? {})}; got ${describeValue(e.data)}.`, locate(doc, path));
       }
       if (e.keyword === 'enum' || e.keyword === 'const') {
         const allowed = parent?.enum ?? [parent?.const];
