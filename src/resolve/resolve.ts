@@ -5,18 +5,22 @@ import { EFFECTIVE_FORMAT_VERSION } from './effective.js';
 import { resolveFeature, resolveOverageLimit, type ControlLayer, type ResolvedFeature, type Winner } from './precedence.js';
 import { digestOf } from './canonical.js';
 
-/** Profiles a list of `extends` brings in, lowest precedence first; a profile met twice keeps its later place. */
+/**
+ * Profiles a list of `extends` brings in, lowest precedence first. Every profile comes after (beats) the
+ * profiles it extends; a profile met twice keeps its first place, so a shared base never jumps above a
+ * profile built on it (diamonds, or a base listed again after its extension).
+ */
 export function profileChain(set: PolicySet, ids: readonly string[]): ProfileDef[] {
   const order: ProfileDef[] = [];
+  const placed = new Set<string>();
   const visiting = new Set<string>();
   const visit = (id: string): void => {
     const profile = set.profiles.get(id);
-    if (!profile || visiting.has(id)) return; // unknown ids and cycles are reported by validation
+    if (!profile || visiting.has(id) || placed.has(id)) return; // unknown ids and cycles are reported by validation
     visiting.add(id);
     for (const parent of profile.extends) visit(parent);
     visiting.delete(id);
-    const existing = order.indexOf(profile);
-    if (existing !== -1) order.splice(existing, 1);
+    placed.add(id);
     order.push(profile);
   };
   for (const id of ids) visit(id);
