@@ -120,6 +120,16 @@ export function resolveFeature(
     }
     return s;
   };
+  // The plan item's default is hidden too when a layer wins: a reviewer sees that `unlimited` lifted maxPurchase.
+  const hiddenDefault = (key: string, value: unknown): Overridden => {
+    const s = itemSource(key);
+    const o: Overridden = { layer: 'default', value };
+    if (s.file !== undefined) {
+      o.file = s.file;
+      o.line = s.line;
+    }
+    return o;
+  };
   const read = <K extends FeatureField>(name: K) =>
     pick<NonNullable<FeatureControls[K]>>(
       layers.filter((l) => SETTABLE[name].has(l.layer)),
@@ -134,6 +144,7 @@ export function resolveFeature(
   if (overage.value !== undefined) {
     overageValue = overage.value;
     overageSource = overage.source;
+    overageSource.overridden.push(hiddenDefault('pricing', pricing === 'usage_based' ? 'allow' : 'block'));
     winners.overage = overage.winner;
   } else {
     overageValue = pricing === 'usage_based' ? 'allow' : 'block';
@@ -146,6 +157,7 @@ export function resolveFeature(
   if (cap.value !== undefined) {
     maxOverageUnits = cap.value;
     capSource = cap.source;
+    if (item.maxPurchase !== undefined) capSource.overridden.push(hiddenDefault('maxPurchase', item.maxPurchase));
     winners.maxOverageUnits = cap.winner;
   } else {
     maxOverageUnits = item.maxPurchase ?? null;
