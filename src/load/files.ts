@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { diagnostic, type Diagnostic, type Location } from '../diagnostics/diagnostic.js';
 import { SourceFile } from './source.js';
@@ -29,12 +29,28 @@ export function listPolicyFiles(dir: string): { files: string[]; diagnostics: Di
     return { files: [], diagnostics: [diagnostic('dir-not-found', `"${shown}" is not a directory; --dir takes the folder that holds the policy files.`, fileLocation(shown))] };
   }
   const files: string[] = [];
+  const walked = new Set<string>();
   const walk = (current: string): void => {
+    const real = realpathSync(current);
+    if (walked.has(real)) return; // a symbolic link back up the tree
+    walked.add(real);
     for (const entry of readdirSync(current, { withFileTypes: true })) {
       if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
       const full = path.join(current, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile() && /\.ya?ml$/i.test(entry.name)) files.push(full);
+      const yamlName = /\.ya?ml$/i.test(entry.name);
+      if (entry.isSymbolicLink()) {
+        // Follow links like any editor would; a broken link to a policy file is reported when it is read.
+        let target;
+        try {
+          target = statSync(full);
+        } catch {
+          if (yamlName) files.push(full);
+          continue;
+        }
+        if (target.isDirectory()) walk(full);
+        else if (target.isFile() && yamlName) files.push(full);
+      } else if (entry.isDirectory()) walk(full);
+      else if (entry.isFile() && yamlName) files.push(full);
     }
   };
   walk(path.resolve(dir));
@@ -54,13 +70,14 @@ export function readPolicyFile(absolute: string): { source?: SourceFile; diagnos
   try {
     const size = statSync(absolute).size;
     if (size > MAX_FILE_BYTES) {
-      const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
-      return { diagnostics: [diagnostic('file-too-large', `File is ${mb(size)} MiB; tollgate reads files up to ${mb(MAX_FILE_BYTES)} MiB. Split it into one file per customer.`, fileLocation(shown))] };
+      const mib = MAX_FILE_BYTES / 1024 / 1024;
+      return { diagnostics: [diagnostic('file-too-large', `File is ${size} bytes; tollgate reads files up to ${MAX_FILE_BYTES} bytes (${mib} MiB). Split it, e.g. one file per customer.`, fileLocation(shown))] };
     }
     bytes = readFileSync(absolute);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    return { diagnostics: [diagnostic('file-unreadable', `Cannot read the file (${reason}).`, fileLocation(shown))] };
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    const reason = code === 'ENOENT' ? 'it does not exist; is it a broken symbolic link?' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code;
+    return { diagnostics: [diagnostic('file-unreadable', `Cannot read the file: ${reason} (${code}).`, fileLocation(shown))] };
   }
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     return { diagnostics: [diagnostic('file-not-utf8', 'File is UTF-16; save it as UTF-8.', fileLocation(shown))] };
@@ -85,16 +102,20 @@ export function readPolicyFile(absolute: string): { source?: SourceFile; diagnos
   return { source: new SourceFile(shown, text), diagnostics: [] };
 }
 
-/** Offset of the first byte that breaks UTF-8 decoding. */
+/**
+ * Offset of the first byte that breaks UTF-8 decoding. The second byte's range is narrower after E0, ED,
+ * F0 and F4 (no overlong forms, no surrogates, nothing above U+10FFFF), exactly as the decoder rejects them.
+ */
 function firstInvalidUtf8(bytes: Uint8Array): number {
   let i = 0;
   while (i < bytes.length) {
     const b = bytes[i]!;
     const need = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
     if (need < 0) return i;
+    const [lo, hi] = b === 0xe0 ? [0xa0, 0xbf] : b === 0xed ? [0x80, 0x9f] : b === 0xf0 ? [0x90, 0xbf] : b === 0xf4 ? [0x80, 0x8f] : [0x80, 0xbf];
     for (let k = 1; k <= need; k++) {
       const c = bytes[i + k];
-      if (c === undefined || (c & 0xc0) !== 0x80) return i;
+      if (c === undefined || c < (k === 1 ? lo : 0x80) || c > (k === 1 ? hi : 0xbf)) return i;
     }
     i += need + 1;
   }
