@@ -1,4 +1,4 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
+import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Parser, type CST, type Document, type Node } from 'yaml';
 import { diagnostic, type Diagnostic, type Location } from '../diagnostics/diagnostic.js';
 import { findSpan, setSpans, type Span } from './positions.js';
 import type { SourceFile } from './source.js';
@@ -7,6 +7,11 @@ import type { SourceFile } from './source.js';
 export const ALIAS_NODE_BUDGET = 10_000;
 /** Deepest nesting accepted; policy documents need about eight levels. */
 export const MAX_DEPTH = 64;
+/**
+ * Deepest nesting handed to yaml's composer, which recurses per level: a few thousand levels exhaust the
+ * stack, sometimes inside V8's regexp compiler, which aborts the process instead of throwing.
+ */
+const COMPOSE_DEPTH_LIMIT = MAX_DEPTH * 4;
 
 /** One YAML document of a policy file, converted to plain values that remember their positions. */
 export interface PolicyDoc {
@@ -42,31 +47,49 @@ export function parsePolicyYaml(source: SourceFile): { docs: PolicyDoc[]; diagno
   const docs: PolicyDoc[] = [];
   const diagnostics: Diagnostic[] = [];
   let parsed: Document.Parsed[];
+  const tooDeep = (offset: number) =>
+    diagnostic('yaml-too-deep', `The file is nested too deeply to parse; policies need at most ${MAX_DEPTH} levels.`, rangeLocation(source, offset, offset));
   try {
-    parsed = parseAllDocuments(source.text, { prettyErrors: false, uniqueKeys: true }) as Document.Parsed[];
+    // parseAllDocuments in two steps: the parser is iterative, so its tokens can be measured before composing.
+    const tokens = Array.from(new Parser().parse(source.text));
+    const deep = deepestOffset(tokens, COMPOSE_DEPTH_LIMIT);
+    if (deep !== undefined) return { docs, diagnostics: [tooDeep(deep)] };
+    parsed = Array.from(new Composer({ uniqueKeys: true }).compose(tokens)) as Document.Parsed[];
   } catch (error) {
-    // The parser recurses on nesting; a stack overflow means a pathological document.
-    if (error instanceof RangeError) {
-      diagnostics.push(
-        diagnostic('yaml-too-deep', `The file is nested too deeply to parse; policies need at most ${MAX_DEPTH} levels.`, rangeLocation(source, 0, 0)),
-      );
-      return { docs, diagnostics };
-    }
+    // Recursion on nesting; a stack overflow means a pathological document.
+    if (error instanceof RangeError) return { docs, diagnostics: [tooDeep(0)] };
     throw error;
   }
-  if (!Array.isArray(parsed)) parsed = [parsed];
   parsed.forEach((doc, index) => {
     const problems = [...doc.errors, ...doc.warnings];
-    for (const problem of problems) {
-      const duplicate = problem.code === 'DUPLICATE_KEY';
-      const message = duplicate
-        ? `${firstLine(problem.message)}; each key may appear once in a mapping. Remove or merge the repeated key.`
-        : firstLine(problem.message);
-      diagnostics.push(
-        diagnostic(duplicate ? 'yaml-duplicate-key' : 'yaml-syntax', message, rangeLocation(source, problem.pos[0], problem.pos[1])),
-      );
+    const exhausted = problems.find((p) => p.code === 'RESOURCE_EXHAUSTION');
+    if (exhausted) {
+      // yaml caught a stack overflow of its own: one finding, not one per remaining token
+      diagnostics.push(tooDeep(exhausted.pos[0]));
+      return;
     }
-    if (problems.length > 0 || doc.contents === null) return;
+    for (const problem of problems) {
+      if (problem.code === 'DUPLICATE_KEY') {
+        const key = keyAt(source.text, problem.pos[0]);
+        diagnostics.push(
+          diagnostic(
+            'yaml-duplicate-key',
+            `Duplicate key ${key ? `"${key.replace(/^["']|["']$/g, '')}"` : 'in a mapping'}; each key may appear once in a mapping. Remove or merge the repeated key.`,
+            rangeLocation(source, problem.pos[0], key ? problem.pos[0] + key.length : problem.pos[1]),
+          ),
+        );
+      } else {
+        diagnostics.push(diagnostic('yaml-syntax', firstLine(problem.message), rangeLocation(source, problem.pos[0], problem.pos[1])));
+      }
+    }
+    if (problems.length > 0) return;
+    if (doc.contents === null || isEmptyScalar(doc.contents as Node)) {
+      // A stray `---` (or one followed only by comments) yields a document with nothing in it.
+      diagnostics.push(
+        diagnostic('yaml-empty-document', 'This YAML document is empty; remove the extra "---" or give the document a kind.', rangeLocation(source, doc.range[0], doc.range[0])),
+      );
+      return;
+    }
     const converter = new Converter(doc, source);
     const value = converter.convert(doc.contents as Node, 0);
     if (converter.problem) {
@@ -77,6 +100,31 @@ export function parsePolicyYaml(source: SourceFile): { docs: PolicyDoc[]; diagno
     docs.push({ source, index, value, span: [range[0], range[0], range[1]] });
   });
   return { docs, diagnostics };
+}
+
+/** Offset of the first collection nested deeper than `limit` in a CST, walked without recursion. */
+function deepestOffset(tokens: readonly CST.Token[], limit: number): number | undefined {
+  const stack: Array<[unknown, number]> = tokens.map((t) => [t, 0]);
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    const type = (node as { type?: unknown }).type;
+    const level = type === 'block-map' || type === 'block-seq' || type === 'flow-collection' ? depth + 1 : depth;
+    if (level > limit) return (node as { offset?: number }).offset ?? 0;
+    for (const child of Object.values(node)) if (child !== null && typeof child === 'object') stack.push([child, level]);
+  }
+  return undefined;
+}
+
+/** An empty document parses as a null scalar with no text (unlike an explicit `null` or `~`). */
+function isEmptyScalar(node: Node): boolean {
+  return isScalar(node) && node.value === null && node.range !== undefined && node.range !== null && node.range[0] === node.range[1];
+}
+
+/** The key written at `offset`: a quoted string, or plain text up to the colon. */
+function keyAt(text: string, offset: number): string | undefined {
+  const m = /^("(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^\s:,{}[\]]+(?: +[^\s:,{}[\]]+)*)/.exec(text.slice(offset, offset + 300));
+  return m?.[1];
 }
 
 function firstLine(message: string): string {
@@ -102,7 +150,11 @@ class Converter {
     if (depth > MAX_DEPTH) {
       return this.fail('yaml-too-deep', node, `The document is nested more than ${MAX_DEPTH} levels deep; policy documents need far fewer.`);
     }
-    if (isScalar(node)) return node.value;
+    if (isScalar(node)) {
+      // .inf and .nan pass ajv's integer check; as the text written they fail it like any other non-number.
+      if (typeof node.value === 'number' && !Number.isFinite(node.value)) return node.source;
+      return node.value;
+    }
     if (isAlias(node)) {
       const target = node.resolve(this.doc) as Node | undefined;
       if (!target) return this.fail('yaml-syntax', node, `Alias *${node.source} refers to no anchor.`);
