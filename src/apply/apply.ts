@@ -1,11 +1,24 @@
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
-import type { Plan, ObjectPlan } from '../plan/plan.js';
-import type { Target } from '../targets/target.js';
+import { describeRef, isEmptyControls, type ObjectControls } from '../plan/objects.js';
+import type { ObjectPlan, Plan } from '../plan/plan.js';
+import { canonicalJson } from '../resolve/canonical.js';
+import { TargetError, type Target } from '../targets/target.js';
+import { backoffMs, DEFAULT_RETRY, isRetryable, type RetryPolicy } from './backoff.js';
+import { systemClock, type Clock, type Random } from './clock.js';
+
+// The executor every target shares: one write per object, bounded concurrency, retries with backoff
+// and jitter, an idempotency key per change, and a report of what was applied, failed or not attempted.
+// Rate limits are enforced where requests are sent (the target's client), so reads made while
+// resolving a conflict count against the same budget as writes.
 
 export interface ObjectFailure {
   key: string;
+  /** The target's message, which for an API includes the API's own error message. */
   message: string;
+  attempts: number;
+  status?: number;
+  code?: string;
 }
 
 /** What apply did, object by object. */
@@ -13,12 +26,32 @@ export interface ApplyReport {
   applied: string[];
   failed: ObjectFailure[];
   notAttempted: string[];
+  /** Why writes stopped before the end: Ctrl-C, or a failure no other write could get past (a refused key). */
+  stopped?: 'interrupted' | 'fatal';
+  /** Attempts beyond the first, over all objects. */
+  retries: number;
+}
+
+/** A snapshot of a running apply, for progress displays. */
+export interface ApplyProgress {
+  total: number;
+  done: number;
+  applied: number;
+  failed: number;
+  inFlight: number;
+  retries: number;
+  elapsedMs: number;
 }
 
 export interface ApplyOptions {
+  /** Writes in flight at once; by default enough to keep the target's rate limit busy. */
   concurrency?: number;
+  /** When aborted: no new write starts and no retry is made; writes in flight finish and are reported. */
   signal?: AbortSignal;
-  onProgress?: (done: number, total: number, last: { key: string; ok: boolean }) => void;
+  onProgress?: (progress: ApplyProgress) => void;
+  retry?: Partial<RetryPolicy>;
+  clock?: Clock;
+  random?: Random;
 }
 
 /** The idempotency key of one object change: the same change to the same object always has the same key. */
@@ -26,33 +59,108 @@ export function idempotencyKey(plan: Plan, object: ObjectPlan): string {
   return createHash('sha256').update(`${plan.policyDigest}|${object.key}|${object.fingerprint}|${JSON.stringify(object.after)}`).digest('hex').slice(0, 32);
 }
 
-/** Writes every object of a plan; a failed object does not stop the others. */
+/** Whether two control sets hold the same thing (an empty set and no set are the same). */
+export function sameControls(a: ObjectControls | null | undefined, b: ObjectControls | null | undefined): boolean {
+  if (isEmptyControls(a) || isEmptyControls(b)) return isEmptyControls(a) && isEmptyControls(b);
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+function defaultConcurrency(target: Target): number {
+  return target.rateLimit === undefined ? 8 : Math.min(64, Math.max(4, Math.ceil(target.rateLimit)));
+}
+
+/** Writes every object of a plan; a failed object does not stop the others. Throws only if the final flush fails. */
 export async function applyPlan(plan: Plan, target: Target, options: ApplyOptions = {}): Promise<ApplyReport> {
-  const limit = pLimit(options.concurrency ?? 8);
-  const report: ApplyReport = { applied: [], failed: [], notAttempted: [] };
-  let done = 0;
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const limit = pLimit(options.concurrency ?? defaultConcurrency(target));
+  const started = clock.now();
+  const report: ApplyReport = { applied: [], failed: [], notAttempted: [], retries: 0 };
   const total = plan.objects.length;
-  await Promise.all(
-    plan.objects.map((object) =>
-      limit(async () => {
-        if (options.signal?.aborted) {
-          report.notAttempted.push(object.key);
-          return;
-        }
+  let inFlight = 0;
+  let fatal = false;
+
+  const progress = (): void =>
+    options.onProgress?.({
+      total,
+      done: report.applied.length + report.failed.length + report.notAttempted.length,
+      applied: report.applied.length,
+      failed: report.failed.length,
+      inFlight,
+      retries: report.retries,
+      elapsedMs: clock.now() - started,
+    });
+
+  const fail = (object: ObjectPlan, error: unknown, attempts: number, note = ''): void => {
+    const failure: ObjectFailure = { key: object.key, message: messageOf(error) + note, attempts };
+    if (error instanceof TargetError) {
+      if (error.options.status !== undefined) failure.status = error.options.status;
+      if (error.options.code !== undefined) failure.code = error.options.code;
+    }
+    report.failed.push(failure);
+  };
+
+  /** An earlier attempt with this key may have been stored: the object's live state says whether it was. */
+  const resolveDuplicate = async (object: ObjectPlan, error: TargetError, attempts: number): Promise<void> => {
+    try {
+      const live = (await target.read([object.key])).get(object.key) ?? null;
+      if (sameControls(live?.controls, object.after)) {
+        report.applied.push(object.key);
+        return;
+      }
+      const note = `; ${describeRef(object.ref)} does not hold the planned state, so it changed since; re-plan and apply again`;
+      fail(object, error, attempts, note);
+    } catch (readError) {
+      fail(object, error, attempts, `; re-reading ${describeRef(object.ref)} to check failed: ${messageOf(readError)}`);
+    }
+  };
+
+  const writeOne = async (object: ObjectPlan): Promise<void> => {
+    if (options.signal?.aborted || fatal) {
+      report.notAttempted.push(object.key);
+      return;
+    }
+    inFlight++;
+    const key = idempotencyKey(plan, object);
+    try {
+      for (let attempt = 1; ; attempt++) {
         try {
-          await target.write(object, { idempotencyKey: idempotencyKey(plan, object), signal: options.signal });
+          await target.write(object, { idempotencyKey: key, attempt });
           report.applied.push(object.key);
-          options.onProgress?.(++done, total, { key: object.key, ok: true });
+          return;
         } catch (error) {
-          report.failed.push({ key: object.key, message: error instanceof Error ? error.message : String(error) });
-          options.onProgress?.(++done, total, { key: object.key, ok: false });
+          if (error instanceof TargetError && error.options.duplicate) return await resolveDuplicate(object, error, attempt);
+          if (error instanceof TargetError && error.options.fatal) fatal = true;
+          if (!isRetryable(error) || attempt >= policy.maxAttempts) {
+            return fail(object, error, attempt, attempt > 1 ? ` (after ${attempt} attempts)` : '');
+          }
+          if (options.signal?.aborted) return fail(object, error, attempt, '; not retried: interrupted');
+          report.retries++;
+          progress();
+          try {
+            await clock.sleep(backoffMs(attempt, policy, random, error.options.retryAfterMs), options.signal);
+          } catch {
+            return fail(object, error, attempt, '; not retried: interrupted');
+          }
         }
-      }),
-    ),
-  );
+      }
+    } finally {
+      inFlight--;
+      progress();
+    }
+  };
+
+  await Promise.all(plan.objects.map((object) => limit(writeOne, object)));
   await target.flush();
+  if (report.notAttempted.length > 0) report.stopped = fatal ? 'fatal' : 'interrupted';
+  else if (options.signal?.aborted) report.stopped = 'interrupted';
   report.applied.sort();
-  report.failed.sort((a, b) => (a.key < b.key ? -1 : 1));
+  report.failed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   report.notAttempted.sort();
   return report;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

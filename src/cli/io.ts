@@ -15,6 +15,8 @@ export interface CliIO {
   /** Colour on stderr. */
   colorErr: boolean;
   ask(question: string): Promise<string>;
+  /** Calls `handler` on Ctrl-C (SIGINT) until the returned function is called; absent where there are no signals. */
+  onInterrupt?(handler: () => void): () => void;
 }
 
 /** Colour only on a terminal, never with NO_COLOR (https://no-color.org), always with FORCE_COLOR. */

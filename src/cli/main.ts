@@ -25,6 +25,16 @@ export function processIO(): CliIO {
     stderrIsTTY: Boolean(process.stderr.isTTY),
     color: wantsColor(Boolean(process.stdout.isTTY), process.env),
     colorErr: wantsColor(Boolean(process.stderr.isTTY), process.env),
+    onInterrupt: (handler) => {
+      let count = 0;
+      // The first Ctrl-C lets in-flight work finish; a second one quits at once.
+      const listener = (): void => {
+        if (++count > 1) process.exit(130);
+        handler();
+      };
+      process.on('SIGINT', listener);
+      return () => void process.off('SIGINT', listener);
+    },
     ask: async (question) => {
       const rl = createInterface({ input: process.stdin, output: process.stderr });
       try {

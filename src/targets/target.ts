@@ -7,9 +7,10 @@ export type ControlName = FeatureControlName | 'overageLimit';
 export type Capabilities = Record<ObjectRef['kind'], ReadonlySet<ControlName>>;
 
 export interface WriteContext {
-  /** Unique per object change; a target that supports idempotency sends it. */
+  /** Unique per object change, the same on every attempt of it; a target that supports idempotency sends it. */
   idempotencyKey: string;
-  signal?: AbortSignal;
+  /** 1 for the first try of this change, 2 for the first retry, … */
+  attempt: number;
 }
 
 /** A billing system tollgate can read and write: the only part that differs between targets. */
@@ -24,19 +25,37 @@ export interface Target {
   managedKeys(): Promise<string[]>;
   /** Live state of these objects; null for an object that holds no controls. */
   read(keys: readonly string[]): Promise<Map<string, LiveObject | null>>;
-  /** Makes one object hold exactly `object.after`. */
+  /**
+   * Makes one object hold exactly `object.after`, in one attempt: failures are thrown as TargetError,
+   * and the executor decides whether to try again.
+   */
   write(object: ObjectPlan, ctx: WriteContext): Promise<void>;
-  /** Persists what was written so far; called during long applies and at the end. */
+  /** Persists what was written so far; called at the end of an apply. */
   flush(): Promise<void>;
   /** A lock file path that keeps two applies against this target apart. */
   readonly lockPath: string;
+}
+
+export interface TargetErrorOptions {
+  /** Worth trying again: 429, 5xx, a timeout, a dropped connection. */
+  retryable?: boolean;
+  /** HTTP status, when the failure is an answer from an API. */
+  status?: number;
+  /** The API's own error code, e.g. "invalid_inputs". */
+  code?: string;
+  /** How long the API asked to wait (Retry-After). */
+  retryAfterMs?: number;
+  /** The idempotency key was already used: an earlier attempt of this very change may have been stored. */
+  duplicate?: boolean;
+  /** No other write can succeed either (the key is refused): stop starting writes. */
+  fatal?: boolean;
 }
 
 /** A failure the user caused or can fix (bad key, unknown object, rejected body): shown as a message, not a stack. */
 export class TargetError extends Error {
   constructor(
     message: string,
-    readonly options: { retryable?: boolean; status?: number; retryAfterMs?: number } = {},
+    readonly options: TargetErrorOptions = {},
   ) {
     super(message);
     this.name = 'TargetError';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { acquireLock } from '../../apply/lock.js';
-import { applyPlan, type ApplyReport } from '../../apply/apply.js';
+import { applyPlan, sameControls, type ApplyReport } from '../../apply/apply.js';
 import { describeRef } from '../../plan/objects.js';
 import { formatPlanText, summaryLine } from '../../plan/format/text.js';
 import { PLAN_FORMAT_VERSION, type Plan } from '../../plan/plan.js';
@@ -12,6 +12,7 @@ import { UserError } from '../errors.js';
 import type { CliIO } from '../io.js';
 import { loadValid } from '../load.js';
 import { makePlan } from '../pipeline.js';
+import { progressDisplay } from '../progress.js';
 import { effectivePolicy } from './compile.js';
 
 export interface ApplyCommandOptions {
@@ -51,10 +52,15 @@ export function readPlanFile(file: string): Plan {
   return plan as Plan;
 }
 
-/** Objects whose live state moved since the plan was made. */
-async function staleObjects(plan: Plan, target: Target): Promise<string[]> {
+/**
+ * Objects whose live state moved since the plan was made (`stale`), and among them those that already
+ * hold the planned state (`done`: an earlier, interrupted apply of this very plan wrote them).
+ */
+async function checkLive(plan: Plan, target: Target): Promise<{ stale: string[]; done: Set<string> }> {
   const live = await target.read(plan.objects.map((o) => o.key));
-  return plan.objects.filter((o) => fingerprint(live.get(o.key)?.controls ?? null) !== o.fingerprint).map((o) => o.key);
+  const moved = plan.objects.filter((o) => fingerprint(live.get(o.key)?.controls ?? null) !== o.fingerprint);
+  const done = new Set(moved.filter((o) => sameControls(live.get(o.key)?.controls, o.after)).map((o) => o.key));
+  return { stale: moved.map((o) => o.key), done };
 }
 
 /** `tollgate apply [plan.json]`: pushes the changes, one write per object; a saved plan is applied exactly or refused. */
@@ -73,13 +79,17 @@ export async function applyCommand(options: ApplyCommandOptions, io: CliIO): Pro
       if (digest !== saved.policyDigest) {
         throw new UserError(`The plan ${options.planFile} is stale: the policies in ${options.dir} changed since it was made (digest ${saved.policyDigest.slice(0, 19)}… is now ${digest.slice(0, 19)}…). Re-plan with: tollgate plan -o ${options.planFile}`);
       }
-      const stale = await staleObjects(saved, target);
-      if (stale.length > 0) {
+      const { stale, done } = await checkLive(saved, target);
+      if (stale.length > done.size) {
         const names = stale.slice(0, 20).map((k) => describeRef(saved.objects.find((o) => o.key === k)!.ref));
         throw new UserError(`The plan ${options.planFile} is stale: ${stale.length} object${stale.length === 1 ? '' : 's'} changed on ${target.name} since it was planned: ${names.join(', ')}${stale.length > 20 ? ', …' : ''}. Nothing was applied. Re-plan with: tollgate plan -o ${options.planFile}`);
       }
       plan = saved;
       io.err(summaryLine(plan) + '\n');
+      if (done.size > 0) {
+        plan = { ...saved, objects: saved.objects.filter((o) => !done.has(o.key)) };
+        io.err(`${done.size} of ${saved.objects.length} objects already hold the planned state (an earlier apply of this plan wrote them); applying the other ${plan.objects.length}.\n`);
+      }
     } else {
       plan = await makePlan(analysis, target, io);
       io.out(formatPlanText(plan, { color: io.color, notes: [] }));
@@ -98,35 +108,51 @@ export async function applyCommand(options: ApplyCommandOptions, io: CliIO): Pro
         return 1;
       }
     }
-    const report = await applyPlan(plan, target, { onProgress: progressPrinter(io, plan.objects.length) });
+    const report = await runApply(plan, target, io);
     if (options.report) await writeFileAtomic(options.report, JSON.stringify(report, null, 2) + '\n');
     io.out(reportText(plan, report));
-    return report.failed.length === 0 && report.notAttempted.length === 0 ? 0 : 1;
+    return report.failed.length === 0 && report.notAttempted.length === 0 && report.stopped === undefined ? 0 : 1;
   } finally {
     release();
   }
 }
 
-function progressPrinter(io: CliIO, total: number): ((done: number) => void) | undefined {
-  if (total < 100) return undefined;
-  let next = 0;
-  const started = Date.now();
-  return (done) => {
-    if (done < next && done !== total) return;
-    next = done + Math.ceil(total / 10);
-    io.err(`apply: ${done}/${total} objects written (${((Date.now() - started) / 1000).toFixed(1)}s)\n`);
-  };
+/** Runs the executor with a progress display; Ctrl-C stops new writes, lets those in flight finish, and reports. */
+async function runApply(plan: Plan, target: Target, io: CliIO): Promise<ApplyReport> {
+  const controller = new AbortController();
+  const display = progressDisplay(io);
+  let inFlight = 0;
+  const stopListening = io.onInterrupt?.(() => {
+    if (controller.signal.aborted) return;
+    controller.abort();
+    display.finish();
+    io.err(`\nInterrupted: no new writes will start; waiting for the ${inFlight} in flight. Press Ctrl-C again to quit at once.\n`);
+  });
+  try {
+    return await applyPlan(plan, target, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        inFlight = p.inFlight;
+        if (!controller.signal.aborted) display.update(p);
+      },
+    });
+  } finally {
+    display.finish();
+    stopListening?.();
+  }
 }
 
 function reportText(plan: Plan, report: ApplyReport): string {
   const action = new Map(plan.objects.map((o) => [o.key, o.action]));
   const count = (a: string) => report.applied.filter((k) => action.get(k) === a).length;
-  if (report.failed.length === 0 && report.notAttempted.length === 0) {
+  if (report.failed.length === 0 && report.notAttempted.length === 0 && report.stopped === undefined) {
     return `Apply complete! Objects: ${count('create')} added, ${count('update')} changed, ${count('delete')} removed.\n`;
   }
-  const lines = [`Apply finished with errors: ${report.applied.length} applied, ${report.failed.length} failed, ${report.notAttempted.length} not attempted.`];
+  const how = report.stopped === 'interrupted' ? 'Apply interrupted' : 'Apply finished with errors';
+  const lines = [`${how}: ${report.applied.length} applied, ${report.failed.length} failed, ${report.notAttempted.length} not attempted.`];
+  if (report.stopped === 'fatal') lines.push('  No further writes were started: the failure below stops every write.');
   for (const f of report.failed) lines.push(`  failed ${f.key}: ${f.message}`);
   if (report.notAttempted.length > 0) lines.push(`  not attempted: ${report.notAttempted.slice(0, 20).join(', ')}${report.notAttempted.length > 20 ? ', …' : ''}`);
-  lines.push('Run apply again to finish what is left.');
+  if (report.failed.length > 0 || report.notAttempted.length > 0) lines.push('Run apply again to finish what is left.');
   return lines.join('\n') + '\n';
 }
