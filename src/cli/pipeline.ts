@@ -10,8 +10,9 @@ import { renderDiagnostics, type CliIO } from './io.js';
 
 /** Desired state from the policies against live state from the target: the plan. */
 export async function makePlan(analysis: Analysis, target: Target, io: CliIO): Promise<Plan> {
-  const desired = desiredObjects(analysis.set);
-  const unsupported = sortDiagnostics(unsupportedControls(desired.values(), target.capabilities, target.name));
+  const written = desiredObjects(analysis.set);
+  const { desired, problems } = target.express?.(written, analysis.set) ?? { desired: written, problems: [] };
+  const unsupported = sortDiagnostics([...unsupportedControls(written.values(), target.capabilities, target.name), ...problems]);
   if (unsupported.length > 0) {
     io.err(renderDiagnostics(unsupported, 'stylish', analysis.sources, io.colorErr));
     io.err(`The policies use ${unsupported.length} control${unsupported.length === 1 ? '' : 's'} target ${target.name} cannot hold; nothing was planned.\n`);

@@ -1,5 +1,7 @@
 import type { ObjectPlan } from '../plan/plan.js';
-import type { FeatureControlName, LiveObject, ObjectRef } from '../plan/objects.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { PolicySet } from '../model/policy-set.js';
+import type { DesiredObject, FeatureControlName, LiveObject, ObjectRef } from '../plan/objects.js';
 
 export type ControlName = FeatureControlName | 'overageLimit';
 
@@ -34,6 +36,11 @@ export interface Target {
   flush(): Promise<void>;
   /** A lock file path that keeps two applies against this target apart. */
   readonly lockPath: string;
+  /**
+   * The desired state in the form this target stores it, and an error per place it cannot be stored;
+   * absent when the target stores every supported control as written.
+   */
+  express?(desired: ReadonlyMap<string, DesiredObject>, set: PolicySet): { desired: Map<string, DesiredObject>; problems: Diagnostic[] };
 }
 
 export interface TargetErrorOptions {
