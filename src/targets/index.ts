@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { UsageError } from '../cli/errors.js';
 import { LocalTarget } from './local/local-target.js';
+import { OWOSTACK_KEY_VARIABLE } from './owostack/client.js';
+import { OwostackTarget } from './owostack/owostack-target.js';
 import type { Target } from './target.js';
 
 export const TARGET_NAMES = ['local', 'autumn', 'owostack'] as const;
@@ -23,8 +25,9 @@ export function createTarget(settings: TargetSettings): Target {
   switch (settings.name) {
     case 'local':
       return new LocalTarget(settings.endpoint ?? DEFAULT_LOCAL_STATE);
-    case 'autumn':
     case 'owostack':
+      return new OwostackTarget({ endpoint: settings.endpoint, secretKey: settings.env[OWOSTACK_KEY_VARIABLE] });
+    case 'autumn':
       throw new UsageError(`Target "${settings.name}" is not available in this build yet; use --target local.`);
     default:
       throw new UsageError(`Unknown target "${settings.name}"; choose one of ${TARGET_NAMES.join(', ')}.`);
