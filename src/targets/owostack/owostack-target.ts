@@ -64,7 +64,7 @@ export class OwostackTarget implements Target {
     if (options.secretKey === undefined || options.secretKey.trim() === '') {
       throw new TargetError(`${OWOSTACK_KEY_VARIABLE} is not set: export the secret key of your Owostack account (for the emulator, any non-empty key unless it was started with --secret-key).`);
     }
-    this.endpoint = (options.endpoint ?? OWOSTACK_BASE_URL).replace(/\/+$/, '');
+    this.endpoint = httpUrl(options.endpoint ?? OWOSTACK_BASE_URL).replace(/\/+$/, '');
     this.managedFile = options.managedFile ?? DEFAULT_MANAGED_FILE;
     this.lockPath = path.join(path.dirname(this.managedFile), 'apply.lock');
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
@@ -154,4 +154,17 @@ export class OwostackTarget implements Target {
   express(desired: ReadonlyMap<string, DesiredObject>, set: PolicySet): { desired: Map<string, DesiredObject>; problems: Diagnostic[] } {
     return expressForOwostack(desired, set);
   }
+}
+
+function httpUrl(endpoint: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new TargetError(`The owostack endpoint "${endpoint}" is not an http(s) URL; give a base URL such as ${OWOSTACK_BASE_URL} (--endpoint, OWOSTACK_API_URL or "endpoint" in tollgate.yaml).`);
+  }
+  return endpoint;
 }

@@ -157,6 +157,19 @@ describe('OwostackTarget with the shared executor', () => {
   });
 });
 
+describe('OwostackTarget settings', () => {
+  it('refuses a missing key and an endpoint that is not an http(s) URL before any request', () => {
+    expect(() => new OwostackTarget({ secretKey: '  ' })).toThrow(/^OWOSTACK_SECRET_KEY is not set/);
+    expect(() => new OwostackTarget({ secretKey: SECRET_KEY, endpoint: 'api.owostack.com/v1' })).toThrow(
+      'The owostack endpoint "api.owostack.com/v1" is not an http(s) URL; give a base URL such as https://api.owostack.com/v1 (--endpoint, OWOSTACK_API_URL or "endpoint" in tollgate.yaml).',
+    );
+    const target = new OwostackTarget({ secretKey: SECRET_KEY });
+    expect([target.endpoint, target.lockPath]).toEqual(['https://api.owostack.com/v1', '.tollgate/owostack/apply.lock']);
+    expect(target.capabilities.customer).toEqual(new Set(['overage', 'maxOverageUnits', 'overageLimit']));
+    expect([target.capabilities.plan.size, target.capabilities.entity.size]).toEqual([0, 0]);
+  });
+});
+
 describe('OwostackTarget across runs', () => {
   it('re-applies a change that was undone outside tollgate, although its idempotency keys were used before', async () => {
     const emulator = await fixtures.emulator();
