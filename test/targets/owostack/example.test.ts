@@ -1,0 +1,55 @@
+// examples/owostack/: a second policy repository aimed at Owostack, planned against the emulator.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { emulatorBilling, expectedBilling, Fixtures, REPO, tollgate } from './helpers.js';
+
+const EXAMPLE = path.join(REPO, 'examples/owostack');
+const POLICIES = path.join(EXAMPLE, 'policies');
+
+const fixtures = new Fixtures();
+afterEach(() => fixtures.cleanup());
+
+describe('examples/owostack', () => {
+  it('validates with no errors and no warnings', async () => {
+    const result = await tollgate(['validate', '--strict', '--dir', POLICIES], fixtures.workdir());
+    expect(result.stdout + result.stderr).toContain('No problems found.');
+    expect(result.code).toBe(0);
+  });
+
+  it('plans against the emulator from its own folder, with target and directory from tollgate.yaml', async () => {
+    const emulator = await fixtures.emulator();
+    const result = await tollgate(['plan', '--detailed-exitcode'], EXAMPLE, { OWOSTACK_API_URL: emulator.baseUrl });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain(`tollgate will make these changes on target owostack (${emulator.baseUrl}):`);
+    expect(result.stdout).toContain('+ labels.overage: allow  (policies/customers/cust_123.yaml:16)');
+    expect(result.stdout).toContain('+ labels.maxOverageUnits: 1000  (policies/customers/cust_123.yaml:17)');
+    expect(result.stdout).toContain('+ overageLimit: $5,000.00 then block  (policies/customers/cust_123.yaml:18)');
+    expect(result.stdout).toContain('Plan: 3 to add, 0 to change, 0 to remove (3 customers, 0 entities affected).');
+    // plan reads customers (Owostack creates the ones it has not seen) and writes nothing locally.
+    expect(emulator.state().customers.map((c) => c.id).sort()).toEqual(['cust_123', 'cust_globex', 'cust_hooli', 'cust_initech']);
+    expect(emulator.requests().every((r) => r.path === '/v1/customers')).toBe(true);
+    expect(existsSync(path.join(EXAMPLE, '.tollgate'))).toBe(false);
+  });
+
+  it('applies, leaving Owostack holding exactly the example\'s overrides, and then plans no changes', async () => {
+    const emulator = await fixtures.emulator();
+    const cwd = fixtures.workdir();
+    const target = ['--dir', POLICIES, '--target', 'owostack', '--endpoint', emulator.baseUrl];
+    const apply = await tollgate(['apply', '--yes', ...target], cwd);
+    expect(apply.code, apply.stderr).toBe(0);
+    const billing = emulatorBilling(emulator);
+    const expected = expectedBilling(POLICIES);
+    expect(billing).toEqual(expected);
+    expect(billing.get('cust_123')).toEqual({
+      overageLimit: { maxOverageAmount: 500_000, onLimitReached: 'block' },
+      featureConfigs: [
+        { feature: 'labels', overage: 'charge', maxOverageUnits: 1000 },
+        { feature: 'tracking_events', overage: null, maxOverageUnits: 5_000_000 },
+      ],
+    });
+    const again = await tollgate(['plan', '--detailed-exitcode', ...target], cwd);
+    expect(again.code).toBe(0);
+  });
+});
