@@ -136,6 +136,8 @@ class Converter {
   problem: Diagnostic | undefined;
   private aliasNodes = 0;
   private readonly expanding = new Set<Node>();
+  /** The alias written in the document whose expansion is under way: where a bomb is reported. */
+  private outerAlias: Node | undefined;
 
   constructor(
     private readonly doc: Document.Parsed,
@@ -145,7 +147,8 @@ class Converter {
   convert(node: Node | null, depth: number, viaAlias = false): unknown {
     if (this.problem || node === null) return null;
     if (viaAlias && ++this.aliasNodes > ALIAS_NODE_BUDGET) {
-      return this.fail('yaml-alias-limit', node, `Aliases expand to more than ${ALIAS_NODE_BUDGET} values; write the values out or use fewer aliases.`);
+      const at = this.outerAlias ?? node;
+      return this.fail('yaml-alias-limit', at, `Aliases expand to more than ${ALIAS_NODE_BUDGET} values (here, ${at.toString()}); write the values out or use fewer aliases.`);
     }
     if (depth > MAX_DEPTH) {
       return this.fail('yaml-too-deep', node, `The document is nested more than ${MAX_DEPTH} levels deep; policy documents need far fewer.`);
@@ -160,7 +163,10 @@ class Converter {
       if (!target) return this.fail('yaml-syntax', node, `Alias *${node.source} refers to no anchor.`);
       if (this.expanding.has(target)) return this.fail('yaml-alias-limit', node, `Alias *${node.source} refers to a value that contains it.`);
       this.expanding.add(target);
+      const outer = this.outerAlias === undefined;
+      if (outer) this.outerAlias = node;
       const value = this.convert(target, depth, true);
+      if (outer) this.outerAlias = undefined;
       this.expanding.delete(target);
       return value;
     }
