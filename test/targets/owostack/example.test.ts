@@ -1,7 +1,8 @@
 // examples/owostack/: a second policy repository aimed at Owostack, planned against the emulator.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { OWOSTACK_ROUTES } from '../../../src/emulate/owostack/routes.js';
 import { emulatorBilling, expectedBilling, Fixtures, REPO, tollgate } from './helpers.js';
 
 const EXAMPLE = path.join(REPO, 'examples/owostack');
@@ -51,5 +52,12 @@ describe('examples/owostack', () => {
     });
     const again = await tollgate(['plan', '--detailed-exitcode', ...target], cwd);
     expect(again.code).toBe(0);
+  });
+});
+
+describe('README', () => {
+  it('documents the HTTP routes tollgate assumes, as OWOSTACK_ROUTES defines them', () => {
+    const readme = readFileSync(path.join(REPO, 'README.md'), 'utf8');
+    for (const [name, route] of Object.entries(OWOSTACK_ROUTES)) expect(readme).toContain(`| \`${name}\` | \`${route.method} ${route.path}\` |`);
   });
 });
