@@ -198,6 +198,6 @@ describe.concurrent('tollgate CLI cases (test/cases)', () => {
   for (const dir of caseDirs()) {
     it(path.relative(CASES, dir), async ({ expect }) => {
       await expect(await runCase(dir)).toMatchFileSnapshot(path.join(dir, 'snapshot.txt'));
-    });
+    }, 180_000); // a case runs several node processes; give them room on a loaded CI machine
   }
 });
