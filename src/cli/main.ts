@@ -17,6 +17,13 @@ import { VERSION } from './version.js';
 
 /** The real process streams. */
 export function processIO(): CliIO {
+  // A reader that stops early (`tollgate compile | head`) closes the pipe: stop quietly, as cat does.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   return {
     out: (t) => void process.stdout.write(t),
     err: (t) => void process.stderr.write(t),

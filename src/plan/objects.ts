@@ -12,16 +12,17 @@ export function objectKey(ref: ObjectRef): string {
   return ref.kind === 'entity' ? `entity:${ref.customer}/${ref.id}` : `${ref.kind}:${ref.id}`;
 }
 
-/** The inverse of objectKey. */
+/** The inverse of objectKey; throws on a string that is not an object key. */
 export function parseObjectKey(key: string): ObjectRef {
   const colon = key.indexOf(':');
   const kind = key.slice(0, colon);
   const rest = key.slice(colon + 1);
-  if (kind === 'entity') {
-    const slash = rest.indexOf('/');
-    return { kind, customer: rest.slice(0, slash), id: rest.slice(slash + 1) };
+  if (colon > 0 && rest !== '') {
+    if (kind === 'entity') {
+      const slash = rest.indexOf('/');
+      if (slash > 0 && slash < rest.length - 1) return { kind, customer: rest.slice(0, slash), id: rest.slice(slash + 1) };
+    } else if (kind === 'plan' || kind === 'customer') return { kind, id: rest };
   }
-  if (kind === 'plan' || kind === 'customer') return { kind, id: rest };
   throw new Error(`not an object key: ${key}`);
 }
 

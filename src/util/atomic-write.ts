@@ -6,15 +6,36 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   const handle = await open(temp, 'w', 0o600);
   try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    try {
+      await handle.writeFile(content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(temp, file);
   } catch (error) {
+    // a failed write (disk full, EIO) must not leave a half-written temp file beside the real one
     await unlink(temp).catch(() => undefined);
     throw error;
+  }
+}
+
+/** A person-readable reason for a failed file write: "folder out does not exist", "permission denied". */
+export function writeFailureReason(file: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return `the folder ${path.dirname(file)} does not exist`;
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOSPC':
+      return 'the disk is full';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'EISDIR':
+      return 'it is a folder';
+    default:
+      return (error as Error).message;
   }
 }

@@ -1,6 +1,5 @@
-// Bugs found by the CLI cases and properties, each written as the behaviour it should have and marked
-// `it.fails` so the suite stays green while the bug exists. When one is fixed its test starts failing
-// ("expected to fail"): turn it into a plain `it`, and refresh any case snapshot it shows in with `vitest -u`.
+// Bugs found by the CLI cases and properties, each written as the behaviour it should have; all fixed,
+// kept so they stay fixed.
 import { execFile, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -51,10 +50,10 @@ function failingSyncPreload(): string {
   return file;
 }
 
-describe('known bugs', () => {
+describe('regressions', () => {
   // src/util/atomic-write.ts: the temp file is unlinked only when rename fails; when writeFile or sync throws
   // (disk full, EIO) the half-written `.state.json.<pid>.<ms>.tmp` stays next to the state forever.
-  it.fails('a failed state write leaves no temp file behind (atomic-write.ts)', async () => {
+  it('a failed state write leaves no temp file behind (atomic-write.ts)', async () => {
     cpSync(TINY, path.join(cwd, 'policies'), { recursive: true });
     const run = await tollgate(['apply', '--yes'], ['--import', failingSyncPreload()]);
     expect(run.code).toBe(1);
@@ -64,7 +63,7 @@ describe('known bugs', () => {
   // src/targets/local/local-target.ts flush() lets the fs error escape; apply.ts calls target.flush() outside
   // any try, so main.ts sorts it as a bug: "tollgate hit an internal error ... please report it" plus a stack.
   // A full or read-only disk is the user's to fix: it should be a TargetError naming the state file.
-  it.fails('a failed state write is reported as a failure to write the state, not as an internal bug (local-target.ts)', async () => {
+  it('a failed state write is reported as a failure to write the state, not as an internal bug (local-target.ts)', async () => {
     cpSync(TINY, path.join(cwd, 'policies'), { recursive: true });
     const run = await tollgate(['apply', '--yes'], ['--import', failingSyncPreload()]);
     expect(run.code).toBe(1);
@@ -74,7 +73,7 @@ describe('known bugs', () => {
 
   // src/cli/commands/compile.ts and plan.ts call writeFileAtomic on the -o path as given; a missing folder
   // gives ENOENT from open() of the temp file, shown as an internal bug with a stack naming the temp file.
-  it.fails('compile -o and plan -o into a folder that does not exist say so, without a stack (compile.ts, plan.ts)', async () => {
+  it('compile -o and plan -o into a folder that does not exist say so, without a stack (compile.ts, plan.ts)', async () => {
     cpSync(TINY, path.join(cwd, 'policies'), { recursive: true });
     for (const args of [['compile', '-o', 'out/effective.json'], ['plan', '-o', 'out/plan.json']]) {
       const run = await tollgate(args);
@@ -87,7 +86,7 @@ describe('known bugs', () => {
 
   // src/cli/main.ts processIO() writes to process.stdout with no 'error' listener: `tollgate compile | head`
   // crashes with an unhandled EPIPE and a Node stack trace (SPEC §3: no input ever produces a stack trace).
-  it.fails('a reader that closes the pipe early (compile | head -1) gets no EPIPE stack (main.ts)', async () => {
+  it('a reader that closes the pipe early (compile | head -1) gets no EPIPE stack (main.ts)', async () => {
     cpSync(path.join(REPO, 'policies'), path.join(cwd, 'policies'), { recursive: true });
     const env = { ...process.env, NO_COLOR: '1' };
     const child = spawn(process.execPath, [BIN, 'compile'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -103,7 +102,7 @@ describe('known bugs', () => {
   // src/plan/format/fan-out.ts counts every customer whose plan object changed (plan.ts adds `plan:<id>` to the
   // causes of every customer on the plan), while the entity count and the summary line count only customers
   // whose effective policy moves. A customer that overrides the changed control is listed as reached.
-  it.fails('the blast radius of a plan change lists only customers whose effective policy changes (fan-out.ts)', async () => {
+  it('the blast radius of a plan change lists only customers whose effective policy changes (fan-out.ts)', async () => {
     const caseDir = path.join(REPO, 'test/cases/plan/plan-control-fan-out');
     cpSync(path.join(caseDir, 'policies'), path.join(cwd, 'policies'), { recursive: true });
     expect((await tollgate(['apply', '--yes'])).code).toBe(0);
@@ -125,7 +124,7 @@ describe('known bugs', () => {
   // src/targets/local/local-target.ts load() checks only formatVersion and that `objects` is an object; a
   // hand-edited key such as "bogus" reaches parseObjectKey in plan.ts, which throws a bare Error (an internal
   // bug with a stack). It should be refused like other malformed state: a message naming the file and the key.
-  it.fails('a malformed object key in the local state is refused with a message, not a stack (local-target.ts)', async () => {
+  it('a malformed object key in the local state is refused with a message, not a stack (local-target.ts)', async () => {
     cpSync(TINY, path.join(cwd, 'policies'), { recursive: true });
     mkdirSync(path.join(cwd, '.tollgate/local'), { recursive: true });
     writeFileSync(path.join(cwd, '.tollgate/local/state.json'), JSON.stringify({ formatVersion: 1, objects: { bogus: { controls: { features: {} } } } }));

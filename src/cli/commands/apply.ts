@@ -7,7 +7,7 @@ import { PLAN_FORMAT_VERSION, type Plan } from '../../plan/plan.js';
 import { fingerprint } from '../../resolve/canonical.js';
 import { createTarget, type TargetSettings } from '../../targets/index.js';
 import type { Target } from '../../targets/target.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { writeOutputFile } from '../output.js';
 import { UserError } from '../errors.js';
 import type { CliIO } from '../io.js';
 import { loadValid } from '../load.js';
@@ -109,7 +109,7 @@ export async function applyCommand(options: ApplyCommandOptions, io: CliIO): Pro
       }
     }
     const report = await runApply(plan, target, io);
-    if (options.report) await writeFileAtomic(options.report, JSON.stringify(report, null, 2) + '\n');
+    if (options.report) await writeOutputFile(options.report, JSON.stringify(report, null, 2) + '\n');
     io.out(reportText(plan, report));
     return report.failed.length === 0 && report.notAttempted.length === 0 && report.stopped === undefined ? 0 : 1;
   } finally {

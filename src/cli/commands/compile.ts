@@ -1,7 +1,7 @@
 import { canonicalJson, digestOf } from '../../resolve/canonical.js';
 import { EFFECTIVE_FORMAT_VERSION, type EffectivePolicy } from '../../resolve/effective.js';
 import type { Analysis } from '../../validate/index.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { writeOutputFile } from '../output.js';
 import type { CliIO } from '../io.js';
 import { loadValid } from '../load.js';
 
@@ -19,7 +19,7 @@ export async function compileCommand(options: { dir: string; output?: string }, 
   if (options.output === undefined || options.output === '-') {
     io.out(text);
   } else {
-    await writeFileAtomic(options.output, text);
+    await writeOutputFile(options.output, text);
     io.err(`Wrote the effective policy of ${analysis.customers.size} customers to ${options.output} (${policy.digest}).\n`);
   }
   return 0;

@@ -1,5 +1,5 @@
 import { planFormatters, type PlanFormat } from '../../plan/format/index.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { writeOutputFile } from '../output.js';
 import { createTarget, type TargetSettings } from '../../targets/index.js';
 import { renderDiagnostics, type CliIO } from '../io.js';
 import { loadValid } from '../load.js';
@@ -21,7 +21,7 @@ export async function planCommand(options: PlanOptions, io: CliIO): Promise<numb
   const target = createTarget(options.target);
   const plan = await makePlan(analysis, target, io);
   if (options.output !== undefined) {
-    await writeFileAtomic(options.output, JSON.stringify(plan, null, 2) + '\n');
+    await writeOutputFile(options.output, JSON.stringify(plan, null, 2) + '\n');
     io.err(`Saved the plan to ${options.output}; apply exactly it with: tollgate apply ${options.output}\n`);
   }
   const notes = warnings.map((d) => `${d.file}:${d.line}:${d.column} ${d.code}: ${d.message}`);

@@ -16,7 +16,9 @@ export function fanOuts(plan: Plan): FanOut[] {
     if (!s) reached.set(source, (s = new Set()));
     s.add(customer);
   };
+  // only customers whose effective policy moves: one that overrides the changed control is not reached
   for (const effect of plan.effect.customers) {
+    if (!effect.customerChanged && effect.entities.length === 0) continue;
     for (const cause of effect.causes) if (cause.startsWith('plan:')) add(`plan ${cause.slice('plan:'.length)}`, effect.id);
   }
   for (const o of plan.objects) {

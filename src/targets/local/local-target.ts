@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { FEATURE_CONTROLS, type LiveObject } from '../../plan/objects.js';
+import { FEATURE_CONTROLS, parseObjectKey, type LiveObject } from '../../plan/objects.js';
 import type { ObjectPlan } from '../../plan/plan.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { writeFailureReason, writeFileAtomic } from '../../util/atomic-write.js';
 import { TargetError, type Capabilities, type ControlName, type Target } from '../target.js';
 
 const ALL: ReadonlySet<ControlName> = new Set([...FEATURE_CONTROLS, 'overageLimit']);
@@ -50,6 +50,13 @@ export class LocalTarget implements Target {
     if (state.formatVersion !== 1 || typeof state.objects !== 'object' || state.objects === null) {
       throw new TargetError(`The local state ${this.endpoint} has an unknown format (formatVersion ${String(state.formatVersion)}); this tollgate reads version 1.`);
     }
+    for (const key of Object.keys(state.objects)) {
+      try {
+        parseObjectKey(key);
+      } catch {
+        throw new TargetError(`The local state ${this.endpoint} holds "${key}", which is not an object key (plan:<id>, customer:<id> or entity:<customer>/<id>); restore the file or delete it to start over.`);
+      }
+    }
     return (this.state = state as StateFile);
   }
 
@@ -73,7 +80,11 @@ export class LocalTarget implements Target {
     if (!this.dirty || !this.state) return;
     mkdirSync(path.dirname(this.endpoint), { recursive: true });
     const sorted = Object.fromEntries(Object.keys(this.state.objects).sort().map((k) => [k, this.state!.objects[k]]));
-    await writeFileAtomic(this.endpoint, JSON.stringify({ formatVersion: 1, objects: sorted }, null, 2) + '\n');
+    try {
+      await writeFileAtomic(this.endpoint, JSON.stringify({ formatVersion: 1, objects: sorted }, null, 2) + '\n');
+    } catch (error) {
+      throw new TargetError(`Could not save the local state ${this.endpoint}: ${writeFailureReason(this.endpoint, error)}. The state file is as it was before this apply.`);
+    }
     this.dirty = false;
   }
 }
