@@ -11,7 +11,9 @@ export class SourceFile {
   /** 1-based line and column of a character offset. */
   position(offset: number): { line: number; column: number } {
     const starts = (this.lineStarts ??= computeLineStarts(this.text));
-    const clamped = Math.max(0, Math.min(offset, this.text.length));
+    let clamped = Math.max(0, Math.min(offset, this.text.length));
+    // The \n of a CRLF is not a column of its own: a position there is the end of the line, like the \r.
+    if (clamped > 0 && this.text.charCodeAt(clamped) === 10 && this.text.charCodeAt(clamped - 1) === 13) clamped--;
     let lo = 0;
     let hi = starts.length - 1;
     while (lo < hi) {

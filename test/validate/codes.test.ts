@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DIAGNOSTIC_CODES, type DiagnosticCode } from '../../src/diagnostics/codes.js';
 import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
 import { MAX_FILE_BYTES } from '../../src/load/files.js';
+import { SourceFile } from '../../src/load/source.js';
 import { analyze } from '../../src/validate/index.js';
 import { policyDir, yaml, type PolicyDir } from '../helpers/policy-dir.js';
 
@@ -515,6 +516,23 @@ describe('problems with the directory and its files', () => {
   it('reads a UTF-8 file with a byte order mark, positions counted after it', () => {
     const { dir, analysis } = check({ 'x.yaml': Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('kind: Featur\nid: a\ntype: metered\n')]) });
     expect(analysis.diagnostics).toMatchObject([{ code: 'unknown-kind', file: dir.shown('x.yaml'), line: 1, column: 7 }]);
+  });
+});
+
+describe('positions', () => {
+  it('puts the end of a CRLF line at the \\r, never one column further at the \\n', () => {
+    const crlf = new SourceFile('x.yaml', 'kind: Feature\r\nid: a\r\n');
+    expect(crlf.position(13)).toEqual({ line: 1, column: 14 }); // the \r
+    expect(crlf.position(14)).toEqual({ line: 1, column: 14 }); // the \n
+    expect(crlf.position(15)).toEqual({ line: 2, column: 1 });
+    expect(crlf.line(1)).toBe('kind: Feature');
+  });
+
+  it('reports a CRLF file at the same places as its LF twin', () => {
+    const lf = customer('controls:\n  calls: { overage: alow }\n');
+    const a = check({ 'x.yaml': lf }).analysis.diagnostics;
+    const b = check({ 'x.yaml': lf.replace(/\n/g, '\r\n') }).analysis.diagnostics;
+    expect(b.map((d) => [d.code, d.line, d.column, d.endLine, d.endColumn])).toEqual(a.map((d) => [d.code, d.line, d.column, d.endLine, d.endColumn]));
   });
 });
 
