@@ -192,8 +192,7 @@ describe('a failed apply leaves the state as it was', () => {
           fault.step = undefined;
         }
         expect(snapshotOf(stateFile)).toEqual(before);
-        // A failed rename or open leaves no temp file; a failed write or fsync does (known-bugs.test.ts).
-        if (step === 'open' || step === 'rename') expect(leftovers(stateDir)).toEqual([]);
+        expect(leftovers(stateDir)).toEqual([]);
         // Nothing was recorded, so the same changes are still planned.
         expect((await planAgainst(analysis, stateFile)).objects.map((o) => o.key)).toEqual(plan.objects.map((o) => o.key));
       }),
