@@ -15,10 +15,12 @@ export function explainCommand(options: { dir: string; subject: string; feature?
   const customer = analysis.customers.get(customerId);
   if (!customer) throw new UserError(`No customer "${customerId}" in ${options.dir}.${didYouMean(customerId, analysis.customers.keys())}`);
   let features = customer.features;
+  let name = customer.name;
   if (entityId !== undefined) {
     const entity = customer.entities[entityId];
     if (!entity) throw new UserError(`Customer "${customerId}" has no entity "${entityId}".${didYouMean(entityId, Object.keys(customer.entities))}`);
     features = entity.features;
+    name = entity.name === undefined ? customer.name && `of ${customer.name}` : `${entity.name}${customer.name ? ` of ${customer.name}` : ''}`;
   }
   if (options.feature !== undefined && !features[options.feature]) {
     throw new UserError(`Plan "${customer.plan}" of ${customerId} has no controllable feature "${options.feature}".${didYouMean(options.feature, Object.keys(features))}`);
@@ -26,7 +28,7 @@ export function explainCommand(options: { dir: string; subject: string; feature?
   const c = pc.createColors(io.color);
   const lines: string[] = [];
   const currency = customer.currency;
-  lines.push(c.bold(`${options.subject}${customer.name ? ` (${customer.name})` : ''} — plan ${customer.plan}, ${currency}`));
+  lines.push(c.bold(`${options.subject}${name ? ` (${name})` : ''} — plan ${customer.plan}, ${currency}`));
   if (entityId === undefined) {
     lines.push(row('overage limit', formatValue('overageLimit', customer.overageLimit, currency), customer.sources.overageLimit, c));
     lines.push(`  ${'max exposure'.padEnd(18)}${formatMoney(customer.maxOverageExposure, currency)}  ${c.dim('(most overage money billed per period, customer and entities)')}`);
@@ -56,11 +58,13 @@ function row(label: string, value: string, source: Source, c: Colors): string {
 }
 
 function featureLines(id: string, f: EffectiveFeature, currency: string, c: Colors): string[] {
-  const lines = [c.bold(`${id}`) + c.dim(` (${f.type}, ${formatCount(f.included)} included${f.reset ? ` per ${f.reset}` : ''}, pricing ${f.pricing})`)];
+  const period = f.reset === null ? '' : f.reset === 'never' ? ', never reset' : ` per ${f.reset}`;
+  const lines = [c.bold(`${id}`) + c.dim(` (${f.type}, ${formatCount(f.included)} included${period}, pricing ${f.pricing})`)];
   lines.push(row('overage', f.overage, f.sources.overage, c));
   lines.push(row('maxOverageUnits', f.maxOverageUnits === null ? 'none' : typeof f.maxOverageUnits === 'number' ? formatCount(f.maxOverageUnits) : f.maxOverageUnits, f.sources.maxOverageUnits, c));
   lines.push(`  ${'hard limit'.padEnd(18)}${hardLimitText(f)}`);
-  lines.push(`  ${'overage charged'.padEnd(18)}${f.charged ? `yes, at most ${formatMoney(f.maxOverageCharge, currency)} per period` : f.overage === 'allow' ? 'no: overage is tracked, not billed (no usage price)' : 'no'}`);
+  const charged = f.maxOverageCharge === null ? 'yes, without a cap on the amount' : `yes, at most ${formatMoney(f.maxOverageCharge, currency)} per period`;
+  lines.push(`  ${'overage charged'.padEnd(18)}${f.charged ? charged : f.overage === 'allow' ? 'no: overage is tracked, not billed (no usage price)' : 'no'}`);
   lines.push(row('usageAlerts', f.usageAlerts.length === 0 ? 'none' : `${f.usageAlerts.length} alert${f.usageAlerts.length === 1 ? '' : 's'}`, f.sources.usageAlerts, c));
   for (const a of f.usageAlerts) {
     lines.push(`  ${''.padEnd(18)}• ${a.type === 'usage_percentage' ? `${a.threshold}% (${formatCount(a.units)} units)` : `${formatCount(a.threshold)} units`}${a.name ? ` "${a.name}"` : ''}${a.enabled ? '' : ' — disabled'}`);
