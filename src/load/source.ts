@@ -30,7 +30,7 @@ export class SourceFile {
     const start = starts[line - 1];
     if (start === undefined) return '';
     const end = starts[line] ?? this.text.length;
-    return this.text.slice(start, end).replace(/\r?\n$/, '');
+    return this.text.slice(start, end).replace(/(?:\r\n|\r|\n)$/, '');
   }
 
   get lineCount(): number {
@@ -38,8 +38,12 @@ export class SourceFile {
   }
 }
 
+/** Line breaks as YAML and editors see them: LF, CRLF, and a lone CR. */
 function computeLineStarts(text: string): number[] {
   const starts = [0];
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
+  }
   return starts;
 }

@@ -528,10 +528,19 @@ describe('positions', () => {
     expect(crlf.line(1)).toBe('kind: Feature');
   });
 
-  it('reports a CRLF file at the same places as its LF twin', () => {
-    const lf = customer('controls:\n  calls: { overage: alow }\n');
+  it('counts a lone CR as a line break, as YAML and editors do', () => {
+    const cr = new SourceFile('x.yaml', 'kind: Feature\rid: a\r');
+    expect(cr.position(14)).toEqual({ line: 2, column: 1 });
+    expect(cr.lineCount).toBe(3);
+    expect(cr.line(1)).toBe('kind: Feature');
+  });
+
+  // (not CR-only: the yaml parser does not take a lone CR as a line break, so such a file fails to parse)
+  it.each([['CRLF', '\r\n']])('reports a %s file at the same places as its LF twin', (_, eol) => {
+    const lf = customer('controls:\n  calls: { overage: alow }\n  credits: { autoTopup: { threshold: 1 } }\n');
     const a = check({ 'x.yaml': lf }).analysis.diagnostics;
-    const b = check({ 'x.yaml': lf.replace(/\n/g, '\r\n') }).analysis.diagnostics;
+    const b = check({ 'x.yaml': lf.replace(/\n/g, eol) }).analysis.diagnostics;
+    expect(a).toHaveLength(2);
     expect(b.map((d) => [d.code, d.line, d.column, d.endLine, d.endColumn])).toEqual(a.map((d) => [d.code, d.line, d.column, d.endLine, d.endColumn]));
   });
 });

@@ -120,11 +120,11 @@ function applyEdits(text: string, edits: readonly Edit[]): Buffer {
   return bytes;
 }
 
-/** The lines of a file as a person's editor shows them: split at line breaks, without the break itself. */
+/** The lines of a file as a person's editor shows them: split at LF, CRLF or a lone CR, without the break. */
 function linesOf(bytes: Buffer): string[] {
   let text = bytes.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return text.split('\n').map((l) => l.replace(/\r$/, ''));
+  return text.split(/\r\n|\r|\n/);
 }
 
 /** Why a location is outside its file, or undefined when it is inside. */
