@@ -119,6 +119,7 @@ export async function applyPlan(plan: Plan, target: Target, options: ApplyOption
   const writeOne = async (object: ObjectPlan): Promise<void> => {
     if (options.signal?.aborted || fatal) {
       report.notAttempted.push(object.key);
+      progress();
       return;
     }
     inFlight++;

@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { UsageError } from '../cli/errors.js';
+import { AutumnTarget } from './autumn/autumn-target.js';
+import { AUTUMN_API_URL } from './autumn/client.js';
 import { LocalTarget } from './local/local-target.js';
 import { OWOSTACK_KEY_VARIABLE } from './owostack/client.js';
 import { OwostackTarget } from './owostack/owostack-target.js';
-import type { Target } from './target.js';
+import { TargetError, type Target } from './target.js';
 
 export const TARGET_NAMES = ['local', 'autumn', 'owostack'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
@@ -25,11 +27,36 @@ export function createTarget(settings: TargetSettings): Target {
   switch (settings.name) {
     case 'local':
       return new LocalTarget(settings.endpoint ?? DEFAULT_LOCAL_STATE);
+    case 'autumn':
+      return new AutumnTarget({ secretKey: autumnKey(settings), endpoint: httpEndpoint(settings.endpoint ?? AUTUMN_API_URL, 'autumn') });
     case 'owostack':
       return new OwostackTarget({ endpoint: settings.endpoint, secretKey: settings.env[OWOSTACK_KEY_VARIABLE] });
-    case 'autumn':
-      throw new UsageError(`Target "${settings.name}" is not available in this build yet; use --target local.`);
     default:
       throw new UsageError(`Unknown target "${settings.name}"; choose one of ${TARGET_NAMES.join(', ')}.`);
   }
+}
+
+/** The secret key from AUTUMN_SECRET_KEY; never printed, and a production key only with --live. */
+function autumnKey(settings: TargetSettings): string {
+  const key = settings.env.AUTUMN_SECRET_KEY?.trim();
+  if (!key) {
+    throw new TargetError('AUTUMN_SECRET_KEY is not set: export your Autumn secret key in it (am_sk_test_… for the sandbox; any non-empty key for `tollgate emulate autumn`).');
+  }
+  if (key.startsWith('am_sk_live_') && !settings.live) {
+    throw new TargetError('AUTUMN_SECRET_KEY holds a production key (am_sk_live_…). tollgate uses production keys only when asked to: pass --live.');
+  }
+  return key;
+}
+
+function httpEndpoint(endpoint: string, target: string): string {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new UsageError(`The ${target} endpoint "${endpoint}" is not a URL; give a base URL such as ${AUTUMN_API_URL}.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`The ${target} endpoint "${endpoint}" must be an http(s) URL.`);
+  }
+  return endpoint;
 }

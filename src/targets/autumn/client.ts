@@ -1,0 +1,154 @@
+// The HTTP side of the Autumn target: Autumn's RPC routes (SPEC §5), its headers, and its errors
+// sorted into what is worth retrying. One request per send(); reads are retried here, writes by the executor.
+import type {
+  GetCustomerParams$Outbound,
+  GetEntityParams$Outbound,
+  GetPlanParams$Outbound,
+  ListCustomersParams$Outbound,
+  UpdateCustomerParams$Outbound,
+  UpdateEntityParams$Outbound,
+  UpdatePlanParams$Outbound,
+} from 'autumn-js';
+import { retrying, type RetryPolicy } from '../../apply/backoff.js';
+import type { Clock, Random } from '../../apply/clock.js';
+import type { TokenBucket } from '../../apply/token-bucket.js';
+import { TargetError } from '../target.js';
+
+export const AUTUMN_API_URL = 'https://api.useautumn.com';
+/** The API version whose read shapes tollgate understands (2.3.0 marks plan-inherited entries). */
+export const AUTUMN_API_VERSION = '2.3.0';
+
+/** Request bodies per route, in the SDK's wire types; plans.update sends only what tollgate sets. */
+export interface AutumnRoutes {
+  '/v1/customers.get': GetCustomerParams$Outbound;
+  '/v1/customers.list': ListCustomersParams$Outbound;
+  '/v1/customers.update': Pick<UpdateCustomerParams$Outbound, 'customer_id' | 'billing_controls' | 'metadata'>;
+  '/v1/entities.get': GetEntityParams$Outbound;
+  '/v1/entities.update': UpdateEntityParams$Outbound;
+  '/v1/plans.get': GetPlanParams$Outbound;
+  '/v1/plans.update': Pick<UpdatePlanParams$Outbound, 'plan_id' | 'billing_controls'>;
+}
+export type AutumnRoute = keyof AutumnRoutes;
+
+/** An error answer from Autumn: `{message, code, env}` with its HTTP status. */
+export class AutumnApiError extends TargetError {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+    /** The API's own message, with the secret key scrubbed out. */
+    readonly apiMessage: string,
+    retryAfterMs?: number,
+  ) {
+    const retryable = status === 408 || status === 429 || status >= 500;
+    super(message, {
+      status,
+      code,
+      retryable,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      duplicate: status === 409 && code === 'duplicate_idempotency_key',
+      fatal: status === 401 || status === 403,
+    });
+    this.name = 'AutumnApiError';
+  }
+}
+
+export interface AutumnClientOptions {
+  baseUrl: string;
+  secretKey: string;
+  clock: Clock;
+  random: Random;
+  /** Shared by every request this client sends, so reads and writes spend one budget. */
+  bucket?: TokenBucket;
+  timeoutMs: number;
+  retry: RetryPolicy;
+  fetch?: typeof fetch;
+}
+
+/** Speaks Autumn's API over fetch. */
+export class AutumnClient {
+  private readonly fetch: typeof fetch;
+
+  constructor(private readonly options: AutumnClientOptions) {
+    this.fetch = options.fetch ?? globalThis.fetch;
+  }
+
+  /** One attempt of one request; answers other than 2xx are thrown as AutumnApiError, network failures as retryable TargetError. */
+  async send<R extends AutumnRoute>(route: R, body: AutumnRoutes[R], idempotencyKey?: string): Promise<unknown> {
+    const { baseUrl, secretKey, timeoutMs } = this.options;
+    await this.options.bucket?.take();
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${secretKey}`,
+      'x-api-version': AUTUMN_API_VERSION,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    };
+    if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetch(baseUrl + route, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+      text = await response.text();
+    } catch (error) {
+      throw networkError(error, baseUrl, route, timeoutMs);
+    }
+    const parsed = parseJson(text);
+    if (response.ok) {
+      if (parsed === undefined) throw new TargetError(`Autumn answered ${route} with a body that is not JSON.`, { retryable: true, status: response.status });
+      return parsed;
+    }
+    const error = (parsed ?? {}) as { message?: unknown; code?: unknown };
+    const code = typeof error.code === 'string' ? error.code : httpCode(response.status);
+    const apiMessage = scrub(typeof error.message === 'string' ? error.message : text.slice(0, 200) || response.statusText, secretKey);
+    const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+    throw new AutumnApiError(messageFor(response.status, code, apiMessage, baseUrl), response.status, code, apiMessage, retryAfter);
+  }
+
+  /** A read, tried again on 429, 5xx, timeouts and dropped connections. */
+  read<R extends AutumnRoute>(route: R, body: AutumnRoutes[R]): Promise<unknown> {
+    const { retry, clock, random } = this.options;
+    return retrying(() => this.send(route, body), { policy: retry, clock, random });
+  }
+}
+
+function messageFor(status: number, code: string, apiMessage: string, baseUrl: string): string {
+  if (status === 401 || status === 403) {
+    return `Autumn refused the secret key in AUTUMN_SECRET_KEY (${status} ${code}: ${apiMessage}). Check that it is a current secret key (am_sk_test_… for the sandbox) for ${baseUrl}.`;
+  }
+  return `Autumn answered ${status} ${code}: ${apiMessage}`;
+}
+
+function networkError(error: unknown, baseUrl: string, route: string, timeoutMs: number): TargetError {
+  const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e.name === 'TimeoutError') {
+    return new TargetError(`Autumn did not answer ${route} within ${timeoutMs / 1000} s.`, { retryable: true, code: 'timeout' });
+  }
+  const cause = e.cause?.code ?? e.cause?.message ?? e.message ?? String(error);
+  return new TargetError(`Could not reach Autumn at ${baseUrl} (${route}): ${cause}.`, { retryable: true, code: 'network' });
+}
+
+/** Retry-After in seconds or as an HTTP date, in milliseconds. */
+export function parseRetryAfter(value: string | null, nowEpochMs = Date.now()): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowEpochMs);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text === '' ? undefined : (JSON.parse(text) as unknown);
+  } catch {
+    return undefined;
+  }
+}
+
+function httpCode(status: number): string {
+  return status === 429 ? 'rate_limited' : status >= 500 ? 'server_error' : `http_${status}`;
+}
+
+/** Never let the key reach a message, even if an API echoes it. */
+function scrub(text: string, secretKey: string): string {
+  return secretKey.length >= 8 ? text.split(secretKey).join('[AUTUMN_SECRET_KEY]') : text;
+}

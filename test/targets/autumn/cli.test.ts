@@ -1,0 +1,156 @@
+// The Autumn target through the real CLI (a child process) against the emulator over loopback HTTP.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AutumnEmulator } from '../../../src/emulate/autumn/emulator.js';
+import { emulator, KEY, seedFor, SMALL_POLICIES, tollgate, workDir } from './helpers.js';
+
+let cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+async function setup(files: Record<string, string> = SMALL_POLICIES): Promise<{ cwd: string; emu: AutumnEmulator; write(file: string, text: string): void; args(...a: string[]): string[] }> {
+  const dir = workDir(files);
+  const emu = await emulator();
+  cleanups.push(dir.cleanup, () => emu.close());
+  emu.seed(seedFor(path.join(dir.cwd, 'policies')));
+  return { cwd: dir.cwd, emu, write: dir.write, args: (...a) => [...a, '--target', 'autumn', '--endpoint', emu.url] };
+}
+
+describe('autumn target through the CLI', () => {
+  it('plans, applies, and then plans no changes', async () => {
+    const { cwd, emu, args } = await setup();
+    const plan = await tollgate(args('plan', '--detailed-exitcode'), cwd);
+    expect(plan.stderr).not.toContain('internal error');
+    expect(plan.code).toBe(2);
+    expect(plan.stdout).toContain('Plan: 4 to add, 0 to change, 0 to remove');
+
+    const apply = await tollgate(args('apply', '--yes'), cwd);
+    expect(apply.stderr).toBe('');
+    expect(apply.code).toBe(0);
+    expect(apply.stdout).toContain('Apply complete! Objects: 4 added, 0 changed, 0 removed.');
+
+    const again = await tollgate(args('plan', '--detailed-exitcode'), cwd);
+    expect(again.stdout).toBe('No changes. The billing system matches the policies.\n');
+    expect(again.code).toBe(0);
+
+    // What Autumn holds, in its own words.
+    const state = emu.state();
+    const acme = state.customers.find((c) => c.id === 'acme')!;
+    expect(acme.billing_controls).toEqual({
+      overage_allowed: [{ feature_id: 'api_calls', enabled: true }],
+      spend_limits: [{ feature_id: 'api_calls', enabled: true, overage_limit: 5000 }],
+      usage_alerts: [
+        { feature_id: 'api_calls', enabled: true, threshold: 90, threshold_type: 'usage_percentage', basis: 'balance', name: '90% usage' },
+        { feature_id: 'api_calls', enabled: false, threshold: 900, threshold_type: 'usage', basis: 'balance' },
+      ],
+      auto_topups: [{ feature_id: 'credits', enabled: true, threshold: 500, quantity: 1000, purchase_limit: { interval: 'month', interval_count: 1, limit: 5 } }],
+    });
+    expect(acme.metadata).toEqual({ tollgate_managed: 'v1 workspace_a' });
+    const hooli = state.customers.find((c) => c.id === 'hooli')!;
+    expect(hooli.billing_controls.spend_limits).toEqual([{ feature_id: 'api_calls', enabled: false }]);
+    expect(hooli.billing_controls.usage_alerts).toEqual([
+      { feature_id: 'api_calls', enabled: false, threshold: 0, threshold_type: 'usage', basis: 'balance', name: 'tollgate: no alerts' },
+    ]);
+    expect(state.plans.find((p) => p.id === 'pro')!.billing_controls.usage_alerts).toHaveLength(1);
+  });
+
+  it('plans the clearing of a customer whose file was deleted, from a fresh clone (the managed set lives in Autumn)', async () => {
+    const { cwd, emu, args } = await setup();
+    expect((await tollgate(args('apply', '--yes'), cwd)).code).toBe(0);
+    const { rmSync } = await import('node:fs');
+    rmSync(path.join(cwd, 'policies/customers/acme.yaml'));
+    rmSync(path.join(cwd, '.tollgate'), { recursive: true, force: true });
+    const plan = await tollgate(args('plan'), cwd);
+    expect(plan.stdout).toContain('Plan: 0 to add, 0 to change, 2 to remove');
+    const apply = await tollgate(args('apply', '--yes'), cwd);
+    expect(apply.stderr).toBe('');
+    expect(apply.code).toBe(0);
+    const acme = emu.state().customers.find((c) => c.id === 'acme')!;
+    expect(acme.billing_controls).toEqual({});
+    expect(emu.state().entities.find((e) => e.id === 'workspace_a')!.billing_controls).toEqual({});
+    expect((await tollgate(args('plan', '--detailed-exitcode'), cwd)).code).toBe(0);
+  });
+
+  it('leaves controls set by hand on customers tollgate never wrote to', async () => {
+    const { cwd, emu, args } = await setup();
+    emu.seed({ customers: [{ id: 'manual', plan_id: 'pro', billing_controls: { overage_allowed: [{ feature_id: 'api_calls', enabled: false }] } }] });
+    const plan = await tollgate(args('plan'), cwd);
+    expect(plan.stdout).not.toContain('manual');
+  });
+
+  it('refuses a wrong key with a message naming AUTUMN_SECRET_KEY and never the key', async () => {
+    const { cwd, args } = await setup();
+    const wrong = 'am_sk_test_wrong_key_12345';
+    const run = await tollgate(args('plan'), cwd, { AUTUMN_SECRET_KEY: wrong });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('AUTUMN_SECRET_KEY');
+    expect(run.stderr).toContain('401');
+    expect(run.stderr + run.stdout).not.toContain(wrong);
+    const none = await tollgate(args('plan'), cwd, { AUTUMN_SECRET_KEY: undefined });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('AUTUMN_SECRET_KEY is not set');
+  });
+
+  it('refuses a production key unless --live is given', async () => {
+    const { cwd, args } = await setup();
+    const live = 'am_sk_live_abcdef123456';
+    const refused = await tollgate(args('plan'), cwd, { AUTUMN_SECRET_KEY: live });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('--live');
+    expect(refused.stderr).not.toContain(live);
+    // With --live it is used (the emulator accepts only KEY, so it answers 401: the key was sent).
+    const allowed = await tollgate([...args('plan'), '--live'], cwd, { AUTUMN_SECRET_KEY: live });
+    expect(allowed.stderr).toContain('401');
+  });
+
+  it('names a customer Autumn does not know, since tollgate never creates customers', async () => {
+    const { cwd, write, args } = await setup();
+    write('policies/customers/newco.yaml', 'kind: Customer\nid: cust_x\nplan: pro\ncontrols:\n  api_calls: { overage: block }\n');
+    const run = await tollgate(args('plan'), cwd);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('tollgate never creates customers: create cust_x in Autumn first');
+  });
+
+  it('shows the API\'s 400 message with the policy line that set the rejected value', async () => {
+    const { cwd, args } = await setup();
+    expect((await tollgate(args('plan', '-o', 'plan.json'), cwd)).code).toBe(0);
+    // A hand-edited plan: Autumn refuses a percentage over 100.
+    const plan = JSON.parse(readFileSync(path.join(cwd, 'plan.json'), 'utf8'));
+    const acme = plan.objects.find((o: { key: string }) => o.key === 'customer:acme');
+    acme.after.features.api_calls.usageAlerts[0].threshold = 150;
+    writeFileSync(path.join(cwd, 'plan.json'), JSON.stringify(plan));
+    const run = await tollgate(args('apply', 'plan.json', '--yes', '--report', 'report.json'), cwd);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('failed customer:acme: Autumn rejected the controls of customer acme (set at policies/customers/acme.yaml:9:7 api_calls.usageAlerts): 400 invalid_inputs: billing_controls.usage_alerts[0].threshold: A usage_percentage threshold must be between 0 and 100, received 150');
+    const report = JSON.parse(readFileSync(path.join(cwd, 'report.json'), 'utf8'));
+    expect(report.applied).toEqual(['customer:hooli', 'entity:acme/workspace_a', 'plan:pro']);
+    expect(report.failed).toMatchObject([{ key: 'customer:acme', status: 400, code: 'invalid_inputs', attempts: 1 }]);
+  });
+
+  it('refuses an unsupported control at plan time, once per place', async () => {
+    const { cwd, write, args } = await setup();
+    write('policies/customers/hooli.yaml', 'kind: Customer\nid: hooli\nplan: pro\noverageLimit: { maxOverageAmount: 1000, onLimitReached: block }\n');
+    const run = await tollgate(args('plan'), cwd);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/policies\/customers\/hooli\.yaml:4:\d+/);
+    expect(run.stderr).toContain('does not support');
+  });
+
+  it('a rerun of a saved plan finishes what an interrupted apply left', async () => {
+    const { cwd, emu, args } = await setup();
+    expect((await tollgate(args('plan', '-o', 'plan.json'), cwd)).code).toBe(0);
+    // Part of the plan reached Autumn already (hooli), the rest did not.
+    const plan = JSON.parse(readFileSync(path.join(cwd, 'plan.json'), 'utf8'));
+    writeFileSync(path.join(cwd, 'partial.json'), JSON.stringify({ ...plan, objects: plan.objects.filter((o: { key: string }) => o.key === 'customer:hooli') }));
+    expect((await tollgate(args('apply', 'partial.json', '--yes'), cwd)).code).toBe(0);
+    const rerun = await tollgate(args('apply', 'plan.json', '--yes'), cwd);
+    expect(rerun.stderr).toContain('1 of 4 objects already hold the planned state');
+    expect(rerun.code).toBe(0);
+    expect((await tollgate(args('plan', '--detailed-exitcode'), cwd)).code).toBe(0);
+    void emu;
+    void KEY;
+  });
+});
