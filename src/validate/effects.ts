@@ -8,6 +8,13 @@ function where(w: Winner, suffix = '') {
   return at(w.layer.origin!, w.pointer + suffix);
 }
 
+const RANK = { entity: 0, customer: 1, profile: 2, plan: 3 } as const;
+
+/** Precedence of the layer that set a value: lower wins; the plan-item default is last. */
+function rank(w: Winner | undefined): number {
+  return w ? RANK[w.layer.layer] : 4;
+}
+
 function layerName(w: Winner): string {
   return w.layer.layer === 'profile' ? `profile "${w.layer.profile}"` : w.layer.layer;
 }
@@ -20,11 +27,14 @@ export function checkEffects(set: PolicySet, customerId: string, resolved: Resol
   const check = (subject: string, featureId: string, r: ResolvedFeature): void => {
     const e = r.effective;
     const cap = r.winners.maxOverageUnits;
-    if (cap && e.overage === 'block' && typeof e.maxOverageUnits === 'number') {
+    // A setting shadowed for one subject by a more specific layer (an entity blocking overage under its
+    // customer's cap) is that layer's choice, not a mistake where the setting was written.
+    if (cap && e.overage === 'block' && typeof e.maxOverageUnits === 'number' && rank(r.winners.overage) >= rank(cap)) {
       out.push(diagnostic('ineffective-spend-limit', `Spend limit of ${e.maxOverageUnits} on "${featureId}" has no effect for ${subject}: overage resolves to block (set by ${describeOverage(r)}), so usage stops at the ${e.included} included. Allow overage or remove the limit.`, where(cap)));
     }
     const alerts = r.winners.usageAlerts;
-    if (alerts && e.hardLimit !== null) {
+    const limitedBy = e.overage === 'block' ? r.winners.overage : r.winners.maxOverageUnits;
+    if (alerts && e.hardLimit !== null && rank(limitedBy) >= rank(alerts)) {
       e.usageAlerts.forEach((alert, i) => {
         if (alert.type === 'usage' && alert.threshold > e.hardLimit!) {
           out.push(diagnostic('unreachable-alert', `Usage alert at ${alert.threshold} on "${featureId}" can never fire for ${subject}: usage is capped at ${e.hardLimit}. Lower the threshold or raise the cap.`, where(alerts, `/${i}/threshold`)));

@@ -458,6 +458,32 @@ describe('every diagnostic code, at its exact place', () => {
   });
 });
 
+describe('warnings point at mistakes, not at a more specific layer’s choice', () => {
+  const codes = (files: Record<string, string>) => check(files).analysis.diagnostics.map((d) => [d.code, d.line, d.column]);
+
+  it('says nothing when an entity blocks overage under its customer’s cap (the cap still works for the customer)', () => {
+    expect(codes({ 'x.yaml': customer('controls:\n  calls: { maxOverageUnits: 100, usageAlerts: [{ threshold: 1050, type: usage }] }\nentities:\n  ws:\n    controls:\n      calls: { overage: block }\n') })).toEqual([]);
+  });
+
+  it('warns at the entity’s cap when its customer blocks overage and the entity does not allow it', () => {
+    expect(codes({ 'x.yaml': customer('controls:\n  calls: { overage: block }\nentities:\n  ws:\n    controls:\n      calls: { maxOverageUnits: 100 }\n') })).toEqual([
+      ['ineffective-spend-limit', 9, 33],
+    ]);
+  });
+
+  it('warns at a customer’s cap when a profile below it blocks overage', () => {
+    expect(
+      codes({
+        'p.yaml': 'kind: Profile\nid: strict\ncontrols:\n  calls: { overage: block }\n',
+        'x.yaml': customer('extends: [strict]\ncontrols:\n  calls: { maxOverageUnits: 100, usageAlerts: [{ threshold: 1050, type: usage }] }\n'),
+      }),
+    ).toEqual([
+      ['ineffective-spend-limit', 6, 29],
+      ['unreachable-alert', 6, 61],
+    ]);
+  });
+});
+
 describe('problems with the directory and its files', () => {
   it('dir-not-found: a directory that does not exist', () => {
     const missing = path.join(os.tmpdir(), 'tollgate-test-no-such-dir', 'policies');
