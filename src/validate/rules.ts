@@ -114,6 +114,9 @@ function checkControls(set: PolicySet, origin: Origin, controls: ControlsByFeatu
     }
     if (ctx.entity && block.autoTopup !== undefined && block.autoTopup !== null) {
       out.push(diagnostic('entity-auto-topup', `Auto top-ups are customer-level only (they invoice the customer's payment method); move "autoTopup" of "${featureId}" from ${ctx.owner} to its customer.`, at(origin, `${base}/autoTopup`, 'key')));
+    } else if (block.autoTopup && ctx.planItems?.has(featureId) && !ctx.planItems.get(featureId)!.topUpPrice) {
+      // Also checked on the resolved policy (for profiles); here too so a plan with no customers yet is checked.
+      out.push(diagnostic('auto-topup-without-price', `Auto top-up of "${featureId}" on ${ctx.owner} needs a one-off top-up price, but plan "${ctx.planId}" has no "topUpPrice" for it. Add topUpPrice to the plan item or remove the top-up.`, at(origin, `${base}/autoTopup`)));
     }
     const seen = new Map<string, number>();
     (block.usageAlerts ?? []).forEach((alert, i) => {

@@ -367,6 +367,13 @@ const CASES: Case[] = [
     says: [/plan "pro" has no "topUpPrice"/, /"credits"/],
   },
   {
+    name: 'an auto top-up in the controls of a plan nobody is on yet',
+    code: 'auto-topup-without-price',
+    files: { 'x.yaml': 'kind: Plan\nid: p2\ncurrency: USD\nfeatures:\n  credits: { included: 100 }\ncontrols:\n  credits: { autoTopup: { threshold: 10, quantity: 100 } }\n' },
+    at: { file: 'x.yaml', line: 7, column: 25, pointer: '/controls/credits/autoTopup' },
+    says: [/plan "p2" has no "topUpPrice" for it/],
+  },
+  {
     name: 'a percentage alert above 100',
     code: 'alert-threshold-range',
     files: { 'x.yaml': customer('controls:\n  calls:\n    usageAlerts:\n      - { threshold: 150, type: usage_percentage }\n') },
