@@ -29,12 +29,21 @@ export function listPolicyFiles(dir: string): { files: string[]; diagnostics: Di
     return { files: [], diagnostics: [diagnostic('dir-not-found', `"${shown}" is not a directory; --dir takes the folder that holds the policy files.`, fileLocation(shown))] };
   }
   const files: string[] = [];
+  const diagnostics: Diagnostic[] = [];
   const walked = new Set<string>();
   const walk = (current: string): void => {
-    const real = realpathSync(current);
-    if (walked.has(real)) return; // a symbolic link back up the tree
-    walked.add(real);
-    for (const entry of readdirSync(current, { withFileTypes: true })) {
+    let entries;
+    try {
+      const real = realpathSync(current);
+      if (walked.has(real)) return; // a symbolic link back up the tree
+      walked.add(real);
+      entries = readdirSync(current, { withFileTypes: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+      diagnostics.push(diagnostic('file-unreadable', `Cannot read the folder (${code}); its policy files were not checked.`, fileLocation(displayPath(current))));
+      return;
+    }
+    for (const entry of entries) {
       if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
       const full = path.join(current, entry.name);
       const yamlName = /\.ya?ml$/i.test(entry.name);
@@ -55,10 +64,10 @@ export function listPolicyFiles(dir: string): { files: string[]; diagnostics: Di
   };
   walk(path.resolve(dir));
   files.sort();
-  if (files.length === 0) {
+  if (files.length === 0 && diagnostics.length === 0) {
     return { files, diagnostics: [diagnostic('dir-empty', `No *.yaml or *.yml files in "${shown}"; nothing to check.`, fileLocation(shown))] };
   }
-  return { files, diagnostics: [] };
+  return { files, diagnostics };
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });

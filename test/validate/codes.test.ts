@@ -1,4 +1,4 @@
-import { symlinkSync, truncateSync } from 'node:fs';
+import { chmodSync, mkdirSync, symlinkSync, truncateSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -534,6 +534,20 @@ describe('problems with the directory and its files', () => {
     expect(analysis.diagnostics.map((d) => d.code)).toEqual(['file-unreadable']);
     expect(analysis.diagnostics[0]).toMatchObject({ severity: 'error', file: dir.shown('acme.yaml'), line: 1, column: 1 });
     expect(analysis.diagnostics[0]!.message).toMatch(/does not exist.*symbolic link/);
+  });
+
+  // root reads anything, so permissions can only be tested as another user
+  it.skipIf(process.getuid?.() === 0)('file-unreadable: a folder without read permission', () => {
+    const { dir } = check({});
+    mkdirSync(path.join(dir.path, 'locked'));
+    chmodSync(path.join(dir.path, 'locked'), 0o000);
+    try {
+      const analysis = analyze(dir.path);
+      expect(analysis.diagnostics).toMatchObject([{ code: 'file-unreadable', file: dir.shown('locked'), line: 1, column: 1 }]);
+      expect(analysis.diagnostics[0]!.message).toMatch(/Cannot read the folder \(EACCES\)/);
+    } finally {
+      chmodSync(path.join(dir.path, 'locked'), 0o700);
+    }
   });
 
   it('reads policy files and folders reached through symbolic links, and survives a link loop', () => {
