@@ -47,7 +47,7 @@ export function progressDisplay(io: CliIO, everyMs = 5000, now: () => number = D
       latest = p;
       if (io.stderrIsTTY) {
         if (now() - lastPrint >= 100 || p.done === p.total) print(p);
-      } else if ((p.total >= 100 && p.done >= nextStep && p.done > 0) || now() - lastPrint >= everyMs) {
+      } else if ((p.total >= 100 && p.done > 0 && (p.done >= nextStep || p.done === p.total)) || now() - lastPrint >= everyMs) {
         nextStep = p.done + Math.ceil(p.total / 10);
         print(p);
       }

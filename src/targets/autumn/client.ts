@@ -124,7 +124,9 @@ function networkError(error: unknown, baseUrl: string, route: string, timeoutMs:
     return new TargetError(`Autumn did not answer ${route} within ${timeoutMs / 1000} s.`, { retryable: true, code: 'timeout' });
   }
   const cause = e.cause?.code ?? e.cause?.message ?? e.message ?? String(error);
-  return new TargetError(`Could not reach Autumn at ${baseUrl} (${route}): ${cause}.`, { retryable: true, code: 'network' });
+  // An unknown host or a bad certificate will not fix itself in the next minute; a reset connection may.
+  const lasting = e.cause?.code === 'ENOTFOUND' || /CERT|TLS|SSL/.test(e.cause?.code ?? '');
+  return new TargetError(`Could not reach Autumn at ${baseUrl} (${route}): ${cause}.`, { retryable: !lasting, code: 'network' });
 }
 
 /** Retry-After in seconds or as an HTTP date, in milliseconds. */

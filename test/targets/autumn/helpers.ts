@@ -52,9 +52,10 @@ export interface RunResult {
 
 /** Runs `node bin/tollgate.js args` asynchronously (the emulator lives in this process and must keep answering). */
 export function tollgate(args: string[], cwd: string, env: Record<string, string | undefined> = {}): Promise<RunResult> & { child: ReturnType<typeof spawn> } {
-  const fullEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', AUTUMN_SECRET_KEY: KEY, ...env };
+  const fullEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', AUTUMN_SECRET_KEY: KEY };
   delete fullEnv.GITHUB_ACTIONS;
   delete fullEnv.AUTUMN_API_URL;
+  Object.assign(fullEnv, env);
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete fullEnv[k];
   const child = spawn(process.execPath, [BIN, ...args], { cwd, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
