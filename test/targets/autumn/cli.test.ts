@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AutumnEmulator } from '../../../src/emulate/autumn/emulator.js';
-import { emulator, KEY, seedFor, SMALL_POLICIES, tollgate, workDir } from './helpers.js';
+import { emulator, expectSdkValidBodies, KEY, seedFor, SMALL_POLICIES, tollgate, workDir } from './helpers.js';
 
 let cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -55,6 +55,13 @@ describe('autumn target through the CLI', () => {
       { feature_id: 'api_calls', enabled: false, threshold: 0, threshold_type: 'usage', basis: 'balance', name: 'tollgate: no alerts' },
     ]);
     expect(state.plans.find((p) => p.id === 'pro')!.billing_controls.usage_alerts).toHaveLength(1);
+    // Every body sent is one autumn-js itself would send, and every write carried an Idempotency-Key.
+    expectSdkValidBodies(emu.requests());
+    const writes = emu.requests().filter((r) => r.path.endsWith('.update'));
+    const controlWrites = writes.filter((r) => (r.body as { billing_controls?: unknown }).billing_controls !== undefined);
+    expect(controlWrites.map((r) => r.path).sort()).toEqual(['/v1/customers.update', '/v1/customers.update', '/v1/entities.update', '/v1/plans.update']);
+    expect(writes.length - controlWrites.length).toBeLessThanOrEqual(1); // at most one marker write, for workspace_a
+    expect(writes.every((r) => /^[0-9a-f]{32}$/.test(r.headers['idempotency-key'] ?? '') && r.headers['x-api-version'] === '2.3.0')).toBe(true);
   });
 
   it('plans the clearing of a customer whose file was deleted, from a fresh clone (the managed set lives in Autumn)', async () => {

@@ -1,55 +1,20 @@
 // The big one: an apply of 1,000 objects against an emulator that injects 10% faults of every kind
 // (500s, 429s, slow answers, connections dropped before and after the write is stored).
-import {
-  GetCustomerParams$outboundSchema,
-  GetEntityParams$outboundSchema,
-  GetPlanParams$outboundSchema,
-  ListCustomersParams$outboundSchema,
-  UpdateCustomerParams$outboundSchema,
-  UpdateEntityParams$outboundSchema,
-  UpdatePlanParams$outboundSchema,
-} from 'autumn-js';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../../src/apply/apply.js';
 import type { CliIO } from '../../../src/cli/io.js';
 import { makePlan } from '../../../src/cli/pipeline.js';
 import type { AutumnEmulator, LoggedRequest } from '../../../src/emulate/autumn/emulator.js';
-import { parseWithSdkSchema, type SdkSchema } from '../../../src/emulate/autumn/sdk-parse.js';
 import { desiredObjects } from '../../../src/plan/desired.js';
 import { isEmptyControls } from '../../../src/plan/objects.js';
 import { AutumnTarget, type AutumnTargetOptions } from '../../../src/targets/autumn/autumn-target.js';
 import { encodeControls, type BillingKey } from '../../../src/targets/autumn/wire.js';
 import { analyze } from '../../../src/validate/index.js';
-import { emulator, fleetPolicies, KEY, seedFor, workDir } from './helpers.js';
+import { emulator, expectSdkValidBodies, fleetPolicies, KEY, seedFor, workDir } from './helpers.js';
 
 const silentIO: CliIO = { out: () => {}, err: () => {}, env: {}, stdinIsTTY: false, stderrIsTTY: false, color: false, colorErr: false, ask: async () => 'no' };
 const ALL_KEYS: BillingKey[] = ['auto_topups', 'overage_allowed', 'spend_limits', 'usage_alerts'];
-
-/** The SDK's request schema for each route tollgate calls. */
-const REQUEST_SCHEMAS: Record<string, SdkSchema<unknown>> = {
-  '/v1/customers.get': GetCustomerParams$outboundSchema,
-  '/v1/customers.list': ListCustomersParams$outboundSchema,
-  '/v1/customers.update': UpdateCustomerParams$outboundSchema,
-  '/v1/entities.get': GetEntityParams$outboundSchema,
-  '/v1/entities.update': UpdateEntityParams$outboundSchema,
-  '/v1/plans.get': GetPlanParams$outboundSchema,
-  '/v1/plans.update': UpdatePlanParams$outboundSchema,
-};
-
-/** Every body tollgate sent validates against autumn-js's own request schema for its route. */
-export function expectSdkValidBodies(requests: readonly LoggedRequest[]): void {
-  const problems = requests
-    .filter((r) => r.body !== undefined)
-    .map((r) => {
-      const schema = REQUEST_SCHEMAS[r.path];
-      if (!schema) return `${r.path}: a route tollgate should not call`;
-      const parsed = parseWithSdkSchema(schema, r.body);
-      return parsed.ok ? null : `${r.path} ${JSON.stringify(r.body)}: ${parsed.message}`;
-    })
-    .filter((p) => p !== null);
-  expect(problems).toEqual([]);
-}
 
 /** Stored writes per object: no object may have been stored with two different billing_controls. */
 function conflictingWrites(requests: readonly LoggedRequest[]): string[] {

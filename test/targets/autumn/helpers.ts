@@ -1,11 +1,22 @@
 // Shared by the Autumn target tests: a policy directory, an emulator seeded with the objects it names
 // (tollgate never creates them), and the real CLI run as a child process against that emulator.
+import {
+  GetCustomerParams$outboundSchema,
+  GetEntityParams$outboundSchema,
+  GetPlanParams$outboundSchema,
+  ListCustomersParams$outboundSchema,
+  UpdateCustomerParams$outboundSchema,
+  UpdateEntityParams$outboundSchema,
+  UpdatePlanParams$outboundSchema,
+} from 'autumn-js';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startAutumnEmulator, type AutumnEmulator, type AutumnSeed, type EmulatorOptions } from '../../../src/emulate/autumn/emulator.js';
+import { expect } from 'vitest';
+import { startAutumnEmulator, type AutumnEmulator, type AutumnSeed, type EmulatorOptions, type LoggedRequest } from '../../../src/emulate/autumn/emulator.js';
+import { parseWithSdkSchema, type SdkSchema } from '../../../src/emulate/autumn/sdk-parse.js';
 import { desiredObjects } from '../../../src/plan/desired.js';
 import { analyze } from '../../../src/validate/index.js';
 
@@ -129,4 +140,29 @@ export function fleetPolicies(customers: number, entities: number, generation = 
     files[`policies/customers/batch-${batch}.yaml`] = docs.join('\n---\n') + '\n';
   }
   return files;
+}
+
+/** The SDK's request schema for each route tollgate calls. */
+const REQUEST_SCHEMAS: Record<string, SdkSchema<unknown>> = {
+  '/v1/customers.get': GetCustomerParams$outboundSchema,
+  '/v1/customers.list': ListCustomersParams$outboundSchema,
+  '/v1/customers.update': UpdateCustomerParams$outboundSchema,
+  '/v1/entities.get': GetEntityParams$outboundSchema,
+  '/v1/entities.update': UpdateEntityParams$outboundSchema,
+  '/v1/plans.get': GetPlanParams$outboundSchema,
+  '/v1/plans.update': UpdatePlanParams$outboundSchema,
+};
+
+/** Every body tollgate sent validates against autumn-js's own request schema for its route. */
+export function expectSdkValidBodies(requests: readonly LoggedRequest[]): void {
+  const problems = requests
+    .filter((r) => r.body !== undefined)
+    .map((r) => {
+      const schema = REQUEST_SCHEMAS[r.path];
+      if (!schema) return `${r.path}: a route tollgate should not call`;
+      const parsed = parseWithSdkSchema(schema, r.body);
+      return parsed.ok ? null : `${r.path} ${JSON.stringify(r.body)}: ${parsed.message}`;
+    })
+    .filter((p) => p !== null);
+  expect(problems).toEqual([]);
 }
