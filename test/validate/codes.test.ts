@@ -284,6 +284,13 @@ const CASES: Case[] = [
     says: [/non-negative whole number of minor units \(e\.g\. 1999 for 19\.99\)/, /got 0\.5/],
   },
   {
+    name: 'a price too large to hold exactly (past 2^53 it would silently round)',
+    code: 'invalid-money',
+    files: { 'x.yaml': 'kind: Plan\nid: p2\ncurrency: USD\nfeatures:\n  calls:\n    included: 0\n    pricing: usage_based\n    price: { amount: 99999999999999999999, per: 1000 }\n' },
+    at: { file: 'x.yaml', line: 8, column: 22, pointer: '/features/calls/price/amount' },
+    says: [/non-negative whole number of minor units/],
+  },
+  {
     name: 'an infinite overage limit',
     code: 'invalid-money',
     files: { 'x.yaml': customer('overageLimit: { maxOverageAmount: .inf, onLimitReached: block }\n') },
