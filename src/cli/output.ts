@@ -1,4 +1,4 @@
-import { writeFailureReason, writeFileAtomic } from '../util/atomic-write.js';
+import { writeFailureReason, writeFileAtomic, writeStreamAtomic } from '../util/atomic-write.js';
 import { UserError } from './errors.js';
 
 /** Writes an output file the user named (-o, --report); a failure is the user's to fix, not a bug. */
@@ -6,6 +6,16 @@ export async function writeOutputFile(file: string, content: string): Promise<vo
   try {
     await writeFileAtomic(file, content);
   } catch (error) {
+    throw new UserError(`Cannot write ${file}: ${writeFailureReason(file, error)}.`);
+  }
+}
+
+/** Writes a large output file piece by piece, atomically; a failure is the user's to fix. */
+export async function writeOutputStream<T>(file: string, produce: (write: (chunk: string) => Promise<void>) => Promise<T>): Promise<T> {
+  try {
+    return await writeStreamAtomic(file, produce);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === undefined) throw error;
     throw new UserError(`Cannot write ${file}: ${writeFailureReason(file, error)}.`);
   }
 }

@@ -4,7 +4,7 @@ import { computePlan, type Plan } from '../plan/plan.js';
 import { unsupportedControls } from '../plan/support.js';
 import type { Target } from '../targets/target.js';
 import type { Analysis } from '../validate/index.js';
-import { effectivePolicy } from './commands/compile.js';
+import { policyDigest } from '../resolve/stream.js';
 import { ExitError } from './exit.js';
 import { renderDiagnostics, type CliIO } from './io.js';
 
@@ -23,7 +23,7 @@ export async function makePlan(analysis: Analysis, target: Target, io: CliIO): P
   const live = await target.read(keys);
   return computePlan({
     set: analysis.set,
-    policyDigest: effectivePolicy(analysis).digest,
+    policyDigest: policyDigest(analysis.customers),
     target: { name: target.name, endpoint: target.endpoint },
     desired,
     live,

@@ -172,14 +172,14 @@ class Converter {
     }
     if (isSeq(node)) {
       const out: unknown[] = [];
-      const spans = new Map<string, Span>();
-      node.items.forEach((item, i) => {
+      const offsets: number[] = [];
+      for (const item of node.items) {
         const itemNode = item as Node;
         out.push(this.convert(itemNode, depth + 1, viaAlias));
         const r = itemNode?.range ?? node.range ?? [0, 0, 0];
-        spans.set(String(i), [r[0], r[0], r[1]]);
-      });
-      setSpans(out, spans);
+        offsets.push(r[0], r[0], r[1]);
+      }
+      setSpans(out, offsets);
       return out;
     }
     if (isMap(node)) {
@@ -200,7 +200,10 @@ class Converter {
         const v = valueNode?.range ?? [k[1], k[1], k[1]];
         spans.set(key, [k[0], v[0], v[1]]);
       }
-      setSpans(out, spans);
+      // in the object's own key order, which puts integer-like keys first
+      const offsets: number[] = [];
+      for (const key in out) offsets.push(...spans.get(key)!);
+      setSpans(out, offsets);
       return out;
     }
     return null;

@@ -23,6 +23,18 @@ export function at(origin: Origin, path = '', part: 'key' | 'value' = 'value'): 
   return locate(origin.doc, origin.pointer + path, part);
 }
 
+const shared = new WeakMap<PolicyDoc, Map<string, Location>>();
+
+/** `at` for blocks every customer shares (plans, profiles): computed once per place, not once per customer. */
+export function atShared(origin: Origin, path = ''): Location {
+  let cache = shared.get(origin.doc);
+  if (!cache) shared.set(origin.doc, (cache = new Map()));
+  const pointer = origin.pointer + path;
+  let loc = cache.get(pointer);
+  if (!loc) cache.set(pointer, (loc = locate(origin.doc, pointer)));
+  return loc;
+}
+
 export interface FeatureDef {
   id: string;
   type: FeatureDocument['type'];

@@ -63,7 +63,7 @@ function merge(
       if (!layer) continue;
       const value = layer.controls[feature]![control]!;
       (settings as Record<string, unknown>)[control] = normalizeSetting(control, value);
-      locations[controlPath(feature, control)] = locate(layer.origin, toPointer(['controls', feature, control]));
+      lazyLocation(locations, controlPath(feature, control), layer.origin, toPointer(['controls', feature, control]));
       setBy[controlPath(feature, control)] = nameOf(layer);
     }
     if (Object.keys(settings).length > 0) controls.features[feature] = settings;
@@ -73,7 +73,7 @@ function merge(
     if (layer) {
       const v = layer.overageLimit!;
       controls.overageLimit = v === 'unlimited' ? 'unlimited' : { maxOverageAmount: v.maxOverageAmount, onLimitReached: v.onLimitReached };
-      locations.overageLimit = locate(layer.origin, '/overageLimit');
+      lazyLocation(locations, 'overageLimit', layer.origin, '/overageLimit');
       setBy.overageLimit = nameOf(layer);
     }
   }
@@ -82,6 +82,19 @@ function merge(
 
 function locate(origin: Origin | undefined, pointer: string): Location {
   return origin ? at(origin, pointer) : { file: '', line: 0, column: 0, endLine: 0, endColumn: 0, pointer };
+}
+
+/** Sets locations[path] to be worked out on first read: only changed controls are ever shown, out of millions. */
+function lazyLocation(locations: Record<string, Location>, path: string, origin: Origin | undefined, pointer: string): void {
+  Object.defineProperty(locations, path, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const value = locate(origin, pointer);
+      Object.defineProperty(locations, path, { value, enumerable: true, configurable: true, writable: true });
+      return value;
+    },
+  });
 }
 
 function normalizeSetting(control: string, value: unknown): unknown {

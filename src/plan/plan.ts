@@ -1,7 +1,7 @@
 import type { PolicySet } from '../model/policy-set.js';
 import { canonicalJson, fingerprint } from '../resolve/canonical.js';
 import { diffControls, objectAction, type ChangeAction, type ControlChange } from './diff.js';
-import { effectiveFromObjects, type PlainCustomer } from './effect.js';
+import { effectiveFromObjects, type PlainCustomer, type PlainFeature } from './effect.js';
 import { isEmptyControls, objectKey, parseObjectKey, type DesiredObject, type LiveObject, type ObjectControls, type ObjectRef } from './objects.js';
 
 export const PLAN_FORMAT_VERSION = 1;
@@ -34,8 +34,17 @@ export interface CustomerEffect {
   entities: string[];
   /** Objects whose change reaches this customer (its own, its entities', its plan's). */
   causes: string[];
-  before: PlainCustomer | null;
-  after: PlainCustomer | null;
+  /** Every effective value that moves, for the customer and its entities. */
+  changes: EffectiveChange[];
+}
+
+/** One effective value of a customer (or one of its entities) before and after; null when not there. */
+export interface EffectiveChange {
+  entity?: string;
+  feature?: string;
+  field: string;
+  before: unknown;
+  after: unknown;
 }
 
 export interface PlanSummary {
@@ -147,10 +156,9 @@ function customerEffects(input: PlanInput, objects: readonly ObjectPlan[]): Cust
     };
     const before = side('before');
     const after = side('after');
-    const changedEntities = [...ids].sort().filter((e) => canonicalJson(before?.entities[e]) !== canonicalJson(after?.entities[e]));
-    const customerChanged =
-      canonicalJson(before?.features) !== canonicalJson(after?.features) ||
-      canonicalJson(before?.overageLimit) !== canonicalJson(after?.overageLimit);
+    const changes = effectiveChanges(before, after);
+    const changedEntities = [...new Set(changes.flatMap((c) => (c.entity === undefined ? [] : [c.entity])))];
+    const customerChanged = changes.some((c) => c.entity === undefined);
     effects.push({
       id,
       currency: after?.currency ?? before?.currency ?? null,
@@ -159,9 +167,38 @@ function customerEffects(input: PlanInput, objects: readonly ObjectPlan[]): Cust
       customerChanged,
       entities: changedEntities,
       causes: [...causes.get(id)!].sort(),
-      before,
-      after,
+      changes,
     });
   }
   return effects;
+}
+
+/** Fields of an effective feature a reviewer compares, in the order they are shown. */
+const FEATURE_FIELDS = ['overage', 'charged', 'maxOverageUnits', 'hardLimit', 'maxOverageCharge', 'usageAlerts', 'autoTopup'] as const;
+
+/** The effective values that differ between two resolutions of one customer, customer first, then entities by id. */
+export function effectiveChanges(before: PlainCustomer | null, after: PlainCustomer | null): EffectiveChange[] {
+  const out: EffectiveChange[] = [];
+  const push = (c: EffectiveChange): void => {
+    if (canonicalJson(c.before) !== canonicalJson(c.after)) out.push(c);
+  };
+  push({ field: 'plan', before: before?.plan ?? null, after: after?.plan ?? null });
+  push({ field: 'overageLimit', before: before?.overageLimit ?? null, after: after?.overageLimit ?? null });
+  const features = (
+    entity: string | undefined,
+    b: Record<string, PlainFeature> | undefined,
+    a: Record<string, PlainFeature> | undefined,
+  ): void => {
+    for (const feature of [...new Set([...Object.keys(b ?? {}), ...Object.keys(a ?? {})])].sort()) {
+      for (const field of FEATURE_FIELDS) {
+        const c: EffectiveChange = { feature, field, before: b?.[feature]?.[field] ?? null, after: a?.[feature]?.[field] ?? null };
+        if (entity !== undefined) c.entity = entity;
+        push(c);
+      }
+    }
+  };
+  features(undefined, before?.features, after?.features);
+  const entities = [...new Set([...Object.keys(before?.entities ?? {}), ...Object.keys(after?.entities ?? {})])].sort();
+  for (const entity of entities) features(entity, before?.entities[entity], after?.entities[entity]);
+  return out;
 }

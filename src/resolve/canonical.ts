@@ -18,9 +18,14 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
+/** Canonical JSON of a value with provenance (`sources`) left out: what a digest covers. */
+export function strippedJson(value: unknown): string {
+  return JSON.stringify(stripSources(value));
+}
+
 /** "sha256:<hex>" of a value's canonical JSON, with provenance (`sources`) left out: moving a line is not a policy change. */
 export function digestOf(value: unknown): string {
-  return 'sha256:' + createHash('sha256').update(JSON.stringify(stripSources(value))).digest('hex');
+  return 'sha256:' + createHash('sha256').update(strippedJson(value)).digest('hex');
 }
 
 function stripSources(value: unknown): unknown {

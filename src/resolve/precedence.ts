@@ -1,5 +1,5 @@
 import type { AutoTopup, ControlsByFeature, FeatureControls, OverageLimit, PlanItem, UsageAlert } from '../types/policy.generated.js';
-import { at, type Origin } from '../model/policy-set.js';
+import { at, atShared, type Origin } from '../model/policy-set.js';
 import { toPointer } from '../load/positions.js';
 import type {
   EffectiveAlert,
@@ -53,11 +53,16 @@ const SETTABLE: Record<FeatureField, ReadonlySet<ControlLayer['layer']>> = {
   autoTopup: new Set(['customer', 'profile', 'plan']),
 };
 
+/** Where a layer sets a value; plan and profile places repeat for every customer, so they are cached. */
+function locationIn(layer: ControlLayer & { origin: Origin }, pointer: string) {
+  return layer.layer === 'plan' || layer.layer === 'profile' ? atShared(layer.origin, pointer) : at(layer.origin, pointer);
+}
+
 function sourceOf(layer: ControlLayer, pointer: string, withLocation: boolean): Source {
   const source: Source = { layer: layer.layer, overridden: [] };
   if (layer.profile !== undefined) source.profile = layer.profile;
   if (withLocation && layer.origin) {
-    const loc = at(layer.origin, pointer);
+    const loc = locationIn(layer as ControlLayer & { origin: Origin }, pointer);
     source.file = loc.file;
     source.line = loc.line;
     source.column = loc.column;
@@ -69,7 +74,7 @@ function overriddenOf(layer: ControlLayer, pointer: string, value: unknown, with
   const o: Overridden = { layer: layer.layer, value };
   if (layer.profile !== undefined) o.profile = layer.profile;
   if (withLocation && layer.origin) {
-    const loc = at(layer.origin, pointer);
+    const loc = locationIn(layer as ControlLayer & { origin: Origin }, pointer);
     o.file = loc.file;
     o.line = loc.line;
   }
@@ -113,7 +118,7 @@ export function resolveFeature(
   const itemSource = (key: string): Source => {
     const s: Source = { layer: 'default', overridden: [] };
     if (withLocation && itemOrigin) {
-      const loc = at(itemOrigin, key in item ? `/${key}` : '');
+      const loc = atShared(itemOrigin, key in item ? `/${key}` : '');
       s.file = loc.file;
       s.line = loc.line;
       s.column = loc.column;

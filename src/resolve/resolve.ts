@@ -1,9 +1,7 @@
 import type { CustomerDef, PlanDef, PolicySet, ProfileDef } from '../model/policy-set.js';
 import { toPointer } from '../load/positions.js';
-import type { EffectiveCustomer, EffectiveEntity, EffectiveFeature, EffectivePolicy } from './effective.js';
-import { EFFECTIVE_FORMAT_VERSION } from './effective.js';
+import type { EffectiveCustomer, EffectiveEntity, EffectiveFeature } from './effective.js';
 import { resolveFeature, resolveOverageLimit, type ControlLayer, type ResolvedFeature, type Winner } from './precedence.js';
-import { digestOf } from './canonical.js';
 
 /**
  * Profiles a list of `extends` brings in, lowest precedence first. Every profile comes after (beats) the
@@ -115,14 +113,4 @@ export function exposure(charges: ReadonlyArray<number | null>, limit: Effective
   if (sum === null) return cap;
   if (cap === null) return sum;
   return Math.min(sum, cap);
-}
-
-/** The effective policy of every customer, keyed and sorted by id, with its digest. */
-export function resolvePolicy(set: PolicySet): EffectivePolicy {
-  const customers: Record<string, EffectiveCustomer> = {};
-  for (const id of [...set.customers.keys()].sort()) {
-    const resolved = resolveCustomer(set, set.customers.get(id)!);
-    if (resolved) customers[id] = resolved.effective;
-  }
-  return { formatVersion: EFFECTIVE_FORMAT_VERSION, digest: digestOf(customers), customers };
 }

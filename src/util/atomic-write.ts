@@ -20,6 +20,35 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
   }
 }
 
+/** Like writeFileAtomic, for output produced piece by piece (a fleet's artifact is too large for one string). */
+export async function writeStreamAtomic<T>(file: string, produce: (write: (chunk: string) => Promise<void>) => Promise<T>): Promise<T> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  const handle = await open(temp, 'w', 0o600);
+  try {
+    let result: T;
+    try {
+      let buffer = '';
+      const write = async (chunk: string): Promise<void> => {
+        buffer += chunk;
+        if (buffer.length >= 1 << 20) {
+          await handle.write(buffer);
+          buffer = '';
+        }
+      };
+      result = await produce(write);
+      if (buffer.length > 0) await handle.write(buffer);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+    return result;
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+}
+
 /** A person-readable reason for a failed file write: "folder out does not exist", "permission denied". */
 export function writeFailureReason(file: string, error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;

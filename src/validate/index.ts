@@ -3,8 +3,8 @@ import { listPolicyFiles, readPolicyFile } from '../load/files.js';
 import type { SourceFile } from '../load/source.js';
 import { parsePolicyYaml, type PolicyDoc } from '../load/yaml.js';
 import { buildPolicySet, type PolicyDocumentValue, type PolicySet } from '../model/policy-set.js';
-import type { EffectiveCustomer } from '../resolve/effective.js';
 import { resolveCustomer } from '../resolve/resolve.js';
+import { EffectiveCustomers } from '../resolve/stream.js';
 import { checkEffects } from './effects.js';
 import { checkReferences } from './rules.js';
 import { validateShape } from './schema.js';
@@ -15,8 +15,8 @@ export interface Analysis {
   /** Sorted; one per place and code. */
   diagnostics: Diagnostic[];
   sources: Map<string, SourceFile>;
-  /** Effective policy per customer whose plan is known, sorted by customer id. */
-  customers: Map<string, EffectiveCustomer>;
+  /** Effective policy per customer whose plan is known, in id order, resolved on demand. */
+  customers: EffectiveCustomers;
   files: number;
   documents: number;
 }
@@ -45,14 +45,19 @@ export function analyze(dir: string): Analysis {
   }
   const { set, duplicates } = buildPolicySet(valid);
   diagnostics.push(...checkReferences(set, duplicates));
-  const customers = new Map<string, EffectiveCustomer>();
+  // Checks point at the winning layers themselves, so resolving without provenance is enough here.
   for (const id of [...set.customers.keys()].sort()) {
-    const resolved = resolveCustomer(set, set.customers.get(id)!);
-    if (!resolved) continue;
-    customers.set(id, resolved.effective);
-    diagnostics.push(...checkEffects(set, id, resolved));
+    const resolved = resolveCustomer(set, set.customers.get(id)!, false);
+    if (resolved) diagnostics.push(...checkEffects(set, id, resolved));
   }
-  return { set, diagnostics: dedupe(sortDiagnostics(diagnostics)), sources, customers, files: listed.files.length, documents };
+  return {
+    set,
+    diagnostics: dedupe(sortDiagnostics(diagnostics)),
+    sources,
+    customers: new EffectiveCustomers(set),
+    files: listed.files.length,
+    documents,
+  };
 }
 
 /** A profile or plan shared by many customers would repeat one finding per customer: keep the first per place. */

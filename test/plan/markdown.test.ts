@@ -68,7 +68,7 @@ describe('plan --format markdown', () => {
     expect(md).toContain('| `cust_0000` | unbounded | $3.00 |');
     expect(md).toMatch(/<details><summary><code>cust_0001<\/code> — exposure unbounded → \$3\.00/);
     expect(md).toContain('```diff');
-    expect(md).toMatch(/^\+\s+maxOverageUnits: 1000$/m);
+    expect(md).toMatch(/^\+  api_calls.maxOverageUnits: 1000$/m);
   });
 
   it('says how far a profile change reaches and lists the customers', () => {

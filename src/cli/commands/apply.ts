@@ -13,7 +13,7 @@ import type { CliIO } from '../io.js';
 import { loadValid } from '../load.js';
 import { makePlan } from '../pipeline.js';
 import { progressDisplay } from '../progress.js';
-import { effectivePolicy } from './compile.js';
+import { policyDigest } from '../../resolve/stream.js';
 
 export interface ApplyCommandOptions {
   planFile?: string;
@@ -75,7 +75,7 @@ export async function applyCommand(options: ApplyCommandOptions, io: CliIO): Pro
     const analysis = loadValid(options.dir, io);
     let plan: Plan;
     if (saved) {
-      const digest = effectivePolicy(analysis).digest;
+      const digest = policyDigest(analysis.customers);
       if (digest !== saved.policyDigest) {
         throw new UserError(`The plan ${options.planFile} is stale: the policies in ${options.dir} changed since it was made (digest ${saved.policyDigest.slice(0, 19)}… is now ${digest.slice(0, 19)}…). Re-plan with: tollgate plan -o ${options.planFile}`);
       }

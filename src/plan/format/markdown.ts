@@ -1,8 +1,5 @@
 import { createPatch } from 'diff';
-import { stringify } from 'yaml';
-import { canonicalJson } from '../../resolve/canonical.js';
 import { formatMoney } from '../../util/money.js';
-import type { PlainCustomer, PlainFeature } from '../effect.js';
 import { describeRef } from '../objects.js';
 import type { CustomerEffect, Plan } from '../plan.js';
 import { fanOuts, listSome } from './fan-out.js';
@@ -75,33 +72,41 @@ function customerSection(e: CustomerEffect, plan: Plan): string {
     e.entities.length > 0 ? plural(e.entities.length, 'entity', 'entities') : undefined,
     objects.length > 0 ? plural(objects.length, 'object') + ' written' : 'through a shared policy',
   ].filter((p) => p !== undefined);
-  const patch = createPatch(e.id, render(e.before), render(e.after), 'before', 'after', { context: 3 });
+  const patch = createPatch(e.id, render(e, 'before'), render(e, 'after'), 'before', 'after', { context: 3 });
   const body = patch.split('\n').slice(4).filter((l) => !l.startsWith('\\ No newline')).join('\n').replace(/```/g, "'''");
   return [`<details><summary><code>${escapeHtml(e.id)}</code> — ${escapeHtml(parts.join(', '))}</summary>`, '', '```diff', body.trimEnd(), '```', '', '</details>', ''].join('\n');
 }
 
-/** A customer's effective policy as stable YAML, easy to diff line by line. */
-function render(c: PlainCustomer | null): string {
-  if (!c) return '';
-  const feature = (f: PlainFeature) => ({
-    overage: f.overage,
-    charged: f.charged,
-    maxOverageUnits: f.maxOverageUnits,
-    hardLimit: f.hardLimit,
-    maxOverageCharge: f.maxOverageCharge === null ? 'unbounded' : formatMoney(f.maxOverageCharge, c.currency),
-    usageAlerts: f.usageAlerts,
-    autoTopup: f.autoTopup,
-  });
-  const doc = {
-    plan: c.plan,
-    overageLimit: c.overageLimit,
-    maxOverageExposure: formatMoney(c.maxOverageExposure, c.currency),
-    features: Object.fromEntries(Object.entries(c.features).map(([id, f]) => [id, feature(f)])),
-    entities: Object.fromEntries(
-      Object.entries(c.entities).map(([id, fs]) => [id, Object.fromEntries(Object.entries(fs).map(([fid, f]) => [fid, feature(f)]))]),
-    ),
-  };
-  return stringify(JSON.parse(canonicalJson(doc)), { lineWidth: 0 });
+/**
+ * One side of a customer's effective changes, a line per value ("api_calls.hardLimit: 6000") under a header for
+ * the customer and for each entity: every line names its field, so the diff pairs old and new values exactly.
+ */
+function render(e: CustomerEffect, side: 'before' | 'after'): string {
+  const lines: string[] = [];
+  let group: string | undefined = '';
+  for (const c of e.changes) {
+    const header = c.entity === undefined ? `customer ${e.id}:` : `entity ${c.entity}:`;
+    if (header !== group) lines.push(header);
+    group = header;
+    const name = c.feature === undefined ? c.field : `${c.feature}.${c.field}`;
+    lines.push(`  ${name}: ${showValue(c.field, c[side], e.currency)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+function showValue(field: string, value: unknown, currency: string | null): string {
+  if (field === 'maxOverageCharge') return typeof value === 'number' ? formatMoney(value, currency) : 'unbounded';
+  if (field === 'hardLimit' && value === null) return 'none (unbounded)';
+  if (field === 'overageLimit' && value !== null && typeof value === 'object') {
+    const l = value as { maxOverageAmount: number; onLimitReached: string };
+    return `${formatMoney(l.maxOverageAmount, currency)} then ${l.onLimitReached}`;
+  }
+  if (field === 'usageAlerts' && Array.isArray(value)) {
+    const alerts = value as Array<{ type: string; threshold: number; units: number; name?: string; enabled: boolean }>;
+    if (alerts.length === 0) return '[]';
+    return alerts.map((a) => `${a.type === 'usage_percentage' ? `${a.threshold}% (${a.units} units)` : `${a.threshold} units`}${a.name ? ` "${a.name}"` : ''}${a.enabled ? '' : ' disabled'}`).join(', ');
+  }
+  return value === null ? 'null' : typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 function escapeHtml(s: string): string {

@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import type { PolicySet } from '../model/policy-set.js';
+import { canonicalJson, strippedJson } from './canonical.js';
+import { EFFECTIVE_FORMAT_VERSION, type EffectiveCustomer } from './effective.js';
+import { resolveCustomer } from './resolve.js';
+
+/**
+ * The effective policy of every customer, resolved on demand: a fleet of 100,000 customers never sits in
+ * memory at once. Iteration is in id order; `get` resolves one customer.
+ */
+export class EffectiveCustomers {
+  private readonly ids: string[];
+  private readonly known: Set<string>;
+
+  constructor(private readonly set: PolicySet) {
+    this.ids = [...set.customers.keys()].filter((id) => set.plans.has(set.customers.get(id)!.plan)).sort();
+    this.known = new Set(this.ids);
+  }
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  has(id: string): boolean {
+    return this.known.has(id);
+  }
+
+  /** Resolves one customer with provenance; undefined for unknown ids and customers of unknown plans. */
+  get(id: string, withLocation = true): EffectiveCustomer | undefined {
+    const customer = this.set.customers.get(id);
+    return customer && this.known.has(id) ? resolveCustomer(this.set, customer, withLocation)?.effective : undefined;
+  }
+
+  keys(): IterableIterator<string> {
+    return this.ids[Symbol.iterator]();
+  }
+
+  *entries(withLocation = true): IterableIterator<[string, EffectiveCustomer]> {
+    for (const id of this.ids) yield [id, this.get(id, withLocation)!];
+  }
+
+  *values(): IterableIterator<EffectiveCustomer> {
+    for (const [, customer] of this.entries()) yield customer;
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, EffectiveCustomer]> {
+    return this.entries();
+  }
+}
+
+/**
+ * sha256 of the canonical effective policy of every customer, provenance left out (moving a line is not a
+ * policy change). Resolved without locations, so it costs far less than compiling.
+ */
+export function policyDigest(customers: EffectiveCustomers): string {
+  const hash = createHash('sha256');
+  let first = true;
+  hash.update('{');
+  for (const [id, customer] of customers.entries(false)) {
+    hash.update(`${first ? '' : ','}${JSON.stringify(id)}:${strippedJson(customer)}`);
+    first = false;
+  }
+  hash.update('}');
+  return 'sha256:' + hash.digest('hex');
+}
+
+/**
+ * Writes the effective-policy artifact (SPEC §4) piece by piece: keys sorted, one customer per line, and the
+ * digest (of the same canonical content, provenance left out) after the customers, where sorted keys put it.
+ */
+export async function writeEffectivePolicy(customers: EffectiveCustomers, write: (chunk: string) => Promise<void> | void): Promise<string> {
+  const hash = createHash('sha256');
+  hash.update('{');
+  await write('{"customers":{');
+  let first = true;
+  for (const [id, customer] of customers.entries(true)) {
+    const sep = first ? '' : ',';
+    hash.update(`${sep}${JSON.stringify(id)}:${strippedJson(customer)}`);
+    await write(`${sep}\n${JSON.stringify(id)}:${canonicalJson(customer)}`);
+    first = false;
+  }
+  hash.update('}');
+  const digest = 'sha256:' + hash.digest('hex');
+  await write(`${first ? '' : '\n'}},"digest":${JSON.stringify(digest)},"formatVersion":${EFFECTIVE_FORMAT_VERSION}}\n`);
+  return digest;
+}
