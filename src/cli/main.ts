@@ -60,7 +60,7 @@ function choice(value: string, allowed: readonly string[], flag: string): string
 
 function endpointFor(target: string, flag: string | undefined, config: ProjectConfig, env: NodeJS.ProcessEnv): string | undefined {
   if (flag !== undefined) return flag;
-  if (target === 'local') return config.state ?? DEFAULT_LOCAL_STATE;
+  if (target === 'local') return config.state;
   const fromEnv = target === 'autumn' ? env.AUTUMN_API_URL : target === 'owostack' ? env.OWOSTACK_API_URL : undefined;
   return fromEnv ?? config.endpoint;
 }
@@ -94,8 +94,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .addOption(new Option('--endpoint <url>', 'API base URL for remote targets (or AUTUMN_API_URL / OWOSTACK_API_URL); for local, the state file'))
       .addOption(new Option('--state <file>', `local target state file (default ${DEFAULT_LOCAL_STATE})`))
       .addOption(new Option('--live', 'allow production API keys (autumn am_sk_live_)'));
-  const targetSettings = (opts: { target?: string; endpoint?: string; state?: string; live?: boolean }) => {
-    const name = choice(opts.target ?? cfg().target ?? 'local', TARGET_NAMES, '--target');
+  // A saved plan names its target: that beats tollgate.yaml, and a --target that disagrees is refused.
+  const targetSettings = (opts: { target?: string; endpoint?: string; state?: string; live?: boolean }, planned?: string) => {
+    const name = choice(opts.target ?? planned ?? cfg().target ?? 'local', TARGET_NAMES, '--target');
     return { name, endpoint: endpointFor(name, opts.endpoint ?? (name === 'local' ? opts.state : undefined), cfg(), io.env), env: io.env, live: Boolean(opts.live) };
   };
   const dirOf = (opts: { dir?: string }) => opts.dir ?? cfg().dir ?? 'policies';
@@ -143,7 +144,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .option('--report <file>', 'write the applied / failed / not attempted report as JSON'),
   ).action(async (planFile: string | undefined, opts: { dir?: string; yes?: boolean; report?: string; target?: string; endpoint?: string; state?: string; live?: boolean }) => {
     code = await applyCommand(
-      { planFile, dir: dirOf(opts), target: targetSettings(opts), targetExplicit: opts.target !== undefined, yes: Boolean(opts.yes), report: opts.report, command: `tollgate ${argv.join(' ')}` },
+      { planFile, dir: dirOf(opts), targetFor: (planned) => targetSettings(opts, planned), targetExplicit: opts.target !== undefined, yes: Boolean(opts.yes), report: opts.report, command: `tollgate ${argv.join(' ')}` },
       io,
     );
   });

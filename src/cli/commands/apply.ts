@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseLargePlanJson } from '../../plan/format/json.js';
 import { acquireLock } from '../../apply/lock.js';
 import { applyPlan, sameControls, type ApplyReport } from '../../apply/apply.js';
 import { describeRef } from '../../plan/objects.js';
@@ -18,7 +19,8 @@ import { policyDigest } from '../../resolve/stream.js';
 export interface ApplyCommandOptions {
   planFile?: string;
   dir: string;
-  target: TargetSettings;
+  /** Target settings from flags, environment and tollgate.yaml; `planned` is the target a saved plan names. */
+  targetFor: (planned?: string) => TargetSettings;
   /** The target was named on the command line (it must then match a saved plan's). */
   targetExplicit: boolean;
   yes: boolean;
@@ -26,18 +28,24 @@ export interface ApplyCommandOptions {
   command: string;
 }
 
+const LARGE_PLAN_BYTES = 256 * 1024 * 1024;
+
 /** Reads a saved plan, refusing files that are not plans or are of an unknown major format. */
 export function readPlanFile(file: string): Plan {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (error) {
     throw new UserError(`Cannot read the plan ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`);
   }
-  let plan: Partial<Plan>;
+  let plan: Partial<Plan> | undefined;
   try {
-    plan = JSON.parse(text) as Partial<Plan>;
+    // past V8's longest string a fleet's plan is read line by line
+    plan = (bytes.length < LARGE_PLAN_BYTES ? JSON.parse(bytes.toString('utf8')) : parseLargePlanJson(bytes)) as Partial<Plan> | undefined;
   } catch {
+    plan = undefined;
+  }
+  if (plan === undefined) {
     throw new UserError(`${file} is not a tollgate plan (not JSON). Make one with: tollgate plan -o ${file}`);
   }
   if (typeof plan !== 'object' || plan === null || plan.formatVersion === undefined) {
@@ -66,10 +74,12 @@ async function checkLive(plan: Plan, target: Target): Promise<{ stale: string[];
 /** `tollgate apply [plan.json]`: pushes the changes, one write per object; a saved plan is applied exactly or refused. */
 export async function applyCommand(options: ApplyCommandOptions, io: CliIO): Promise<number> {
   const saved = options.planFile !== undefined ? readPlanFile(options.planFile) : undefined;
-  if (saved && options.targetExplicit && saved.target.name !== options.target.name) {
-    throw new UserError(`The plan was made for target ${saved.target.name}, not ${options.target.name}.`);
+  const settings = options.targetFor(saved?.target.name);
+  if (saved && options.targetExplicit && saved.target.name !== settings.name) {
+    throw new UserError(`The plan was made for target ${saved.target.name}, not ${settings.name}.`);
   }
-  const target = createTarget(saved ? { ...options.target, name: saved.target.name, endpoint: options.target.endpoint ?? saved.target.endpoint } : options.target);
+  // Flags, environment and tollgate.yaml may point elsewhere; otherwise the plan's own endpoint.
+  const target = createTarget(saved ? { ...settings, endpoint: settings.endpoint ?? saved.target.endpoint } : settings);
   const release = acquireLock(target.lockPath, options.command);
   try {
     const analysis = loadValid(options.dir, io);

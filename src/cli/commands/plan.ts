@@ -1,5 +1,6 @@
 import { planFormatters, type PlanFormat } from '../../plan/format/index.js';
-import { writeOutputFile } from '../output.js';
+import { writeOutputStream } from '../output.js';
+import { writePlanJson } from '../../plan/format/json.js';
 import { createTarget, type TargetSettings } from '../../targets/index.js';
 import { renderDiagnostics, type CliIO } from '../io.js';
 import { loadValid } from '../load.js';
@@ -21,10 +22,11 @@ export async function planCommand(options: PlanOptions, io: CliIO): Promise<numb
   const target = createTarget(options.target);
   const plan = await makePlan(analysis, target, io);
   if (options.output !== undefined) {
-    await writeOutputFile(options.output, JSON.stringify(plan, null, 2) + '\n');
+    await writeOutputStream(options.output, (write) => writePlanJson(plan, write));
     io.err(`Saved the plan to ${options.output}; apply exactly it with: tollgate apply ${options.output}\n`);
   }
   const notes = warnings.map((d) => `${d.file}:${d.line}:${d.column} ${d.code}: ${d.message}`);
-  io.out(planFormatters[options.format](plan, { color: io.color, notes }));
+  if (options.format === 'json') await writePlanJson(plan, (chunk) => io.out(chunk));
+  else io.out(planFormatters[options.format](plan, { color: io.color, notes }));
   return options.detailedExitcode && plan.objects.length > 0 ? 2 : 0;
 }

@@ -1,4 +1,5 @@
 import type { Plan } from '../plan.js';
+import { formatPlanJson } from './json.js';
 import { formatPlanMarkdown } from './markdown.js';
 import { formatPlanText } from './text.js';
 
@@ -13,6 +14,6 @@ export interface PlanFormatContext {
 /** Plan formatters keyed by --format; each returns the whole output. */
 export const planFormatters: Record<PlanFormat, (plan: Plan, ctx: PlanFormatContext) => string> = {
   text: formatPlanText,
-  json: (plan) => JSON.stringify(plan, null, 2) + '\n',
+  json: formatPlanJson,
   markdown: (plan, ctx) => formatPlanMarkdown(plan, ctx),
 };

@@ -46,8 +46,14 @@ export function formatPlanMarkdown(plan: Plan, ctx: PlanFormatContext, limit = G
   let out = head.join('\n') + '\n';
   const effects = plan.effect.customers.filter((e) => e.customerChanged || e.entities.length > 0);
   let shown = 0;
+  const written = new Map<string, number>();
+  for (const o of plan.objects) {
+    if (o.ref.kind === 'plan') continue;
+    const id = o.ref.kind === 'entity' ? o.ref.customer : o.ref.id;
+    written.set(id, (written.get(id) ?? 0) + 1);
+  }
   for (const e of effects) {
-    const section = customerSection(e, plan);
+    const section = customerSection(e, written.get(e.id) ?? 0);
     if (out.length + section.length > limit - RESERVE) break;
     out += section;
     shown++;
@@ -65,15 +71,16 @@ export function formatPlanMarkdown(plan: Plan, ctx: PlanFormatContext, limit = G
   return out;
 }
 
-function customerSection(e: CustomerEffect, plan: Plan): string {
-  const objects = plan.objects.filter((o) => o.ref.kind !== 'plan' && (o.ref.kind === 'entity' ? o.ref.customer : o.ref.id) === e.id);
+function customerSection(e: CustomerEffect, written: number): string {
   const parts = [
     e.exposureBefore !== e.exposureAfter ? `exposure ${exposureChange(e)}` : undefined,
     e.entities.length > 0 ? plural(e.entities.length, 'entity', 'entities') : undefined,
-    objects.length > 0 ? plural(objects.length, 'object') + ' written' : 'through a shared policy',
+    written > 0 ? plural(written, 'object') + ' written' : 'through a shared policy',
   ].filter((p) => p !== undefined);
   const patch = createPatch(e.id, render(e, 'before'), render(e, 'after'), 'before', 'after', { context: 3 });
-  const body = patch.split('\n').slice(4).filter((l) => !l.startsWith('\\ No newline')).join('\n').replace(/```/g, "'''");
+  const body = e.changesOmitted
+    ? `# ${e.changesOmitted} changed values not listed: this plan is very large. See them with: tollgate explain ${e.id}`
+    : patch.split('\n').slice(4).filter((l) => !l.startsWith('\\ No newline')).join('\n').replace(/```/g, "'''");
   return [`<details><summary><code>${escapeHtml(e.id)}</code> — ${escapeHtml(parts.join(', '))}</summary>`, '', '```diff', body.trimEnd(), '```', '', '</details>', ''].join('\n');
 }
 

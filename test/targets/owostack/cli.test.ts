@@ -84,7 +84,8 @@ describe('tollgate plan/apply --target owostack', () => {
       expect(plan.stdout).toContain(`target owostack (${emulator.baseUrl})`);
       expect(plan.stdout).toMatch(/Plan: 8 to add, 0 to change, 0 to remove \(8 customers, 0 entities affected\)\./);
 
-      const apply = await tollgate(['apply', 'plan.json', ...target, '--yes'], cwd);
+      // The saved plan names its target and endpoint: applying it needs neither flag.
+      const apply = await tollgate(['apply', 'plan.json', '--dir', dir.path, '--yes'], cwd);
       expect(apply.stderr + apply.stdout).toContain('Apply complete! Objects: 8 added, 0 changed, 0 removed.');
       expect(apply.code).toBe(0);
       expectConverged(emulatorBilling(emulator), dir.path);
