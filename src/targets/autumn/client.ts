@@ -12,6 +12,7 @@ import type {
 import { retrying, type RetryPolicy } from '../../apply/backoff.js';
 import type { Clock, Random } from '../../apply/clock.js';
 import type { TokenBucket } from '../../apply/token-bucket.js';
+import { isRetryableStatus, parseJson, parseRetryAfter } from '../http.js';
 import { TargetError } from '../target.js';
 
 export const AUTUMN_API_URL = 'https://api.useautumn.com';
@@ -40,11 +41,10 @@ export class AutumnApiError extends TargetError {
     readonly apiMessage: string,
     retryAfterMs?: number,
   ) {
-    const retryable = status === 408 || status === 429 || status >= 500;
     super(message, {
       status,
       code,
-      retryable,
+      retryable: isRetryableStatus(status),
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
       duplicate: status === 409 && code === 'duplicate_idempotency_key',
       fatal: status === 401 || status === 403,
@@ -127,23 +127,6 @@ function networkError(error: unknown, baseUrl: string, route: string, timeoutMs:
   // An unknown host or a bad certificate will not fix itself in the next minute; a reset connection may.
   const lasting = e.cause?.code === 'ENOTFOUND' || /CERT|TLS|SSL/.test(e.cause?.code ?? '');
   return new TargetError(`Could not reach Autumn at ${baseUrl} (${route}): ${cause}.`, { retryable: !lasting, code: 'network' });
-}
-
-/** Retry-After in seconds or as an HTTP date, in milliseconds. */
-export function parseRetryAfter(value: string | null, nowEpochMs = Date.now()): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - nowEpochMs);
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return text === '' ? undefined : (JSON.parse(text) as unknown);
-  } catch {
-    return undefined;
-  }
 }
 
 function httpCode(status: number): string {

@@ -8,6 +8,7 @@ import {
 } from '../../emulate/owostack/routes.js';
 import { systemClock, type Clock } from '../../apply/clock.js';
 import { TokenBucket } from '../../apply/token-bucket.js';
+import { isRetryableStatus, parseJson, parseRetryAfter } from '../http.js';
 import { TargetError } from '../target.js';
 
 /** The environment variable holding Owostack's secret key. */
@@ -105,22 +106,13 @@ export class OwostackClient {
     if (status === 409 && code === 'duplicate_idempotency_key') {
       return new TargetError(`${where}: ${said}`, { status, code, duplicate: true });
     }
-    const retryable = status === 408 || status === 429 || status >= 500;
-    const options = { status, retryable, ...(code === undefined ? {} : { code }), ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+    const options = { status, retryable: isRetryableStatus(status), ...(code === undefined ? {} : { code }), ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
     return new TargetError(`${where}: ${said}`, options);
   }
 
   /** An API message must never echo the key back into tollgate's output. */
   private redact(message: string): string {
     return this.secretKey.length >= 4 ? message.split(this.secretKey).join('[redacted]') : message;
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
   }
 }
 
@@ -140,15 +132,6 @@ export function errorOf(parsed: unknown, text: string, status: number): { code?:
   if (status < 400) return { message: 'the response is not a customer in Owostack\'s {"success": true, "data": ...} shape' };
   const snippet = text.trim().slice(0, 200);
   return { message: snippet === '' ? 'no error message' : `unexpected response: ${snippet}` };
-}
-
-/** Retry-After in seconds or as an HTTP date, as milliseconds to wait; undefined when absent or unreadable. */
-export function parseRetryAfter(header: string | null, now = Date.now()): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 // Refused connections and unknown hosts are a wrong endpoint, not a blip: fail fast with the URL.
