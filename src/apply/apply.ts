@@ -4,7 +4,7 @@ import { describeRef, isEmptyControls, type ObjectControls } from '../plan/objec
 import type { ObjectPlan, Plan } from '../plan/plan.js';
 import { canonicalJson } from '../resolve/canonical.js';
 import { TargetError, type Target } from '../targets/target.js';
-import { backoffMs, DEFAULT_RETRY, isRetryable, type RetryPolicy } from './backoff.js';
+import { DEFAULT_RETRY, isRetryable, retrying, type RetryPolicy } from './backoff.js';
 import { systemClock, type Clock, type Random } from './clock.js';
 
 // The executor every target shares: one write per object, bounded concurrency, retries with backoff
@@ -124,28 +124,28 @@ export async function applyPlan(plan: Plan, target: Target, options: ApplyOption
     }
     inFlight++;
     const key = idempotencyKey(plan, object);
-    try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await target.write(object, { idempotencyKey: key, attempt });
-          report.applied.push(object.key);
-          return;
-        } catch (error) {
-          if (error instanceof TargetError && error.options.duplicate) return await resolveDuplicate(object, error, attempt);
-          if (error instanceof TargetError && error.options.fatal) fatal = true;
-          if (!isRetryable(error) || attempt >= policy.maxAttempts) {
-            return fail(object, error, attempt, attempt > 1 ? ` (after ${attempt} attempts)` : '');
-          }
-          if (options.signal?.aborted) return fail(object, error, attempt, '; not retried: interrupted');
-          report.retries++;
-          progress();
-          try {
-            await clock.sleep(backoffMs(attempt, policy, random, error.options.retryAfterMs), options.signal);
-          } catch {
-            return fail(object, error, attempt, '; not retried: interrupted');
-          }
-        }
+    let attempts = 0;
+    const attempt = async (n: number): Promise<void> => {
+      attempts = n;
+      try {
+        await target.write(object, { idempotencyKey: key, attempt: n });
+      } catch (error) {
+        if (error instanceof TargetError && error.options.fatal) fatal = true;
+        throw error;
       }
+    };
+    const onRetry = (): void => {
+      report.retries++;
+      progress();
+    };
+    try {
+      await retrying(attempt, { policy, clock, random, signal: options.signal, onRetry });
+      report.applied.push(object.key);
+    } catch (error) {
+      if (error instanceof TargetError && error.options.duplicate) return await resolveDuplicate(object, error, attempts);
+      // retrying gives up early on a retryable error only when the apply is interrupted
+      if (isRetryable(error) && attempts < policy.maxAttempts) return fail(object, error, attempts, '; not retried: interrupted');
+      return fail(object, error, attempts, attempts > 1 ? ` (after ${attempts} attempts)` : '');
     } finally {
       inFlight--;
       progress();

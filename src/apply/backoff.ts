@@ -25,9 +25,12 @@ export function backoffMs(attempt: number, policy: RetryPolicy, random: Random, 
   return retryAfterMs === undefined ? jittered : Math.max(Math.min(retryAfterMs, policy.maxRetryAfterMs), jittered);
 }
 
-/** Whether an error is worth another attempt: 429, 5xx, timeouts and dropped connections. */
+/**
+ * Whether an error is worth another attempt: 429, 5xx, timeouts and dropped connections. Never a used
+ * idempotency key: the same request would get the same answer.
+ */
 export function isRetryable(error: unknown): error is TargetError {
-  return error instanceof TargetError && error.options.retryable === true;
+  return error instanceof TargetError && error.options.retryable === true && error.options.duplicate !== true;
 }
 
 export interface RetryRun {
