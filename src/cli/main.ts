@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { LockHeldError } from '../apply/lock.js';
+import { DIAGNOSTIC_FORMATS } from '../diagnostics/format/index.js';
 import { TargetError } from '../targets/target.js';
 import { DEFAULT_LOCAL_STATE, TARGET_NAMES } from '../targets/index.js';
 import { applyCommand } from './commands/apply.js';
@@ -53,9 +54,9 @@ export function processIO(): CliIO {
   };
 }
 
-function choice(value: string, allowed: readonly string[], flag: string): string {
-  if (!allowed.includes(value)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}; got "${value}".`);
-  return value;
+function choice<T extends string>(value: string, allowed: readonly T[], flag: string): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}; got "${value}".`);
+  return value as T;
 }
 
 function endpointFor(target: string, flag: string | undefined, config: ProjectConfig, env: NodeJS.ProcessEnv): string | undefined {
@@ -108,8 +109,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .addOption(new Option('--format <format>', 'stylish | json | github | sarif (default: github when GITHUB_ACTIONS=true, else stylish)'))
     .option('--strict', 'treat warnings as errors')
     .action((opts: { dir?: string; format?: string; strict?: boolean }) => {
-      const format = choice(opts.format ?? (io.env.GITHUB_ACTIONS === 'true' ? 'github' : 'stylish'), ['stylish', 'json', 'github', 'sarif'], '--format');
-      code = validateCommand({ dir: dirOf(opts), format: format as 'stylish', strict: Boolean(opts.strict) }, io);
+      const format = choice(opts.format ?? (io.env.GITHUB_ACTIONS === 'true' ? 'github' : 'stylish'), DIAGNOSTIC_FORMATS, '--format');
+      code = validateCommand({ dir: dirOf(opts), format, strict: Boolean(opts.strict) }, io);
     });
 
   program
@@ -130,7 +131,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .addOption(new Option('--format <format>', 'text | markdown | json').default('text'))
       .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error'),
   ).action(async (opts: { dir?: string; out?: string; format: string; detailedExitcode?: boolean; target?: string; endpoint?: string; state?: string; live?: boolean }) => {
-    const format = choice(opts.format, ['text', 'markdown', 'json'], '--format') as 'text';
+    const format = choice(opts.format, ['text', 'markdown', 'json'], '--format');
     code = await planCommand({ dir: dirOf(opts), target: targetSettings(opts), output: opts.out, format, detailedExitcode: Boolean(opts.detailedExitcode) }, io);
   });
 
@@ -171,7 +172,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .option('--secret-key <key>', 'the only key accepted (default: any non-empty key)')
     .option('--state <file>', 'load and keep the whole state in this JSON file')
     .action(async (api: string, opts: Record<string, string | undefined>) => {
-      code = await emulateCommand(choice(api, ['autumn', 'owostack'], 'emulate') as 'autumn', opts, io);
+      code = await emulateCommand(choice(api, ['autumn', 'owostack'], 'emulate'), opts, io);
     });
 
   try {

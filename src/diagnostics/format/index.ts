@@ -30,8 +30,3 @@ export const diagnosticFormatters: Record<DiagnosticFormat, DiagnosticFormatter>
   github: formatGithub,
   sarif: formatSarif,
 };
-
-/** Tells whether a command-line value names a diagnostic format. */
-export function isDiagnosticFormat(name: string): name is DiagnosticFormat {
-  return (DIAGNOSTIC_FORMATS as readonly string[]).includes(name);
-}
