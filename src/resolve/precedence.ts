@@ -53,6 +53,19 @@ const SETTABLE: Record<FeatureField, ReadonlySet<ControlLayer['layer']>> = {
   autoTopup: new Set(['customer', 'profile', 'plan']),
 };
 
+const controlPointers = new Map<string, Record<FeatureField, string>>();
+
+/** "/controls/<feature>/<control>": a handful of features, resolved for every customer and entity, so cached. */
+function controlPointer(featureId: string, name: FeatureField): string {
+  let pointers = controlPointers.get(featureId);
+  if (!pointers) {
+    const of = (control: FeatureField) => toPointer(['controls', featureId, control]);
+    pointers = { overage: of('overage'), maxOverageUnits: of('maxOverageUnits'), usageAlerts: of('usageAlerts'), autoTopup: of('autoTopup') };
+    controlPointers.set(featureId, pointers);
+  }
+  return pointers[name];
+}
+
 /** Where a layer sets a value; plan and profile places repeat for every customer, so they are cached. */
 function locationIn(layer: ControlLayer & { origin: Origin }, pointer: string) {
   return layer.layer === 'plan' || layer.layer === 'profile' ? atShared(layer.origin, pointer) : at(layer.origin, pointer);
@@ -135,11 +148,12 @@ export function resolveFeature(
     }
     return o;
   };
+  // A layer that may not set a control reads as not setting it: pick skips it like an absent value.
   const read = <K extends FeatureField>(name: K) =>
     pick<NonNullable<FeatureControls[K]>>(
-      layers.filter((l) => SETTABLE[name].has(l.layer)),
-      (l) => l.controls[featureId]?.[name] as NonNullable<FeatureControls[K]> | null | undefined,
-      toPointer(['controls', featureId, name]),
+      layers,
+      (l) => (SETTABLE[name].has(l.layer) ? (l.controls[featureId]?.[name] as NonNullable<FeatureControls[K]> | null | undefined) : undefined),
+      controlPointer(featureId, name),
       withLocation,
     );
 

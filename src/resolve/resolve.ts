@@ -63,13 +63,16 @@ export function resolveCustomer(set: PolicySet, customer: CustomerDef, withLocat
   const plan = set.plans.get(customer.plan);
   if (!plan) return undefined;
   const base = [...customerOwnLayers(set, customer), planLayer(plan)];
-  const featureIds = controllableFeatures(set, plan);
+  // The customer and each of its entities resolve the same plan items: look them up once.
+  const items = controllableFeatures(set, plan).map(([id, type]) => ({
+    id,
+    type,
+    item: plan.items.get(id)!,
+    origin: { doc: plan.origin.doc, pointer: plan.origin.pointer + toPointer(['features', id]) },
+  }));
   const resolveAll = (layers: ControlLayer[]): Map<string, ResolvedFeature> => {
     const out = new Map<string, ResolvedFeature>();
-    for (const [id, type] of featureIds) {
-      const itemOrigin = { doc: plan.origin.doc, pointer: plan.origin.pointer + toPointer(['features', id]) };
-      out.set(id, resolveFeature(id, type, plan.items.get(id)!, itemOrigin, layers, withLocation));
-    }
+    for (const { id, type, item, origin } of items) out.set(id, resolveFeature(id, type, item, origin, layers, withLocation));
     return out;
   };
   const features = resolveAll(base);
