@@ -5,13 +5,15 @@ export function canonicalJson(value: unknown, indent = 0): string {
   return JSON.stringify(sortKeys(value), null, indent);
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
+/** The value with object keys sorted at every level, undefined members and keys named `omit` left out. */
+function sortKeys(value: unknown, omit?: string): unknown {
+  if (Array.isArray(value)) return value.map((v) => sortKeys(v, omit));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value).sort()) {
+      if (key === omit) continue;
       const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortKeys(v);
+      if (v !== undefined) out[key] = sortKeys(v, omit);
     }
     return out;
   }
@@ -20,26 +22,12 @@ function sortKeys(value: unknown): unknown {
 
 /** Canonical JSON of a value with provenance (`sources`) left out: what a digest covers. */
 export function strippedJson(value: unknown): string {
-  return JSON.stringify(stripSources(value));
+  return JSON.stringify(sortKeys(value, 'sources'));
 }
 
 /** "sha256:<hex>" of a value's canonical JSON, with provenance (`sources`) left out: moving a line is not a policy change. */
 export function digestOf(value: unknown): string {
   return 'sha256:' + createHash('sha256').update(strippedJson(value)).digest('hex');
-}
-
-function stripSources(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(stripSources);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      if (key === 'sources') continue;
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = stripSources(v);
-    }
-    return out;
-  }
-  return value;
 }
 
 /** "sha256:<hex>" of any value's canonical JSON. */
