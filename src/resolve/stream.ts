@@ -48,20 +48,27 @@ export class EffectiveCustomers {
   }
 }
 
+/** The policy digest built customer by customer, in id order: sha256 of `{"<id>":<canonical JSON without provenance>,…}`. */
+function digestBuilder(): { add(id: string, customer: EffectiveCustomer): void; digest(): string } {
+  const hash = createHash('sha256').update('{');
+  let first = true;
+  return {
+    add(id, customer) {
+      hash.update(`${first ? '' : ','}${JSON.stringify(id)}:${strippedJson(customer)}`);
+      first = false;
+    },
+    digest: () => 'sha256:' + hash.update('}').digest('hex'),
+  };
+}
+
 /**
  * sha256 of the canonical effective policy of every customer, provenance left out (moving a line is not a
  * policy change). Resolved without locations, so it costs far less than compiling.
  */
 export function policyDigest(customers: EffectiveCustomers): string {
-  const hash = createHash('sha256');
-  let first = true;
-  hash.update('{');
-  for (const [id, customer] of customers.entries(false)) {
-    hash.update(`${first ? '' : ','}${JSON.stringify(id)}:${strippedJson(customer)}`);
-    first = false;
-  }
-  hash.update('}');
-  return 'sha256:' + hash.digest('hex');
+  const digest = digestBuilder();
+  for (const [id, customer] of customers.entries(false)) digest.add(id, customer);
+  return digest.digest();
 }
 
 /**
@@ -69,18 +76,15 @@ export function policyDigest(customers: EffectiveCustomers): string {
  * digest (of the same canonical content, provenance left out) after the customers, where sorted keys put it.
  */
 export async function writeEffectivePolicy(customers: EffectiveCustomers, write: (chunk: string) => Promise<void> | void): Promise<string> {
-  const hash = createHash('sha256');
-  hash.update('{');
+  const builder = digestBuilder();
   await write('{"customers":{');
   let first = true;
   for (const [id, customer] of customers.entries(true)) {
-    const sep = first ? '' : ',';
-    hash.update(`${sep}${JSON.stringify(id)}:${strippedJson(customer)}`);
-    await write(`${sep}\n${JSON.stringify(id)}:${canonicalJson(customer)}`);
+    builder.add(id, customer);
+    await write(`${first ? '' : ','}\n${JSON.stringify(id)}:${canonicalJson(customer)}`);
     first = false;
   }
-  hash.update('}');
-  const digest = 'sha256:' + hash.digest('hex');
+  const digest = builder.digest();
   await write(`${first ? '' : '\n'}},"digest":${JSON.stringify(digest)},"formatVersion":${EFFECTIVE_FORMAT_VERSION}}\n`);
   return digest;
 }
