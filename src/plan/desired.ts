@@ -2,17 +2,15 @@ import type { Location } from '../diagnostics/diagnostic.js';
 import { toPointer } from '../load/positions.js';
 import { at, type Origin, type PolicySet } from '../model/policy-set.js';
 import { customerOwnLayers, planLayer } from '../resolve/resolve.js';
-import type { ControlLayer } from '../resolve/precedence.js';
+import { alertSetting, topupSetting, type ControlLayer } from '../resolve/precedence.js';
 import type { AutoTopup, UsageAlert } from '../types/policy.generated.js';
 import {
   controlPath,
   FEATURE_CONTROLS,
   objectKey,
-  type AlertSetting,
   type DesiredObject,
   type FeatureSettings,
   type ObjectControls,
-  type TopupSetting,
 } from './objects.js';
 
 /**
@@ -101,20 +99,4 @@ function normalizeSetting(control: string, value: unknown): unknown {
   if (control === 'usageAlerts') return (value as UsageAlert[]).map(alertSetting);
   if (control === 'autoTopup') return topupSetting(value as AutoTopup);
   return value;
-}
-
-/** An alert with its default made explicit, as billing systems store it. */
-export function alertSetting(a: UsageAlert): AlertSetting {
-  const s: AlertSetting = { type: a.type, threshold: a.threshold, enabled: a.enabled ?? true };
-  if (a.name !== undefined) s.name = a.name;
-  return s;
-}
-
-/** A top-up with its defaults made explicit. */
-export function topupSetting(t: AutoTopup): TopupSetting {
-  const s: TopupSetting = { threshold: t.threshold, quantity: t.quantity, enabled: t.enabled ?? true };
-  if (t.purchaseLimit) {
-    s.purchaseLimit = { interval: t.purchaseLimit.interval, intervalCount: t.purchaseLimit.intervalCount ?? 1, limit: t.purchaseLimit.limit };
-  }
-  return s;
 }

@@ -1,5 +1,5 @@
 import type { Location } from '../diagnostics/diagnostic.js';
-import type { EffectiveOverageLimit, EffectivePurchaseLimit } from '../resolve/effective.js';
+import type { AlertSetting, EffectiveOverageLimit, TopupSetting } from '../resolve/effective.js';
 
 /** The billing-system objects that hold controls: a plan, a customer, or one entity of a customer. */
 export type ObjectRef =
@@ -31,19 +31,7 @@ export function describeRef(ref: ObjectRef): string {
   return ref.kind === 'entity' ? `entity ${ref.customer}/${ref.id}` : `${ref.kind} ${ref.id}`;
 }
 
-export interface AlertSetting {
-  type: 'usage' | 'usage_percentage';
-  threshold: number;
-  name?: string;
-  enabled: boolean;
-}
-
-export interface TopupSetting {
-  threshold: number;
-  quantity: number;
-  purchaseLimit?: EffectivePurchaseLimit;
-  enabled: boolean;
-}
+export type { AlertSetting, TopupSetting };
 
 /** The controls one object sets itself; an absent key is not set there (the billing system inherits). */
 export interface FeatureSettings {

@@ -21,11 +21,15 @@ export interface Source {
   overridden: Overridden[];
 }
 
-export interface EffectiveAlert {
+/** A usage alert with its default made explicit, as billing systems store it. */
+export interface AlertSetting {
   type: 'usage' | 'usage_percentage';
   threshold: number;
   name?: string;
   enabled: boolean;
+}
+
+export interface EffectiveAlert extends AlertSetting {
   /** The threshold in feature units (for percentages: threshold% of included). */
   units: number;
 }
@@ -34,6 +38,14 @@ export interface EffectivePurchaseLimit {
   interval: 'hour' | 'day' | 'week' | 'month';
   intervalCount: number;
   limit: number;
+}
+
+/** An auto top-up with its defaults made explicit, as billing systems store it. */
+export interface TopupSetting {
+  threshold: number;
+  quantity: number;
+  purchaseLimit?: EffectivePurchaseLimit;
+  enabled: boolean;
 }
 
 export interface EffectiveAutoTopup {

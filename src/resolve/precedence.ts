@@ -2,6 +2,7 @@ import type { AutoTopup, ControlsByFeature, FeatureControls, OverageLimit, PlanI
 import { at, atShared, type Origin } from '../model/policy-set.js';
 import { toPointer } from '../load/positions.js';
 import type {
+  AlertSetting,
   EffectiveAlert,
   EffectiveAutoTopup,
   EffectiveFeature,
@@ -10,6 +11,7 @@ import type {
   LayerName,
   Overridden,
   Source,
+  TopupSetting,
 } from './effective.js';
 
 /*
@@ -187,7 +189,7 @@ export function resolveFeature(
   let usageAlerts: EffectiveAlert[] = [];
   let alertsSource: Source;
   if (alerts.value !== undefined) {
-    usageAlerts = alerts.value.map((a) => normalizeAlert(a, included));
+    usageAlerts = alerts.value.map((a) => effectiveAlert(a, included));
     alertsSource = alerts.source;
     winners.usageAlerts = alerts.winner;
   } else {
@@ -198,7 +200,7 @@ export function resolveFeature(
   let autoTopup: EffectiveAutoTopup | null = null;
   let topupSource: Source;
   if (topup.value !== undefined) {
-    autoTopup = normalizeTopup(topup.value);
+    autoTopup = effectiveTopup(topup.value);
     topupSource = topup.source;
     winners.autoTopup = topup.winner;
   } else {
@@ -259,28 +261,39 @@ export function resolveOverageLimit(
   };
 }
 
-/** An alert as the billing system holds it: enabled made explicit, threshold also in units. */
-export function normalizeAlert(a: UsageAlert, included: number): EffectiveAlert {
-  const alert: EffectiveAlert = {
-    type: a.type,
-    threshold: a.threshold,
-    enabled: a.enabled ?? true,
-    units: a.type === 'usage_percentage' ? roundUnits((a.threshold * included) / 100) : a.threshold,
-  };
-  if (a.name !== undefined) alert.name = a.name;
-  return alert;
+/** An alert with its default made explicit, as billing systems store it. */
+export function alertSetting(a: UsageAlert): AlertSetting {
+  const s: AlertSetting = { type: a.type, threshold: a.threshold, enabled: a.enabled ?? true };
+  if (a.name !== undefined) s.name = a.name;
+  return s;
 }
 
 /** A top-up with its defaults made explicit. */
-export function normalizeTopup(t: AutoTopup): EffectiveAutoTopup {
-  return {
-    threshold: t.threshold,
-    quantity: t.quantity,
-    purchaseLimit: t.purchaseLimit
-      ? { interval: t.purchaseLimit.interval, intervalCount: t.purchaseLimit.intervalCount ?? 1, limit: t.purchaseLimit.limit }
-      : null,
-    enabled: t.enabled ?? true,
+export function topupSetting(t: AutoTopup): TopupSetting {
+  const s: TopupSetting = { threshold: t.threshold, quantity: t.quantity, enabled: t.enabled ?? true };
+  if (t.purchaseLimit) {
+    s.purchaseLimit = { interval: t.purchaseLimit.interval, intervalCount: t.purchaseLimit.intervalCount ?? 1, limit: t.purchaseLimit.limit };
+  }
+  return s;
+}
+
+/** An alert as the billing system holds it, with its threshold also in units (key order kept for plan JSON). */
+function effectiveAlert(a: UsageAlert, included: number): EffectiveAlert {
+  const s = alertSetting(a);
+  const alert: EffectiveAlert = {
+    type: s.type,
+    threshold: s.threshold,
+    enabled: s.enabled,
+    units: s.type === 'usage_percentage' ? roundUnits((s.threshold * included) / 100) : s.threshold,
   };
+  if (s.name !== undefined) alert.name = s.name;
+  return alert;
+}
+
+/** A top-up as the billing system holds it, with no purchase limit as null. */
+function effectiveTopup(t: AutoTopup): EffectiveAutoTopup {
+  const s = topupSetting(t);
+  return { threshold: s.threshold, quantity: s.quantity, purchaseLimit: s.purchaseLimit ?? null, enabled: s.enabled };
 }
 
 function roundUnits(n: number): number {
