@@ -3,6 +3,7 @@ import { formatMoney } from '../../util/money.js';
 import { describeRef } from '../objects.js';
 import type { CustomerEffect, Plan } from '../plan.js';
 import { fanOuts, listSome } from './fan-out.js';
+import { formatValue } from './values.js';
 import type { PlanFormatContext } from './index.js';
 import { exposureChange, plural, summaryLine } from './text.js';
 
@@ -104,10 +105,7 @@ function render(e: CustomerEffect, side: 'before' | 'after'): string {
 function showValue(field: string, value: unknown, currency: string | null): string {
   if (field === 'maxOverageCharge') return typeof value === 'number' ? formatMoney(value, currency) : 'unbounded';
   if (field === 'hardLimit' && value === null) return 'none (unbounded)';
-  if (field === 'overageLimit' && value !== null && typeof value === 'object') {
-    const l = value as { maxOverageAmount: number; onLimitReached: string };
-    return `${formatMoney(l.maxOverageAmount, currency)} then ${l.onLimitReached}`;
-  }
+  if (field === 'overageLimit' && value !== null && typeof value === 'object') return formatValue('overageLimit', value, currency);
   if (field === 'usageAlerts' && Array.isArray(value)) {
     const alerts = value as Array<{ type: string; threshold: number; units: number; name?: string; enabled: boolean }>;
     if (alerts.length === 0) return '[]';
