@@ -26,6 +26,11 @@ export function parseObjectKey(key: string): ObjectRef {
   throw new Error(`not an object key: ${key}`);
 }
 
+/** The customer an object belongs to (a customer itself, or an entity's customer); undefined for a plan. */
+export function customerOf(ref: ObjectRef): string | undefined {
+  return ref.kind === 'entity' ? ref.customer : ref.kind === 'customer' ? ref.id : undefined;
+}
+
 /** A human name: "customer cust_123", "entity cust_123/workspace_a", "plan pro". */
 export function describeRef(ref: ObjectRef): string {
   return ref.kind === 'entity' ? `entity ${ref.customer}/${ref.id}` : `${ref.kind} ${ref.id}`;

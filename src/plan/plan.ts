@@ -2,7 +2,7 @@ import type { PolicySet } from '../model/policy-set.js';
 import { canonicalJson, fingerprint } from '../resolve/canonical.js';
 import { diffControls, objectAction, type ChangeAction, type ControlChange } from './diff.js';
 import { effectiveFromObjects, type PlainCustomer, type PlainFeature } from './effect.js';
-import { isEmptyControls, objectKey, parseObjectKey, type DesiredObject, type LiveObject, type ObjectControls, type ObjectRef } from './objects.js';
+import { customerOf, isEmptyControls, objectKey, parseObjectKey, type DesiredObject, type LiveObject, type ObjectControls, type ObjectRef } from './objects.js';
 
 export const PLAN_FORMAT_VERSION = 1;
 
@@ -121,16 +121,17 @@ function customerEffects(input: PlanInput, objects: readonly ObjectPlan[]): Cust
   };
   const changedPlans = new Set<string>();
   for (const o of objects) {
-    if (o.ref.kind === 'plan') changedPlans.add(o.ref.id);
-    else cause(o.ref.kind === 'entity' ? o.ref.customer : o.ref.id, o.key);
+    const customer = customerOf(o.ref);
+    if (customer === undefined) changedPlans.add(o.ref.id);
+    else cause(customer, o.key);
   }
   // Entities by customer, from both sides, and each customer's plan.
   const entityIds = new Map<string, Set<string>>();
   const planOf = new Map<string, { before?: string; after?: string }>();
   const note = (key: string, side: 'before' | 'after', plan: string | undefined): void => {
     const ref = parseObjectKey(key);
-    if (ref.kind === 'plan') return;
-    const customer = ref.kind === 'entity' ? ref.customer : ref.id;
+    const customer = customerOf(ref);
+    if (customer === undefined) return;
     if (ref.kind === 'entity') {
       let s = entityIds.get(customer);
       if (!s) entityIds.set(customer, (s = new Set()));

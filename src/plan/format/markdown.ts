@@ -1,6 +1,6 @@
 import { createPatch } from 'diff';
 import { formatMoney } from '../../util/money.js';
-import { describeRef } from '../objects.js';
+import { customerOf, describeRef } from '../objects.js';
 import type { CustomerEffect, Plan } from '../plan.js';
 import { fanOuts, listSome } from './fan-out.js';
 import { formatValue } from './values.js';
@@ -49,9 +49,8 @@ export function formatPlanMarkdown(plan: Plan, ctx: PlanFormatContext, limit = G
   let shown = 0;
   const written = new Map<string, number>();
   for (const o of plan.objects) {
-    if (o.ref.kind === 'plan') continue;
-    const id = o.ref.kind === 'entity' ? o.ref.customer : o.ref.id;
-    written.set(id, (written.get(id) ?? 0) + 1);
+    const id = customerOf(o.ref);
+    if (id !== undefined) written.set(id, (written.get(id) ?? 0) + 1);
   }
   for (const e of effects) {
     const section = customerSection(e, written.get(e.id) ?? 0);

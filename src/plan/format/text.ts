@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import type { ChangeAction } from '../diff.js';
-import { describeRef } from '../objects.js';
+import { customerOf, describeRef } from '../objects.js';
 import type { CustomerEffect, ObjectPlan, Plan } from '../plan.js';
 import { formatMoney } from '../../util/money.js';
 import { formatValue } from './values.js';
@@ -60,9 +60,11 @@ export function formatPlanText(plan: Plan, ctx: PlanFormatContext): string {
 
   const byCustomer = new Map<string, ObjectPlan[]>();
   for (const o of plan.objects) {
-    if (o.ref.kind === 'plan') continue;
-    const id = o.ref.kind === 'entity' ? o.ref.customer : o.ref.id;
-    byCustomer.set(id, [...(byCustomer.get(id) ?? []), o]);
+    const id = customerOf(o.ref);
+    if (id === undefined) continue;
+    let list = byCustomer.get(id);
+    if (!list) byCustomer.set(id, (list = []));
+    list.push(o);
   }
   for (const id of [...byCustomer.keys()].sort()) {
     const effect = effects.get(id);
