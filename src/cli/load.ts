@@ -1,11 +1,11 @@
-import { analyze, type Analysis } from '../validate/index.js';
+import { analyze, type Analysis, type AnalyzeOptions } from '../validate/index.js';
 import { summarize } from '../diagnostics/diagnostic.js';
 import { renderDiagnostics, type CliIO } from './io.js';
 import { ExitError } from './exit.js';
 
 /** Analyzes the policies; on errors prints them to stderr and exits 1, so later stages only see valid input. */
-export function loadValid(dir: string, io: CliIO): Analysis {
-  const analysis = analyze(dir);
+export function loadValid(dir: string, io: CliIO, options: AnalyzeOptions = {}): Analysis {
+  const analysis = analyze(dir, options);
   const { errors } = summarize(analysis.diagnostics);
   if (errors > 0) {
     io.err(renderDiagnostics(analysis.diagnostics, 'stylish', analysis.sources, io.colorErr));

@@ -23,7 +23,7 @@ export async function makePlan(analysis: Analysis, target: Target, io: CliIO): P
   const live = await target.read(keys);
   return computePlan({
     set: analysis.set,
-    policyDigest: policyDigest(analysis.customers),
+    policyDigest: analysis.policyDigest ?? policyDigest(analysis.customers),
     target: { name: target.name, endpoint: target.endpoint },
     desired,
     live,

@@ -49,7 +49,7 @@ export class EffectiveCustomers {
 }
 
 /** The policy digest built customer by customer, in id order: sha256 of `{"<id>":<canonical JSON without provenance>,…}`. */
-function digestBuilder(): { add(id: string, customer: EffectiveCustomer): void; digest(): string } {
+export function digestBuilder(): { add(id: string, customer: EffectiveCustomer): void; digest(): string } {
   const hash = createHash('sha256').update('{');
   let first = true;
   return {

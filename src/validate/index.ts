@@ -4,7 +4,7 @@ import type { SourceFile } from '../load/source.js';
 import { parsePolicyYaml, type PolicyDoc } from '../load/yaml.js';
 import { buildPolicySet, type PolicyDocumentValue, type PolicySet } from '../model/policy-set.js';
 import { resolveCustomer } from '../resolve/resolve.js';
-import { EffectiveCustomers } from '../resolve/stream.js';
+import { digestBuilder, EffectiveCustomers } from '../resolve/stream.js';
 import { checkEffects } from './effects.js';
 import { checkReferences } from './rules.js';
 import { validateShape } from './schema.js';
@@ -19,10 +19,17 @@ export interface Analysis {
   customers: EffectiveCustomers;
   files: number;
   documents: number;
+  /** With `digest: true`: the policy digest (as policyDigest computes it), from the resolution the checks make anyway. */
+  policyDigest?: string;
+}
+
+export interface AnalyzeOptions {
+  /** Also compute the policy digest; plan and apply need it, and resolving a fleet twice is costly. */
+  digest?: boolean;
 }
 
 /** Loads every policy file of `dir`, checks it in all passes, and resolves every customer. */
-export function analyze(dir: string): Analysis {
+export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, SourceFile>();
   const listed = listPolicyFiles(dir);
@@ -45,12 +52,16 @@ export function analyze(dir: string): Analysis {
   }
   const { set, duplicates } = buildPolicySet(valid);
   diagnostics.push(...checkReferences(set, duplicates));
-  // Checks point at the winning layers themselves, so resolving without provenance is enough here.
+  // Checks point at the winning layers themselves, so resolving without provenance is enough here; so is the
+  // digest, which leaves provenance out. Ids in order, customers of unknown plans skipped, as policyDigest does.
+  const digest = options.digest ? digestBuilder() : undefined;
   for (const id of [...set.customers.keys()].sort()) {
     const resolved = resolveCustomer(set, set.customers.get(id)!, false);
-    if (resolved) diagnostics.push(...checkEffects(set, id, resolved));
+    if (!resolved) continue;
+    diagnostics.push(...checkEffects(set, id, resolved));
+    digest?.add(id, resolved.effective);
   }
-  return {
+  const analysis: Analysis = {
     set,
     diagnostics: dedupe(sortDiagnostics(diagnostics)),
     sources,
@@ -58,6 +69,8 @@ export function analyze(dir: string): Analysis {
     files: listed.files.length,
     documents,
   };
+  if (digest) analysis.policyDigest = digest.digest();
+  return analysis;
 }
 
 /** A profile or plan shared by many customers would repeat one finding per customer: keep the first per place. */

@@ -82,10 +82,10 @@ export async function applyCommand(options: ApplyCommandOptions, io: CliIO): Pro
   const target = createTarget(saved ? { ...settings, endpoint: settings.endpoint ?? saved.target.endpoint } : settings);
   const release = acquireLock(target.lockPath, options.command);
   try {
-    const analysis = loadValid(options.dir, io);
+    const analysis = loadValid(options.dir, io, { digest: true });
     let plan: Plan;
     if (saved) {
-      const digest = policyDigest(analysis.customers);
+      const digest = analysis.policyDigest ?? policyDigest(analysis.customers);
       if (digest !== saved.policyDigest) {
         throw new UserError(`The plan ${options.planFile} is stale: the policies in ${options.dir} changed since it was made (digest ${saved.policyDigest.slice(0, 19)}… is now ${digest.slice(0, 19)}…). Re-plan with: tollgate plan -o ${options.planFile}`);
       }

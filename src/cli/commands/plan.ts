@@ -16,7 +16,7 @@ export interface PlanOptions {
 
 /** `tollgate plan`: what apply would change, for people (text, markdown) or machines (json, -o plan.json). */
 export async function planCommand(options: PlanOptions, io: CliIO): Promise<number> {
-  const analysis = loadValid(options.dir, io);
+  const analysis = loadValid(options.dir, io, { digest: true });
   const warnings = analysis.diagnostics.filter((d) => d.severity === 'warning');
   if (warnings.length > 0 && options.format === 'text') io.err(renderDiagnostics(warnings, 'stylish', analysis.sources, io.colorErr));
   const target = createTarget(options.target);
