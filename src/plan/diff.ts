@@ -1,5 +1,5 @@
 import type { Location } from '../diagnostics/diagnostic.js';
-import { canonicalJson } from '../resolve/canonical.js';
+import { sameJson } from '../resolve/canonical.js';
 import {
   controlPath,
   FEATURE_CONTROLS,
@@ -25,10 +25,6 @@ export interface ControlChange {
   setBy?: string;
 }
 
-function same(a: unknown, b: unknown): boolean {
-  return canonicalJson(a) === canonicalJson(b);
-}
-
 function change(
   path: string,
   feature: string | undefined,
@@ -39,7 +35,7 @@ function change(
   setBy?: string,
 ): ControlChange | undefined {
   if (before === undefined && after === undefined) return undefined;
-  if (same(before, after)) return undefined;
+  if (sameJson(before, after)) return undefined;
   const c: ControlChange = {
     path,
     control,

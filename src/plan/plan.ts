@@ -1,5 +1,5 @@
 import type { PolicySet } from '../model/policy-set.js';
-import { canonicalJson, fingerprint } from '../resolve/canonical.js';
+import { fingerprint, sameJson } from '../resolve/canonical.js';
 import { diffControls, objectAction, type ChangeAction, type ControlChange } from './diff.js';
 import { effectiveFromObjects, type PlainCustomer, type PlainFeature } from './effect.js';
 import { customerOf, isEmptyControls, objectKey, parseObjectKey, type DesiredObject, type LiveObject, type ObjectControls, type ObjectRef } from './objects.js';
@@ -195,7 +195,7 @@ const FEATURE_FIELDS = ['overage', 'charged', 'maxOverageUnits', 'hardLimit', 'm
 export function effectiveChanges(before: PlainCustomer | null, after: PlainCustomer | null): EffectiveChange[] {
   const out: EffectiveChange[] = [];
   const push = (c: EffectiveChange): void => {
-    if (canonicalJson(c.before) !== canonicalJson(c.after)) out.push(c);
+    if (!sameJson(c.before, c.after)) out.push(c);
   };
   push({ field: 'plan', before: before?.plan ?? null, after: after?.plan ?? null });
   push({ field: 'overageLimit', before: before?.overageLimit ?? null, after: after?.overageLimit ?? null });

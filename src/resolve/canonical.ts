@@ -5,6 +5,13 @@ export function canonicalJson(value: unknown, indent = 0): string {
   return JSON.stringify(sortKeys(value), null, indent);
 }
 
+/** Whether two values have the same canonical JSON; primitives (most compared values) are compared directly. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  return canonicalJson(a) === canonicalJson(b);
+}
+
 /** The value with object keys sorted at every level, undefined members and keys named `omit` left out. */
 function sortKeys(value: unknown, omit?: string): unknown {
   if (Array.isArray(value)) return value.map((v) => sortKeys(v, omit));
