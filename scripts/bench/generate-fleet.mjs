@@ -14,6 +14,8 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+// the same seeded PRNG as the emulators' fault injection (the benchmark runs the built CLI, so dist/ exists)
+import { mulberry32 } from '../../dist/emulate/common/prng.js';
 
 /** Bump when the generated content changes, so bench.mjs regenerates fleets it would otherwise reuse. */
 export const GENERATOR_VERSION = 1;
@@ -144,17 +146,6 @@ export function predictWarnings(catalog, customer) {
 
 // ---------------------------------------------------------------------------------------------------
 // Deterministic randomness.
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function seedFor(seed, index, attempt) {
   const h = createHash('sha256').update(`${seed}:${index}:${attempt}`).digest();
