@@ -165,7 +165,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .argument('<api>', 'autumn | owostack')
     .description('Run a loopback emulator of a billing API, for tests and trying tollgate without an account.')
     .option('--port <n>', 'port to listen on (default: a free one)')
-    .option('--rate-limit <n>', 'requests per second before 429s', '25')
+    .option('--rate-limit <n|none>', 'requests per second before 429s, or none for no limit', '25')
     .option('--fault-rate <x>', 'share of requests that fail (0-1)', '0')
     .option('--fault-seed <n>', 'seed of the fault sequence', '1')
     .option('--latency <ms>', 'added latency per request', '0')
