@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
+import { TARGET_NAMES } from '../targets/index.js';
 import { UserError } from './errors.js';
 
 /** Project settings from tollgate.yaml at the repository root; flags beat them. */
@@ -12,7 +13,7 @@ export interface ProjectConfig {
 
 const KEYS = ['dir', 'target', 'state', 'endpoint'] as const;
 
-/** Reads tollgate.yaml from the current directory, if there is one. */
+/** Reads tollgate.yaml from the current directory, if there is one; a wrong setting names the file and line. */
 export function readConfig(file = 'tollgate.yaml'): ProjectConfig {
   let text: string;
   try {
@@ -20,19 +21,32 @@ export function readConfig(file = 'tollgate.yaml'): ProjectConfig {
   } catch {
     return {};
   }
-  let value: unknown;
-  try {
-    value = parse(text);
-  } catch (error) {
-    throw new UserError(`${file}: ${(error as Error).message.split('\n')[0]}`);
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const at = (node: Node | null | undefined): string => {
+    if (!node?.range) return file;
+    const { line, col } = lines.linePos(node.range[0]);
+    return `${file}:${line}:${col}`;
+  };
+  const error = doc.errors[0];
+  if (error !== undefined) {
+    const { line, col } = lines.linePos(error.pos[0]);
+    throw new UserError(`${file}:${line}:${col}: ${error.message.split('\n')[0]}`);
   }
-  if (value === null || value === undefined) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw new UserError(`${file}: expected a mapping of settings (${KEYS.join(', ')}).`);
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return {};
+  if (!isMap(doc.contents)) throw new UserError(`${at(doc.contents)}: expected a mapping of settings (${KEYS.join(', ')}).`);
   const config: ProjectConfig = {};
-  for (const [key, v] of Object.entries(value)) {
-    if (!(KEYS as readonly string[]).includes(key)) throw new UserError(`${file}: unknown setting "${key}"; known settings: ${KEYS.join(', ')}.`);
-    if (typeof v !== 'string') throw new UserError(`${file}: "${key}" must be a string.`);
-    config[key as (typeof KEYS)[number]] = v;
+  for (const pair of doc.contents.items) {
+    const keyNode = pair.key as Node | null;
+    const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+    const valueNode = pair.value as Node | null;
+    if (!(KEYS as readonly string[]).includes(key)) throw new UserError(`${at(keyNode)}: unknown setting "${key}"; known settings: ${KEYS.join(', ')}.`);
+    if (!isScalar(valueNode) || typeof valueNode.value !== 'string') throw new UserError(`${at(valueNode ?? keyNode)}: "${key}" must be a string.`);
+    const value = valueNode.value;
+    if (key === 'target' && !(TARGET_NAMES as readonly string[]).includes(value)) {
+      throw new UserError(`${at(valueNode)}: target must be one of ${TARGET_NAMES.join(', ')}; got "${value}".`);
+    }
+    config[key as (typeof KEYS)[number]] = value;
   }
   return config;
 }

@@ -98,6 +98,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   // A saved plan names its target: that beats tollgate.yaml, and a --target that disagrees is refused.
   const targetSettings = (opts: { target?: string; endpoint?: string; state?: string; live?: boolean }, planned?: string) => {
     const name = choice(opts.target ?? planned ?? cfg().target ?? 'local', TARGET_NAMES, '--target');
+    if (opts.state !== undefined && name !== 'local') throw new UsageError(`--state names the local target's state file; the ${name} target takes --endpoint.`);
+    if (opts.state !== undefined && opts.endpoint !== undefined) throw new UsageError('--state and --endpoint both name the local state file; give one of them.');
     return { name, endpoint: endpointFor(name, opts.endpoint ?? (name === 'local' ? opts.state : undefined), cfg(), io.env), env: io.env, live: Boolean(opts.live) };
   };
   const dirOf = (opts: { dir?: string }) => opts.dir ?? cfg().dir ?? 'policies';
@@ -165,7 +167,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .argument('<api>', 'autumn | owostack')
     .description('Run a loopback emulator of a billing API, for tests and trying tollgate without an account.')
     .option('--port <n>', 'port to listen on (default: a free one)')
-    .option('--rate-limit <n>', 'requests per second before 429s', '25')
+    .option('--rate-limit <n|none>', 'requests per second before 429s, or none for no limit', '25')
     .option('--fault-rate <x>', 'share of requests that fail (0-1)', '0')
     .option('--fault-seed <n>', 'seed of the fault sequence', '1')
     .option('--latency <ms>', 'added latency per request', '0')

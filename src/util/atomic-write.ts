@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -52,7 +53,10 @@ export function writeFailureReason(file: string, error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   switch (code) {
     case 'ENOENT':
-      return `the folder ${path.dirname(file)} does not exist`;
+      // The temp file is created beside the target: ENOENT also comes from a folder that exists but takes no new files (/proc).
+      return existsSync(path.dirname(file)) ? `the folder ${path.dirname(file)} does not let files be created in it` : `the folder ${path.dirname(file)} does not exist`;
+    case 'ENOTDIR':
+      return `${path.dirname(file)} is not a folder`;
     case 'EACCES':
     case 'EPERM':
       return 'permission denied';

@@ -7,6 +7,7 @@ import { faultSequence, type FaultKind } from './faults.js';
 import { dropConnection, loggableHeaders, readBody, sendJson } from './http-io.js';
 import { resolveOptions, type EmulatorOptions } from './options.js';
 import { TokenBucketLimiter } from './rate-limiter.js';
+import { EmulatorStartError } from './start-error.js';
 import { loadStateFile, saveStateFile } from './state-store.js';
 
 /** A running emulator: where it listens, and in-process access for tests and the CLI. */
@@ -40,7 +41,7 @@ export async function startEmulatorCore<S>(api: EmulatedApi<S>, options: Emulato
   if (opts.statePath !== undefined) {
     const loaded = loadStateFile(opts.statePath, api.name);
     if (loaded !== undefined) {
-      api.restore(loaded.state);
+      restoreFrom(api, loaded.state, opts.statePath);
       for (const key of loaded.idempotencyKeys) idempotencyKeys.add(key);
     }
   }
@@ -155,9 +156,10 @@ export async function startEmulatorCore<S>(api: EmulatedApi<S>, options: Emulato
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: NodeJS.ErrnoException): void => reject(listenError(error, opts.port));
+    server.once('error', failed);
     server.listen(opts.port, '127.0.0.1', () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });
@@ -184,6 +186,22 @@ export async function startEmulatorCore<S>(api: EmulatedApi<S>, options: Emulato
     },
     persist,
   };
+}
+
+/** A taken or forbidden port is the caller's to fix; other listen failures stay bugs. */
+function listenError(error: NodeJS.ErrnoException, port: number): Error {
+  if (error.code === 'EADDRINUSE') return new EmulatorStartError(`Port ${port} on 127.0.0.1 is already in use`, 'port');
+  if (error.code === 'EACCES') return new EmulatorStartError(`Port ${port} on 127.0.0.1 needs more privileges than this process has`, 'port');
+  return error;
+}
+
+/** The APIs' restore throws on a malformed state; at start-up that is a bad state file, not a bug. */
+function restoreFrom<S>(api: EmulatedApi<S>, state: unknown, path: string): void {
+  try {
+    api.restore(state);
+  } catch (error) {
+    throw new EmulatorStartError(`State file ${path} is malformed: ${(error as Error).message}`, 'state-file');
+  }
 }
 
 function parseJson(raw: string): { ok: true; value: unknown } | { ok: false; error: string } {
