@@ -62,6 +62,8 @@ export function writeFailureReason(file: string, error: unknown): string {
       return 'the file system is read-only';
     case 'EISDIR':
       return 'it is a folder';
+    case 'ENOTDIR':
+      return `${path.dirname(file)} is not a folder`;
     default:
       return (error as Error).message;
   }
