@@ -128,6 +128,8 @@ export function placeSavedPlan(file: string, saved: Plan, run: RunSettings): { t
     endpoint = planned ?? named;
   }
   const target: TargetSettings = { ...run.target, endpoint, live: run.target.live === true || saved.target.live === true };
+  // the lock and the records under .tollgate/ are those of the directory the plan was made in
+  if (saved.workingDir !== undefined) target.home = shown(base);
   if (saved.dir === undefined) return { target };
   const dir = path.resolve(base, saved.dir);
   if (run.dirFlag !== undefined && path.resolve(run.dirFlag) !== dir) {

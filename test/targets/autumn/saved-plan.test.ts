@@ -1,6 +1,6 @@
 // A saved plan against the Autumn emulator over real HTTP: applied where it was made and as the policies at its
 // digest produce it, from any working directory, with nothing written when it is refused.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AutumnEmulator } from '../../../src/emulate/autumn/emulator.js';
@@ -74,6 +74,9 @@ describe('a saved plan on autumn', () => {
     expect(run.stderr).toBe('Plan: 4 to add, 0 to change, 0 to remove (2 customers, 1 entity affected).\n');
     expect(run.stdout).toBe('Apply complete! Objects: 4 added, 0 changed, 0 removed.\n');
     expect(run.code).toBe(0);
+    // The apply lock was taken in the directory the plan was made in, where other applies look for it.
+    expect(existsSync(path.join(cwd, 'ci', 'job', '.tollgate'))).toBe(false);
+    expect(existsSync(path.join(cwd, '.tollgate', 'autumn'))).toBe(true);
     const again = await tollgate(['plan', '--dir', 'billing', '--target', 'autumn', '--detailed-exitcode'], cwd, { AUTUMN_API_URL: emu.url });
     expect(again.code).toBe(0);
   });
