@@ -59,11 +59,13 @@ function choice<T extends string>(value: string, allowed: readonly T[], flag: st
   return value as T;
 }
 
-function endpointFor(target: string, flag: string | undefined, config: ProjectConfig, env: NodeJS.ProcessEnv): string | undefined {
-  if (flag !== undefined) return flag;
-  if (target === 'local') return config.state;
-  const fromEnv = target === 'autumn' ? env.AUTUMN_API_URL : target === 'owostack' ? env.OWOSTACK_API_URL : undefined;
-  return fromEnv ?? config.endpoint;
+/** The endpoint this run names, and where it was named (for messages); undefined when nothing names one. */
+function endpointFor(target: string, flag: { value?: string; name: string }, config: ProjectConfig, env: NodeJS.ProcessEnv): { value?: string; from?: string } {
+  if (flag.value !== undefined) return { value: flag.value, from: flag.name };
+  if (target === 'local') return config.state === undefined ? {} : { value: config.state, from: 'tollgate.yaml "state"' };
+  const variable = target === 'autumn' ? 'AUTUMN_API_URL' : target === 'owostack' ? 'OWOSTACK_API_URL' : undefined;
+  if (variable !== undefined && env[variable] !== undefined) return { value: env[variable], from: variable };
+  return config.endpoint === undefined ? {} : { value: config.endpoint, from: 'tollgate.yaml "endpoint"' };
 }
 
 /** Runs tollgate with arguments (without node and script) and returns the exit code. */
@@ -96,12 +98,15 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .addOption(new Option('--state <file>', `local target state file (default ${DEFAULT_LOCAL_STATE})`))
       .addOption(new Option('--live', 'allow production API keys (autumn am_sk_live_)'));
   // A saved plan names its target: that beats tollgate.yaml, and a --target that disagrees is refused.
-  const targetSettings = (opts: { target?: string; endpoint?: string; state?: string; live?: boolean }, planned?: string) => {
+  const namedTarget = (opts: { target?: string; endpoint?: string; state?: string; live?: boolean }, planned?: string) => {
     const name = choice(opts.target ?? planned ?? cfg().target ?? 'local', TARGET_NAMES, '--target');
     if (opts.state !== undefined && name !== 'local') throw new UsageError(`--state names the local target's state file; the ${name} target takes --endpoint.`);
     if (opts.state !== undefined && opts.endpoint !== undefined) throw new UsageError('--state and --endpoint both name the local state file; give one of them.');
-    return { name, endpoint: endpointFor(name, opts.endpoint ?? (name === 'local' ? opts.state : undefined), cfg(), io.env), env: io.env, live: Boolean(opts.live) };
+    const flag = opts.endpoint !== undefined ? { value: opts.endpoint, name: '--endpoint' } : { value: name === 'local' ? opts.state : undefined, name: '--state' };
+    const endpoint = endpointFor(name, flag, cfg(), io.env);
+    return { settings: { name, endpoint: endpoint.value, env: io.env, live: Boolean(opts.live) }, endpointFrom: endpoint.from };
   };
+  const targetSettings = (opts: { target?: string; endpoint?: string; state?: string; live?: boolean }) => namedTarget(opts).settings;
   const dirOf = (opts: { dir?: string }) => opts.dir ?? cfg().dir ?? 'policies';
 
   program
@@ -147,7 +152,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .option('--report <file>', 'write the applied / failed / not attempted report as JSON'),
   ).action(async (planFile: string | undefined, opts: { dir?: string; yes?: boolean; report?: string; target?: string; endpoint?: string; state?: string; live?: boolean }) => {
     code = await applyCommand(
-      { planFile, dir: dirOf(opts), targetFor: (planned) => targetSettings(opts, planned), targetExplicit: opts.target !== undefined, yes: Boolean(opts.yes), report: opts.report, command: `tollgate ${argv.join(' ')}` },
+      { planFile, dir: dirOf(opts), dirFlag: opts.dir, targetFor: (planned) => namedTarget(opts, planned), targetExplicit: opts.target !== undefined, yes: Boolean(opts.yes), report: opts.report, command: `tollgate ${argv.join(' ')}` },
       io,
     );
   });

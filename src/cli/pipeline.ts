@@ -1,5 +1,6 @@
 import { sortDiagnostics } from '../diagnostics/diagnostic.js';
 import { desiredObjects } from '../plan/desired.js';
+import type { DesiredObject } from '../plan/objects.js';
 import { computePlan, type Plan } from '../plan/plan.js';
 import { unsupportedControls } from '../plan/support.js';
 import type { Target } from '../targets/target.js';
@@ -8,8 +9,8 @@ import { policyDigest } from '../resolve/stream.js';
 import { ExitError } from './exit.js';
 import { renderDiagnostics, type CliIO } from './io.js';
 
-/** Desired state from the policies against live state from the target: the plan. */
-export async function makePlan(analysis: Analysis, target: Target, io: CliIO): Promise<Plan> {
+/** What each object should hold on this target; a control the target cannot hold is printed and exits 1. */
+export function desiredState(analysis: Analysis, target: Target, io: CliIO): Map<string, DesiredObject> {
   const written = desiredObjects(analysis.set);
   const { desired, problems } = target.express?.(written, analysis.set) ?? { desired: written, problems: [] };
   const unsupported = sortDiagnostics([...unsupportedControls(written.values(), target.capabilities, target.name), ...problems]);
@@ -18,6 +19,12 @@ export async function makePlan(analysis: Analysis, target: Target, io: CliIO): P
     io.err(`The policies use ${unsupported.length} control${unsupported.length === 1 ? '' : 's'} target ${target.name} cannot hold; nothing was planned.\n`);
     throw new ExitError(1);
   }
+  return desired;
+}
+
+/** Desired state from the policies against live state from the target: the plan. */
+export async function makePlan(analysis: Analysis, target: Target, io: CliIO): Promise<Plan> {
+  const desired = desiredState(analysis, target, io);
   const managed = await target.managedKeys();
   const keys = [...new Set([...desired.keys(), ...managed])].sort();
   const live = await target.read(keys);

@@ -60,11 +60,24 @@ export interface PlanSummary {
   entities: number;
 }
 
+/** The billing system a plan was made against. */
+export interface PlanTarget {
+  name: string;
+  /** API base URL; for the local target its state file, relative to the plan's `workingDir`. */
+  endpoint?: string;
+  /** Made with --live: production keys may apply it. */
+  live?: boolean;
+}
+
 /** The reviewed unit of work: what apply will write, and what it does to effective policy. */
 export interface Plan {
   formatVersion: typeof PLAN_FORMAT_VERSION;
   policyDigest: string;
-  target: { name: string; endpoint?: string };
+  /** The policy directory it was made from, relative to `workingDir` (or absolute): where apply reads the policies. */
+  dir?: string;
+  /** Where it was made, relative to the saved plan file's folder; absent when not saved with -o (then: the current directory). */
+  workingDir?: string;
+  target: PlanTarget;
   objects: ObjectPlan[];
   effect: { customers: CustomerEffect[] };
   summary: PlanSummary;
@@ -87,17 +100,8 @@ export function computePlan(input: PlanInput): Plan {
   const keys = [...new Set([...desired.keys(), ...live.keys()])].sort();
   const objects: ObjectPlan[] = [];
   for (const key of keys) {
-    const want = desired.get(key);
-    const have = live.get(key)?.controls ?? null;
-    const after = want?.controls ?? EMPTY;
-    if (isEmptyControls(have) && isEmptyControls(after)) continue;
-    const changes = diffControls(have, after, want?.locations, want?.setBy);
-    if (changes.length === 0) continue;
-    const o: ObjectPlan = { key, ref: want?.ref ?? parseObjectKey(key), action: objectAction(have, after), fingerprint: fingerprint(have), after, changes };
-    const plan = want?.plan ?? live.get(key)?.plan;
-    if (plan !== undefined) o.plan = plan;
-    if (want?.currency !== undefined) o.currency = want.currency;
-    objects.push(o);
+    const o = planObject(key, desired.get(key), live.get(key) ?? null);
+    if (o) objects.push(o);
   }
   const customers = customerEffects(input, objects);
   const summary: PlanSummary = {
@@ -108,6 +112,20 @@ export function computePlan(input: PlanInput): Plan {
     entities: customers.reduce((n, c) => n + c.entities.length, 0),
   };
   return { formatVersion: PLAN_FORMAT_VERSION, policyDigest: input.policyDigest, target: input.target, objects, effect: { customers }, summary };
+}
+
+/** What one object must be written with to hold what the policies want; undefined when it already does. */
+export function planObject(key: string, want: DesiredObject | undefined, live: LiveObject | null): ObjectPlan | undefined {
+  const have = live?.controls ?? null;
+  const after = want?.controls ?? EMPTY;
+  if (isEmptyControls(have) && isEmptyControls(after)) return undefined;
+  const changes = diffControls(have, after, want?.locations, want?.setBy);
+  if (changes.length === 0) return undefined;
+  const o: ObjectPlan = { key, ref: want?.ref ?? parseObjectKey(key), action: objectAction(have, after), fingerprint: fingerprint(have), after, changes };
+  const plan = want?.plan ?? live?.plan;
+  if (plan !== undefined) o.plan = plan;
+  if (want?.currency !== undefined) o.currency = want.currency;
+  return o;
 }
 
 /** The customers a set of object changes reaches, with their effective policy and money exposure before and after. */

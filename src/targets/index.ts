@@ -4,6 +4,7 @@ import { AutumnTarget } from './autumn/autumn-target.js';
 import { AUTUMN_API_URL } from './autumn/client.js';
 import { LocalTarget } from './local/local-target.js';
 import { OWOSTACK_KEY_VARIABLE } from './owostack/client.js';
+import { DEFAULT_MANAGED_FILE } from './owostack/managed.js';
 import { OwostackTarget } from './owostack/owostack-target.js';
 import { TargetError, type Target } from './target.js';
 
@@ -17,6 +18,8 @@ export interface TargetSettings {
   env: NodeJS.ProcessEnv;
   /** Allows production keys (autumn `am_sk_live_`). */
   live?: boolean;
+  /** The directory whose `.tollgate/` holds the target's apply lock and records (a saved plan's); default the current one. */
+  home?: string;
 }
 
 /** The default local state file. */
@@ -28,9 +31,17 @@ export function createTarget(settings: TargetSettings): Target {
     case 'local':
       return new LocalTarget(settings.endpoint ?? DEFAULT_LOCAL_STATE);
     case 'autumn':
-      return new AutumnTarget({ secretKey: autumnKey(settings), endpoint: httpEndpoint(settings.endpoint ?? AUTUMN_API_URL, 'autumn') });
+      return new AutumnTarget({
+        secretKey: autumnKey(settings),
+        endpoint: httpEndpoint(settings.endpoint ?? AUTUMN_API_URL, 'autumn'),
+        lockPath: settings.home === undefined ? undefined : path.join(settings.home, '.tollgate', 'autumn', 'apply.lock'),
+      });
     case 'owostack':
-      return new OwostackTarget({ endpoint: settings.endpoint, secretKey: settings.env[OWOSTACK_KEY_VARIABLE] });
+      return new OwostackTarget({
+        endpoint: settings.endpoint,
+        secretKey: settings.env[OWOSTACK_KEY_VARIABLE],
+        managedFile: settings.home === undefined ? undefined : path.join(settings.home, DEFAULT_MANAGED_FILE),
+      });
     default:
       throw new UsageError(`Unknown target "${settings.name}"; choose one of ${TARGET_NAMES.join(', ')}.`);
   }

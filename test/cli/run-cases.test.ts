@@ -83,11 +83,14 @@ const STEPS: Record<string, (cwd: string, args: string[]) => string | Promise<st
     const value = JSON.parse(readFileSync(path.join(cwd, p!), 'utf8')) as unknown;
     return paths.map((d) => `${d} = ${JSON.stringify(at(value, d))}\n`).join('');
   },
-  /** Sets one top-level key of a JSON file to a JSON value (e.g. a plan's formatVersion). */
-  'set-json': (cwd, [p, key, json]) => {
+  /** Sets the value at a dotted path of a JSON file to a JSON value (a plan's formatVersion, `objects.0.after`). */
+  'set-json': (cwd, [p, dotted, json]) => {
     const file = path.join(cwd, p!);
     const value = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    value[key!] = JSON.parse(json!);
+    const keys = dotted!.split('.');
+    const parent = keys.length === 1 ? value : at(value, keys.slice(0, -1).join('.'));
+    if (parent === null || typeof parent !== 'object') throw new Error(`set-json: ${p} has nothing at ${keys.slice(0, -1).join('.')}`);
+    (parent as Record<string, unknown>)[keys.at(-1)!] = JSON.parse(json!);
     writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
     return '';
   },

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -23,6 +23,14 @@ describe('plan --format json', () => {
     expect(validate(printed), JSON.stringify(validate.errors, null, 2)).toBe(true);
     expect(printed.objects.length).toBeGreaterThan(0);
     expect(JSON.parse(readFileSync(path.join(work, 'plan.json'), 'utf8'))).toEqual(printed);
+  });
+
+  it('matches the schema with what a saved plan records to be applied with no flag: dir, workingDir, live', () => {
+    mkdirSync(path.join(work, 'out'), { recursive: true });
+    const printed = JSON.parse(tollgate(['plan', '--format', 'json', '--dir', './policies/', '--live', '-o', 'out/plan.json']));
+    expect(validate(printed), JSON.stringify(validate.errors, null, 2)).toBe(true);
+    expect([printed.dir, printed.workingDir, printed.target.live]).toEqual(['policies', '..', true]);
+    expect(validate({ ...printed, dir: '' })).toBe(false);
   });
 
   it('is refused by the schema when it claims an unknown format version', () => {

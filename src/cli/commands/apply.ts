@@ -1,26 +1,29 @@
-import { readFileSync } from 'node:fs';
-import { parseLargePlanJson } from '../../plan/format/json.js';
 import { acquireLock } from '../../apply/lock.js';
-import { applyPlan, sameControls, type ApplyReport } from '../../apply/apply.js';
-import { describeRef } from '../../plan/objects.js';
+import { applyPlan, type ApplyReport } from '../../apply/apply.js';
+import { checkSavedPlan, type EditedObject } from '../../apply/verify-plan.js';
+import { describeRef, parseObjectKey } from '../../plan/objects.js';
 import { formatPlanText, summaryLine } from '../../plan/format/text.js';
-import { PLAN_FORMAT_VERSION, type Plan } from '../../plan/plan.js';
-import { fingerprint } from '../../resolve/canonical.js';
+import type { Plan } from '../../plan/plan.js';
 import { createTarget, type TargetSettings } from '../../targets/index.js';
 import type { Target } from '../../targets/target.js';
-import { writeOutputFile } from '../output.js';
+import type { Analysis } from '../../validate/index.js';
+import { unwritableReason, writeOutputFile } from '../output.js';
 import { UserError } from '../errors.js';
 import type { CliIO } from '../io.js';
 import { loadValid } from '../load.js';
-import { makePlan } from '../pipeline.js';
+import { desiredState, makePlan } from '../pipeline.js';
 import { progressDisplay } from '../progress.js';
+import { placeSavedPlan, readPlanFile } from '../saved-plan.js';
 import { policyDigest } from '../../resolve/stream.js';
 
 export interface ApplyCommandOptions {
   planFile?: string;
+  /** The policy directory from --dir, tollgate.yaml or the default; a saved plan names its own. */
   dir: string;
-  /** Target settings from flags, environment and tollgate.yaml; `planned` is the target a saved plan names. */
-  targetFor: (planned?: string) => TargetSettings;
+  /** --dir, when given: it must then match a saved plan's. */
+  dirFlag?: string;
+  /** Target settings from flags, environment and tollgate.yaml, with where the endpoint came from; `planned` is the target a saved plan names. */
+  targetFor: (planned?: string) => { settings: TargetSettings; endpointFrom?: string };
   /** The target was named on the command line (it must then match a saved plan's). */
   targetExplicit: boolean;
   yes: boolean;
@@ -28,83 +31,33 @@ export interface ApplyCommandOptions {
   command: string;
 }
 
-const LARGE_PLAN_BYTES = 256 * 1024 * 1024;
-
-/** Reads a saved plan, refusing files that are not plans or are of an unknown major format. */
-export function readPlanFile(file: string): Plan {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (error) {
-    throw new UserError(`Cannot read the plan ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`);
-  }
-  let plan: Partial<Plan> | undefined;
-  try {
-    // past V8's longest string a fleet's plan is read line by line
-    plan = (bytes.length < LARGE_PLAN_BYTES ? JSON.parse(bytes.toString('utf8')) : parseLargePlanJson(bytes)) as Partial<Plan> | undefined;
-  } catch {
-    plan = undefined;
-  }
-  if (plan === undefined) {
-    throw new UserError(`${file} is not a tollgate plan (not JSON). Make one with: tollgate plan -o ${file}`);
-  }
-  if (typeof plan !== 'object' || plan === null || plan.formatVersion === undefined) {
-    throw new UserError(`${file} is not a tollgate plan (no formatVersion). Make one with: tollgate plan -o ${file}`);
-  }
-  if (plan.formatVersion !== PLAN_FORMAT_VERSION) {
-    throw new UserError(`${file} has plan formatVersion ${String(plan.formatVersion)}; this tollgate reads version ${PLAN_FORMAT_VERSION}. Re-plan with this version.`);
-  }
-  if (!Array.isArray(plan.objects) || typeof plan.policyDigest !== 'string' || typeof plan.target?.name !== 'string') {
-    throw new UserError(`${file} is not a complete tollgate plan; re-plan with: tollgate plan -o ${file}`);
-  }
-  return plan as Plan;
-}
-
-/**
- * Objects whose live state moved since the plan was made (`stale`), and among them those that already
- * hold the planned state (`done`: an earlier, interrupted apply of this very plan wrote them).
- */
-async function checkLive(plan: Plan, target: Target): Promise<{ stale: string[]; done: Set<string> }> {
-  const live = await target.read(plan.objects.map((o) => o.key));
-  const moved = plan.objects.filter((o) => fingerprint(live.get(o.key)?.controls ?? null) !== o.fingerprint);
-  const done = new Set(moved.filter((o) => sameControls(live.get(o.key)?.controls, o.after)).map((o) => o.key));
-  return { stale: moved.map((o) => o.key), done };
-}
-
 /** `tollgate apply [plan.json]`: pushes the changes, one write per object; a saved plan is applied exactly or refused. */
 export async function applyCommand(options: ApplyCommandOptions, io: CliIO): Promise<number> {
+  // A report that cannot be written must stop the apply before its first write, not after the last.
+  const unwritable = options.report === undefined ? undefined : unwritableReason(options.report);
+  if (unwritable !== undefined) throw new UserError(`Cannot write the report ${options.report}: ${unwritable}. Nothing was applied.`);
   const saved = options.planFile !== undefined ? readPlanFile(options.planFile) : undefined;
-  const settings = options.targetFor(saved?.target.name);
-  if (saved && options.targetExplicit && saved.target.name !== settings.name) {
-    throw new UserError(`The plan was made for target ${saved.target.name}, not ${settings.name}.`);
+  const here = options.targetFor(saved?.target.name);
+  if (saved && options.targetExplicit && saved.target.name !== here.settings.name) {
+    throw new UserError(`The plan was made for target ${saved.target.name}, not ${here.settings.name}.`);
   }
-  // Flags, environment and tollgate.yaml may point elsewhere; otherwise the plan's own endpoint.
-  const target = createTarget(saved ? { ...settings, endpoint: settings.endpoint ?? saved.target.endpoint } : settings);
+  const place = saved
+    ? placeSavedPlan(options.planFile!, saved, { target: here.settings, endpointFrom: here.endpointFrom, dirFlag: options.dirFlag })
+    : { target: here.settings, dir: options.dir };
+  const dir = place.dir ?? options.dir;
+  const target = createTarget(place.target);
   const release = acquireLock(target.lockPath, options.command);
   try {
-    const analysis = loadValid(options.dir, io, { digest: true });
+    const analysis = loadValid(dir, io, { digest: true });
     let plan: Plan;
     if (saved) {
-      const digest = analysis.policyDigest ?? policyDigest(analysis.customers);
-      if (digest !== saved.policyDigest) {
-        throw new UserError(`The plan ${options.planFile} is stale: the policies in ${options.dir} changed since it was made (digest ${saved.policyDigest.slice(0, 19)}… is now ${digest.slice(0, 19)}…). Re-plan with: tollgate plan -o ${options.planFile}`);
-      }
-      const { stale, done } = await checkLive(saved, target);
-      if (stale.length > done.size) {
-        const names = stale.slice(0, 20).map((k) => describeRef(saved.objects.find((o) => o.key === k)!.ref));
-        throw new UserError(`The plan ${options.planFile} is stale: ${stale.length} object${stale.length === 1 ? '' : 's'} changed on ${target.name} since it was planned: ${names.join(', ')}${stale.length > 20 ? ', …' : ''}. Nothing was applied. Re-plan with: tollgate plan -o ${options.planFile}`);
-      }
-      plan = saved;
-      io.err(summaryLine(plan) + '\n');
-      if (done.size > 0) {
-        plan = { ...saved, objects: saved.objects.filter((o) => !done.has(o.key)) };
-        io.err(`${done.size} of ${saved.objects.length} objects already hold the planned state (an earlier apply of this plan wrote them); applying the other ${plan.objects.length}.\n`);
-      }
+      plan = await checkSaved(saved, options.planFile!, dir, analysis, target, io);
     } else {
       plan = await makePlan(analysis, target, io);
       io.out(formatPlanText(plan, { color: io.color, notes: [] }));
     }
     if (plan.objects.length === 0) {
+      if (options.report) await writeOutputFile(options.report, JSON.stringify({ applied: [], failed: [], notAttempted: [], retries: 0 } satisfies ApplyReport, null, 2) + '\n');
       if (saved) io.out('No changes to apply.\n');
       return 0;
     }
@@ -125,6 +78,53 @@ export async function applyCommand(options: ApplyCommandOptions, io: CliIO): Pro
   } finally {
     release();
   }
+}
+
+/**
+ * The saved plan as it may be applied: refused when the policies changed since (digest), when an object is not
+ * what the policies produce (edited by hand), or when an object's live state moved (stale); objects an earlier
+ * apply of it already wrote are left out. What is written is recomputed from the policies, never read from the file.
+ */
+async function checkSaved(saved: Plan, file: string, dir: string, analysis: Analysis, target: Target, io: CliIO): Promise<Plan> {
+  const digest = analysis.policyDigest ?? policyDigest(analysis.customers);
+  if (digest !== saved.policyDigest) {
+    throw new UserError(`The plan ${file} is stale: the policies in ${dir} changed since it was made (digest ${saved.policyDigest.slice(0, 19)}… is now ${digest.slice(0, 19)}…). Re-plan with: tollgate plan -o ${file}`);
+  }
+  const desired = desiredState(analysis, target, io);
+  const live = await target.read(saved.objects.map((o) => o.key));
+  const { edited, stale, done, write } = checkSavedPlan(saved.objects, desired, live);
+  if (edited.length > 0) throw new UserError(editedMessage(file, edited));
+  if (stale.length > 0) {
+    const names = stale.slice(0, 20).map((k) => describeRef(parseObjectKey(k)));
+    throw new UserError(`The plan ${file} is stale: ${stale.length} object${stale.length === 1 ? '' : 's'} changed on ${target.name} since it was planned: ${names.join(', ')}${stale.length > 20 ? ', …' : ''}. Nothing was applied. Re-plan with: tollgate plan -o ${file}`);
+  }
+  io.err(summaryLine(saved) + '\n');
+  if (done.length > 0) {
+    io.err(`${done.length} of ${saved.objects.length} objects already hold the planned state (an earlier apply of this plan wrote them); applying the other ${write.length}.\n`);
+  }
+  return { ...saved, objects: write };
+}
+
+function editedMessage(file: string, edited: readonly EditedObject[]): string {
+  const value = (v: unknown): string => {
+    const text = JSON.stringify(v) ?? 'null';
+    return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+  };
+  const names = edited.slice(0, 20).map((e) => {
+    const what =
+      e.differences.length === 0
+        ? 'its recorded changes'
+        : e.differences
+            .slice(0, 3)
+            .map((d) => `${d.path}: ${value(d.planned)} in the plan, ${value(d.policies)} in the policies`)
+            .join('; ') + (e.differences.length > 3 ? '; …' : '');
+    return `${describeRef(parseObjectKey(e.key))} (${what})`;
+  });
+  const count = `${edited.length} object${edited.length === 1 ? '' : 's'}`;
+  return (
+    `The plan ${file} is not what the policies at its digest produce, for ${count}: ${names.join(', ')}${edited.length > 20 ? ', …' : ''}. ` +
+    `It was changed after tollgate plan wrote it; nothing was applied. Make a new plan with: tollgate plan -o ${file}`
+  );
 }
 
 /** Runs the executor with a progress display; Ctrl-C stops new writes, lets those in flight finish, and reports. */

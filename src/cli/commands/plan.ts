@@ -1,10 +1,12 @@
 import { planFormatters, type PlanFormat } from '../../plan/format/index.js';
-import { writeOutputStream } from '../output.js';
+import { unwritableReason, writeOutputStream } from '../output.js';
 import { writePlanJson } from '../../plan/format/json.js';
 import { createTarget, type TargetSettings } from '../../targets/index.js';
+import { UserError } from '../errors.js';
 import { renderDiagnostics, type CliIO } from '../io.js';
 import { loadValid } from '../load.js';
 import { makePlan } from '../pipeline.js';
+import { withOrigin } from '../saved-plan.js';
 
 export interface PlanOptions {
   dir: string;
@@ -16,11 +18,15 @@ export interface PlanOptions {
 
 /** `tollgate plan`: what apply would change, for people (text, markdown) or machines (json, -o plan.json). */
 export async function planCommand(options: PlanOptions, io: CliIO): Promise<number> {
+  // Reading a fleet's live state takes a while: a plan file that cannot be written fails before it.
+  const unwritable = options.output === undefined ? undefined : unwritableReason(options.output);
+  if (unwritable !== undefined) throw new UserError(`Cannot write ${options.output}: ${unwritable}.`);
   const analysis = loadValid(options.dir, io, { digest: true });
   const warnings = analysis.diagnostics.filter((d) => d.severity === 'warning');
   if (warnings.length > 0 && options.format === 'text') io.err(renderDiagnostics(warnings, 'stylish', analysis.sources, io.colorErr));
   const target = createTarget(options.target);
-  const plan = await makePlan(analysis, target, io);
+  // The saved plan names its policy directory and where it was made, so `apply <file>` needs no other flag.
+  const plan = withOrigin(await makePlan(analysis, target, io), { dir: options.dir, output: options.output, live: options.target.live === true });
   if (options.output !== undefined) {
     await writeOutputStream(options.output, (write) => writePlanJson(plan, write));
     io.err(`Saved the plan to ${options.output}; apply exactly it with: tollgate apply ${options.output}\n`);

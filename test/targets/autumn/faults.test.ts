@@ -11,7 +11,7 @@ import { isEmptyControls } from '../../../src/plan/objects.js';
 import { AutumnTarget, type AutumnTargetOptions } from '../../../src/targets/autumn/autumn-target.js';
 import { encodeControls, type BillingKey } from '../../../src/targets/autumn/wire.js';
 import { analyze } from '../../../src/validate/index.js';
-import { emulator, expectSdkValidBodies, fleetPolicies, KEY, seedFor, workDir } from './helpers.js';
+import { emulator, expectSdkValidBodies, fleetPolicies, KEY, seedFor, SMALL_POLICIES, workDir } from './helpers.js';
 
 const silentIO: CliIO = { out: () => {}, err: () => {}, env: {}, stdinIsTTY: false, stderrIsTTY: false, color: false, colorErr: false, ask: async () => 'no' };
 const ALL_KEYS: BillingKey[] = ['auto_topups', 'overage_allowed', 'spend_limits', 'usage_alerts'];
@@ -68,6 +68,24 @@ function target(emu: AutumnEmulator, options: Partial<AutumnTargetOptions> = {})
 const FAST_RETRY = { baseMs: 1, capMs: 20, maxAttempts: 12 };
 
 describe('autumn apply under injected faults', () => {
+  it('a value Autumn rejects fails that object alone, with the API\'s 400 message and the policy line that set it', async () => {
+    const dir = workDir(SMALL_POLICIES);
+    const policies = path.join(dir.cwd, 'policies');
+    const emu = await emulator();
+    cleanups.push(dir.cleanup, () => emu.close());
+    emu.seed(seedFor(policies));
+    const t = target(emu);
+    const plan = await makePlan(analyze(policies), t, silentIO);
+    // Validation never lets a percentage over 100 through, and a saved plan must match the policies: set it past both.
+    plan.objects.find((o) => o.key === 'customer:acme')!.after.features.api_calls!.usageAlerts![0]!.threshold = 150;
+    const report = await applyPlan(plan, t);
+    expect(report.applied).toEqual(['customer:hooli', 'entity:acme/workspace_a', 'plan:pro']);
+    expect(report.failed).toMatchObject([{ key: 'customer:acme', status: 400, code: 'invalid_inputs', attempts: 1 }]);
+    expect(report.failed[0]!.message).toMatch(
+      /^Autumn rejected the controls of customer acme \(set at \S*policies\/customers\/acme\.yaml:9:7 api_calls\.usageAlerts\): 400 invalid_inputs: billing_controls\.usage_alerts\[0\]\.threshold: A usage_percentage threshold must be between 0 and 100, received 150$/,
+    );
+  });
+
   it('applies 1,000 objects through 10% faults of every kind to exactly the desired state, and plans nothing after', async () => {
     const dir = workDir(fleetPolicies(700, 299));
     const policies = path.join(dir.cwd, 'policies');

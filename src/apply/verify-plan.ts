@@ -1,0 +1,63 @@
+import { canonicalJson, fingerprint } from '../resolve/canonical.js';
+import { diffControls } from '../plan/diff.js';
+import type { DesiredObject, LiveObject, ObjectControls } from '../plan/objects.js';
+import { planObject, type ObjectPlan } from '../plan/plan.js';
+import { sameControls } from './apply.js';
+
+// A saved plan is applied only as the policies at its digest produce it: every object it lists is
+// recomputed from the policies and the live state, and a plan that says otherwise was edited by hand.
+
+/** A saved object that is not what the policies produce. */
+export interface EditedObject {
+  key: string;
+  /** Controls whose value in the plan differs from the policies'; empty when only its recorded changes differ. */
+  differences: Array<{ path: string; planned: unknown; policies: unknown }>;
+}
+
+/** A saved plan's objects, sorted by what apply must do with them. */
+export interface SavedPlanCheck {
+  /** Not what the policies produce: the plan must be refused. */
+  edited: EditedObject[];
+  /** Their live state moved since the plan was made, and they do not hold the planned state: the plan is stale. */
+  stale: string[];
+  /** Already hold the planned state (an earlier, interrupted apply of this plan wrote them). */
+  done: string[];
+  /** The rest, recomputed from the policies and their unchanged live state: what apply writes. */
+  write: ObjectPlan[];
+}
+
+const EMPTY: ObjectControls = { features: {} };
+
+/** Checks each object of a saved plan against the policies' desired state and the live state; pure. */
+export function checkSavedPlan(
+  objects: readonly ObjectPlan[],
+  desired: ReadonlyMap<string, DesiredObject>,
+  live: ReadonlyMap<string, LiveObject | null>,
+): SavedPlanCheck {
+  const check: SavedPlanCheck = { edited: [], stale: [], done: [], write: [] };
+  const seen = new Set<string>();
+  for (const saved of objects) {
+    const want = desired.get(saved.key);
+    const differences = diffControls(saved.after, want?.controls ?? EMPTY).map((c) => ({ path: c.path, planned: c.before, policies: c.after }));
+    if (differences.length > 0 || seen.has(saved.key)) {
+      check.edited.push({ key: saved.key, differences });
+      continue;
+    }
+    seen.add(saved.key);
+    const now = live.get(saved.key) ?? null;
+    if (fingerprint(now?.controls ?? null) !== saved.fingerprint) {
+      (sameControls(now?.controls, saved.after) ? check.done : check.stale).push(saved.key);
+      continue;
+    }
+    // The live state is the one the plan was made against, so recomputing must give the very same change.
+    const fresh = planObject(saved.key, want, now);
+    if (fresh === undefined || essence(fresh) !== essence(saved)) check.edited.push({ key: saved.key, differences: [] });
+    else check.write.push(fresh);
+  }
+  return check;
+}
+
+/** An object change without where its values were written, which depends on the directory the policies were read from. */
+function essence(o: ObjectPlan): string {
+  return canonicalJson({ ...o, changes: o.changes.map(({ location: _location, ...c }) => c) });
+}
