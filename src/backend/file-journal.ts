@@ -87,7 +87,7 @@ export class RecordJournal {
 
   private openJournal(): number {
     if (this.fd !== undefined) return this.fd;
-    const fd = openSync(this.journalFile, 'a', 0o600);
+    const fd = openSync(this.journalFile, 'a+', 0o600);
     // a line torn by an earlier kill must not swallow the first line written now
     const size = fstatSync(fd).size;
     if (size > 0) {
