@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFailureReason, writeFileAtomic } from '../util/atomic-write.js';
 import {
   BackendError,
   newApplyId,
@@ -79,8 +79,10 @@ export class FileBackend implements StateBackend {
   }
 
   async acquireLock(holder: LockHolder): Promise<LockResult> {
-    await this.ensureFolder();
-    const result = takeFileLock(this.lockPath, holder);
+    const result = await this.writing('taking the apply lock', async () => {
+      await this.ensureFolder();
+      return takeFileLock(this.lockPath, holder);
+    });
     if (!result.ok) return result;
     const release = result.lock.release;
     const lock: Lock = {
@@ -100,7 +102,7 @@ export class FileBackend implements StateBackend {
     this.lock = lock;
     try {
       // only the lock holder may fold the journal: nobody appends meanwhile
-      await this.journal.compact();
+      await this.writing('folding the records journal', () => this.journal.compact());
     } catch (error) {
       await lock.release();
       throw error;
@@ -117,13 +119,30 @@ export class FileBackend implements StateBackend {
   }
 
   async recordApplied(key: string, record: AppliedRecord): Promise<void> {
-    mkdirSync(this.dir, { recursive: true });
-    this.journal.append({ set: key, record });
+    await this.writing(`recording ${key}`, async () => {
+      mkdirSync(this.dir, { recursive: true });
+      this.journal.append({ set: key, record });
+    });
   }
 
   async recordRemoved(key: string): Promise<void> {
-    mkdirSync(this.dir, { recursive: true });
-    this.journal.append({ del: key });
+    await this.writing(`recording ${key} as removed`, async () => {
+      mkdirSync(this.dir, { recursive: true });
+      this.journal.append({ del: key });
+    });
+  }
+
+  /** Runs a write, turning a file-system failure (disk full, read-only, a file in the way) into a BackendError. */
+  private async writing<T>(doing: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (typeof code !== 'string') throw error;
+      const file = (error as NodeJS.ErrnoException).path ?? this.dir;
+      const reason = code === 'ENOTDIR' || code === 'EEXIST' ? 'a file is in the way of a folder' : writeFailureReason(file, error);
+      throw new BackendError(`Cannot write the state under ${this.dir} while ${doing}: ${reason} (${file}).`, 'state-write');
+    }
   }
 
   async lastApplied(keys: readonly string[]): Promise<Map<string, AppliedRecord>> {
@@ -137,7 +156,7 @@ export class FileBackend implements StateBackend {
   }
 
   async startApply(meta: ApplyMeta): Promise<string> {
-    await this.ensureFolder();
+    await this.writing('starting the apply history entry', () => this.ensureFolder());
     const startedAt = meta.startedAt ?? new Date().toISOString();
     const id = newApplyId(new Date(startedAt));
     const entry: StoredEntry = { id, ...this.scope, ...meta, startedAt, result: 'unfinished' };
@@ -148,10 +167,12 @@ export class FileBackend implements StateBackend {
   async finishApply(id: string, counts: ApplyCounts, result: Exclude<ApplyResult, 'unfinished'>, outcomes: readonly ObjectOutcome[]): Promise<void> {
     const entry = this.readEntry(id);
     if (!entry) throw new Error(`no apply ${id} was started in ${this.dir}`);
-    // outcomes first: an entry marked finished always has them
-    await writeFileAtomic(this.historyFile(id, true), JSON.stringify(outcomes) + '\n');
-    const finished: StoredEntry = { ...entry, finishedAt: new Date().toISOString(), counts, result };
-    await writeFileAtomic(this.historyFile(id), JSON.stringify(finished, null, 2) + '\n');
+    await this.writing('finishing the apply history entry', async () => {
+      // outcomes first: an entry marked finished always has them
+      await writeFileAtomic(this.historyFile(id, true), JSON.stringify(outcomes) + '\n');
+      const finished: StoredEntry = { ...entry, finishedAt: new Date().toISOString(), counts, result };
+      await writeFileAtomic(this.historyFile(id), JSON.stringify(finished, null, 2) + '\n');
+    });
   }
 
   async history(query: HistoryQuery = {}): Promise<HistoryEntry[]> {

@@ -6,3 +6,5 @@ export { selectBackend, openBackend, type BackendSelection, type OpenOptions } f
 export { DEFAULT_STATE_DIR, scopeFolder } from './file-backend.js';
 export { SCHEMA_VERSION } from './postgres-schema.js';
 export { redactUrl, scrub } from './postgres-url.js';
+export { planDigest, recordWritten, unrecorded, historyOf } from './apply-record.js';
+export { recordingTarget } from './recording-target.js';

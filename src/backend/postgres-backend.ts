@@ -169,6 +169,9 @@ export class PostgresBackend implements StateBackend {
 
   async finishApply(id: string, counts: ApplyCounts, result: Exclude<ApplyResult, 'unfinished'>, outcomes: readonly ObjectOutcome[]): Promise<void> {
     const client = await attempt(this.settings, 'connecting', () => this.pool.connect());
+    // a checked-out client has no pool listener: a drop between statements must not crash the process
+    const ignore = (): void => undefined;
+    client.on('error', ignore);
     try {
       await attempt(this.settings, 'finishing the apply history entry', async () => {
         await client.query('begin');
@@ -192,6 +195,7 @@ export class PostgresBackend implements StateBackend {
         }
       });
     } finally {
+      client.off('error', ignore);
       client.release();
     }
   }

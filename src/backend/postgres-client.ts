@@ -12,7 +12,10 @@ export function clientConfig(settings: PostgresSettings): pg.ClientConfig {
     database: settings.database,
     ssl: settings.ssl,
     connectionTimeoutMillis: settings.connectTimeoutMs,
+    // a server that vanishes without closing the connection is noticed in seconds, not hours
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    query_timeout: 120_000,
     application_name: 'tollgate',
   };
 }

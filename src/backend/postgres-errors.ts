@@ -6,7 +6,7 @@ import { scrub, type PostgresSettings } from './postgres-url.js';
 // password is scrubbed from whatever text the server or driver adds.
 
 const LOST_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006']);
-const LOST_TEXT = /Connection terminated|not queryable|ECONNRESET|EPIPE|socket hang up|Client was closed/i;
+const LOST_TEXT = /Connection terminated|not queryable|ECONNRESET|EPIPE|socket hang up|Client was closed|Query read timeout/i;
 
 interface DriverError {
   code?: unknown;

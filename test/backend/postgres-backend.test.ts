@@ -2,7 +2,10 @@
 // version, and an outage in the middle of an apply.
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { BackendError, lockHolder, openBackend, SCHEMA_VERSION, selectBackend, type Scope } from '../../src/backend/index.js';
+import { applyPlan } from '../../src/apply/apply.js';
+import { BackendError, lockHolder, openBackend, planDigest, recordingTarget, SCHEMA_VERSION, selectBackend, unrecorded, type Scope } from '../../src/backend/index.js';
+import type { DesiredObject } from '../../src/plan/objects.js';
+import { FakeClock, FakeTarget, planOf } from '../apply/fakes.js';
 import { scopeLockKeys } from '../../src/backend/postgres-lock.js';
 import { postgresForTests } from '../helpers/postgres.js';
 import { backendContract, freshScope } from './contract.js';
@@ -107,6 +110,37 @@ describe.skipIf(!server)('PostgreSQL backend', () => {
     expect(await next.managedKeys()).toEqual(Array.from({ length: 10 }, (_, i) => `customer:c${i}`));
     const again = await next.acquireLock(lockHolder('tollgate apply'));
     expect(again.ok).toBe(true);
+    await next.close();
+    await b.close();
+  });
+
+  it('an apply whose database goes away: stops writing, keeps the records made, and the next run finds the unrecorded write', async () => {
+    const scope = freshScope();
+    const b = await open(scope);
+    const taken = await b.acquireLock(lockHolder('tollgate apply'));
+    if (!taken.ok) throw new Error(taken.message);
+    const plan = planOf(20);
+    // the database goes away while customer:c005 is being written
+    const target = new FakeTarget(async (object) => {
+      if (object.key === 'customer:c005') await server!.halt();
+      return 'ok';
+    });
+    let report;
+    try {
+      report = await applyPlan(plan, recordingTarget(target, b, plan, { applyId: 'a1', planDigest: planDigest(plan), lock: taken.lock }), { concurrency: 1, clock: new FakeClock() });
+    } finally {
+      await server!.resume();
+    }
+    expect(report.applied).toEqual(['customer:c000', 'customer:c001', 'customer:c002', 'customer:c003', 'customer:c004']);
+    expect(report.failed.map((f) => f.key)).toEqual(['customer:c005']);
+    expect(report.failed[0]!.message).toMatch(/^written, but not recorded in the state backend: (The connection to the PostgreSQL backend .* was lost|Cannot reach the PostgreSQL backend)/);
+    expect(report.failed[0]!.message).not.toContain(server!.password);
+    expect(report.notAttempted).toHaveLength(14);
+    const next = await open(scope);
+    expect(await next.managedKeys()).toEqual(report.applied);
+    const desired = new Map(plan.objects.map((o): [string, DesiredObject] => [o.key, { ref: o.ref, controls: o.after, locations: {}, setBy: {} }]));
+    const keys = [...desired.keys()];
+    expect(unrecorded(desired, await target.read(keys), await next.lastApplied(keys))).toEqual(['customer:c005']);
     await next.close();
     await b.close();
   });
