@@ -121,7 +121,7 @@ describe.skipIf(!server)('PostgreSQL backend', () => {
     if (!taken.ok) throw new Error(taken.message);
     const plan = planOf(20);
     // the database goes away while customer:c005 is being written
-    const target = new FakeTarget(async (object) => {
+    const target = new FakeTarget(async (object): Promise<'ok'> => {
       if (object.key === 'customer:c005') await server!.halt();
       return 'ok';
     });
