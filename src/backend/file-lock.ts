@@ -17,7 +17,21 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-function readHolder(lockPath: string): LockHolder | undefined | 'absent' {
+/** When a process started (Linux: clock ticks since boot, from /proc), to tell a reused pid from the holder. */
+function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name (field 2) may hold spaces and parentheses: count fields after its closing one
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the lock file holds: the holder, and when its process started where that can be known. */
+type StoredHolder = LockHolder & { processStart?: string };
+
+function readHolder(lockPath: string): StoredHolder | undefined | 'absent' {
   let text: string;
   try {
     text = readFileSync(lockPath, 'utf8');
@@ -27,16 +41,25 @@ function readHolder(lockPath: string): LockHolder | undefined | 'absent' {
   }
   try {
     const value = JSON.parse(text) as Partial<LockHolder>;
-    if (typeof value.host === 'string' && typeof value.pid === 'number' && typeof value.actor === 'string') return value as LockHolder;
+    if (typeof value.host === 'string' && typeof value.pid === 'number' && typeof value.actor === 'string') return value as StoredHolder;
   } catch {
     // a holder killed while writing the file leaves it empty or torn
   }
   return undefined;
 }
 
-/** Whether this lock's holder is certainly gone: a process of this host that no longer runs. */
-function holderGone(holder: LockHolder | undefined): boolean {
-  return holder !== undefined && holder.host === os.hostname() && !processAlive(holder.pid);
+/** Whether this lock's holder is certainly gone: a process of this host that no longer runs (or whose pid now names another process). */
+function holderGone(holder: StoredHolder | undefined): boolean {
+  if (holder === undefined || holder.host !== os.hostname()) return false;
+  if (!processAlive(holder.pid)) return true;
+  const started = processStart(holder.pid);
+  return holder.processStart !== undefined && started !== undefined && started !== holder.processStart;
+}
+
+/** The holder as a refusal shows it (without the process start). */
+function shown(holder: StoredHolder): LockHolder {
+  const { processStart: _, ...rest } = holder;
+  return rest;
 }
 
 function removeQuietly(file: string): void {
@@ -63,10 +86,11 @@ export function takeFileLock(lockPath: string, holder: LockHolder): LockResult {
         continue;
       }
       const who = current ? `: ${describeHolder(current)}` : ` (its holder is unreadable: ${lockPath})`;
-      return { ok: false, ...(current ? { holder: current } : {}), message: `Another apply holds the lock on this target${who}. Wait for it to finish; if it died, run tollgate unlock.` };
+      return { ok: false, ...(current ? { holder: shown(current) } : {}), message: `Another apply holds the lock on this target${who}. Wait for it to finish; if it died, run tollgate unlock.` };
     }
     try {
-      writeSync(fd, JSON.stringify(holder) + '\n');
+      const started = processStart(holder.pid);
+      writeSync(fd, JSON.stringify(started === undefined ? holder : { ...holder, processStart: started }) + '\n');
     } finally {
       closeSync(fd);
     }
@@ -92,17 +116,18 @@ export function takeFileLock(lockPath: string, holder: LockHolder): LockResult {
 export function clearFileLock(lockPath: string, force = false): UnlockResult {
   const current = readHolder(lockPath);
   if (current === 'absent') return { status: 'free' };
+  const holder = current ? shown(current) : undefined;
   const sameHost = current?.host === os.hostname();
-  if (current && sameHost && processAlive(current.pid)) {
-    return { status: 'held', holder: current, message: `The lock is held by a running process: ${describeHolder(current)}. It is not stale; wait for that apply to finish.` };
+  if (holder && sameHost && !holderGone(current)) {
+    return { status: 'held', holder, message: `The lock is held by a running process: ${describeHolder(holder)}. It is not stale; wait for that apply to finish.` };
   }
-  if (current && !sameHost && !force) {
+  if (holder && !sameHost && !force) {
     return {
       status: 'held',
-      holder: current,
-      message: `The lock is held from another host: ${describeHolder(current)}. tollgate cannot check a process there; if you are sure that apply is gone, run tollgate unlock --force.`,
+      holder,
+      message: `The lock is held from another host: ${describeHolder(holder)}. tollgate cannot check a process there; if you are sure that apply is gone, run tollgate unlock --force.`,
     };
   }
   removeQuietly(lockPath);
-  return current ? { status: 'cleared', holder: current } : { status: 'cleared' };
+  return holder ? { status: 'cleared', holder } : { status: 'cleared' };
 }

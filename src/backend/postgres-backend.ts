@@ -99,9 +99,12 @@ export class PostgresBackend implements StateBackend {
       const client = await pool.connect().catch((error: unknown) => {
         throw backendErrorFrom(error, settings, 'connecting');
       });
+      const ignore = (): void => undefined;
+      client.on('error', ignore);
       try {
         await attempt(settings, 'creating or migrating the schema', () => ensureSchema(client, settings.display));
       } finally {
+        client.off('error', ignore);
         client.release();
       }
     } catch (error) {

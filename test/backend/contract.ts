@@ -137,9 +137,9 @@ export function backendContract(harness: BackendHarness): void {
     await harness.lockFreed(scope);
     const next = await backend(scope);
     const keys = await next.managedKeys();
-    // what the child confirmed is there, and nothing but a prefix of what it went on to write
+    // everything the child confirmed is there, and the records are a prefix of what it wrote, in order
+    // (it may have recorded more than it could tell: its last lines can die in its stdout queue)
     expect(keys.length).toBeGreaterThanOrEqual(confirmed.length);
-    expect(keys.length).toBeLessThanOrEqual(confirmed.length + 1);
     expect(keys).toEqual(keys.map((_, i) => `customer:c${String(i).padStart(5, '0')}`));
     const last = `customer:c${String(confirmed.length - 1).padStart(5, '0')}`;
     expect((await next.lastApplied([last])).get(last)?.controls).toEqual({ features: { api_calls: { overage: 'allow', maxOverageUnits: confirmed.length - 1 } } });

@@ -67,4 +67,17 @@ describe('file backend', () => {
     writeFileSync(path.join(scopeFolder(root, scope), 'records.json'), JSON.stringify({ formatVersion: 2, records: {} }));
     await expect(b.managedKeys()).rejects.toThrow(/written by a newer tollgate \(formatVersion 2; this one knows 1\)/);
   });
+
+  it('a lock whose pid now names another process (a restarted container) is stale: taken over', async () => {
+    const scope = freshScope();
+    const b = await open(scope);
+    await b.startApply({ actor: 'a', host: 'h', policyDigest: 'sha256:p' });
+    const reused = { host: os.hostname(), pid: process.pid, actor: 'ci', command: 'tollgate apply --yes', since: '2026-01-01T00:00:00.000Z', processStart: '1' };
+    writeFileSync(path.join(scopeFolder(root, scope), 'lock.json'), JSON.stringify(reused));
+    const { processStart: _, ...holder } = reused;
+    expect(await b.unlock()).toEqual({ status: 'cleared', holder });
+    writeFileSync(path.join(scopeFolder(root, scope), 'lock.json'), JSON.stringify(reused));
+    expect((await b.acquireLock(lockHolder('tollgate apply'))).ok).toBe(true);
+    await b.close();
+  });
 });

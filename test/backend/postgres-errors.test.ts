@@ -107,4 +107,15 @@ describe.skipIf(!server)('reaching a real PostgreSQL server', () => {
     expect(await b.managedKeys()).toEqual([]);
     await b.close();
   });
+
+  it('a user who may not create tables: says what it needs', async () => {
+    const database = await server!.createDatabase('locked');
+    await server!.query(`create role limited login password 'limited-pw-123'`);
+    await server!.query('revoke create on schema public from public', [], database);
+    const error = await openFails(`postgres://limited:limited-pw-123@127.0.0.1:${server!.port}/${database}`, ['limited-pw-123']);
+    expect(error.code).toBe('permission');
+    expect(error.message).toBe(
+      `The PostgreSQL backend postgres://limited@127.0.0.1:${server!.port}/${database} denied user "limited" while creating or migrating the schema: permission denied for schema public. The user needs to create and write tollgate's tables.`,
+    );
+  });
 });
