@@ -1,0 +1,60 @@
+import type { ApplyReport } from '../apply/apply.js';
+import { sameControls } from '../apply/apply.js';
+import { isEmptyControls, type DesiredObject, type LiveObject } from '../plan/objects.js';
+import type { ObjectPlan, Plan } from '../plan/plan.js';
+import { digestOf, fingerprint } from '../resolve/canonical.js';
+import type { AppliedRecord, ApplyCounts, ApplyResult, ObjectOutcome, StateBackend } from './backend.js';
+
+// What apply tells the backend, in the backend's terms: pure helpers, so that the executor's caller only
+// has to call them at the right moments (see docs/state-backend.md).
+
+/** The digest of what a plan writes (its objects and their planned states), recorded with each object. */
+export function planDigest(plan: Plan): string {
+  return digestOf({ policyDigest: plan.policyDigest, target: plan.target, objects: plan.objects.map((o) => [o.key, o.fingerprint, o.after]) });
+}
+
+/** Records one object just written: its record, or its removal when it now holds nothing. */
+export async function recordWritten(backend: StateBackend, plan: Plan, object: ObjectPlan, context: { applyId: string; planDigest: string; at?: Date }): Promise<void> {
+  if (isEmptyControls(object.after)) return backend.recordRemoved(object.key);
+  const record: AppliedRecord = {
+    controls: object.after,
+    // what `plan` computes from the live state once the write holds: drift is a live fingerprint that differs
+    fingerprint: fingerprint(object.after),
+    planDigest: context.planDigest,
+    policyDigest: plan.policyDigest,
+    at: (context.at ?? new Date()).toISOString(),
+    applyId: context.applyId,
+  };
+  return backend.recordApplied(object.key, record);
+}
+
+/**
+ * Objects that already hold what the policies want but whose record is missing or stale: written by an
+ * apply whose backend went away before it could record them. The next apply records them without writing.
+ */
+export function unrecorded(
+  desired: ReadonlyMap<string, DesiredObject>,
+  live: ReadonlyMap<string, LiveObject | null>,
+  records: ReadonlyMap<string, AppliedRecord>,
+): string[] {
+  const keys: string[] = [];
+  for (const [key, want] of desired) {
+    const have = live.get(key)?.controls;
+    if (isEmptyControls(want.controls) || !sameControls(have, want.controls)) continue;
+    const record = records.get(key);
+    if (!record || record.fingerprint !== fingerprint(have)) keys.push(key);
+  }
+  return keys.sort();
+}
+
+/** The history entry's closing figures for an executor report. */
+export function historyOf(report: ApplyReport): { counts: ApplyCounts; result: Exclude<ApplyResult, 'unfinished'>; outcomes: ObjectOutcome[] } {
+  const outcomes: ObjectOutcome[] = [
+    ...report.applied.map((key): ObjectOutcome => ({ key, outcome: 'applied' })),
+    ...report.failed.map((f): ObjectOutcome => ({ key: f.key, outcome: 'failed', message: f.message })),
+    ...report.notAttempted.map((key): ObjectOutcome => ({ key, outcome: 'not-attempted' })),
+  ];
+  const counts = { applied: report.applied.length, failed: report.failed.length, notAttempted: report.notAttempted.length };
+  const result = report.stopped === 'interrupted' ? 'interrupted' : counts.failed > 0 || counts.notAttempted > 0 ? 'failed' : 'succeeded';
+  return { counts, result, outcomes };
+}
