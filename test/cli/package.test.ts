@@ -1,7 +1,7 @@
 // tollgate as a policy repository gets it: the npm package packed from this repository, installed into a folder
 // that holds only policies, driven by the documented CI script and by the GitHub Action. Offline: the
 // dependencies' tarballs come from the npm cache that this repository's own `npm ci` filled.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAction } from '../helpers/action.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The registry npm is set to use, ending in a slash: where the lockfile's tarballs are named from. */
+const REGISTRY = execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8' }).trim().replace(/\/?$/, '/');
 
 interface Run {
   code: number;
@@ -42,7 +44,7 @@ function run(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv =
  * dependencies are this repository's own, so `npm ci --offline` finds every tarball in the cache.
  */
 function pinTarball(dir: string, tarball: string): void {
-  const lock = JSON.parse(readFileSync(path.join(REPO, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+  const lock = JSON.parse(readFileSync(path.join(REPO, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; name?: string; version?: string }> };
   const pkg = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as Record<string, unknown>;
   const spec = `file:vendor/${path.basename(tarball)}`;
   const integrity = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`;
@@ -50,7 +52,13 @@ function pinTarball(dir: string, tarball: string): void {
     '': { devDependencies: { tollgate: spec } },
     'node_modules/tollgate': { version: pkg.version, resolved: spec, integrity, dev: true, dependencies: pkg.dependencies, bin: pkg.bin, engines: pkg.engines },
   };
-  for (const [where, entry] of Object.entries(lock.packages)) if (where.startsWith('node_modules/') && !entry.dev) packages[where] = { ...entry, dev: true };
+  // Each entry names its tarball, so npm takes it from the cache by integrity and never needs the package's registry
+  // metadata, which the cache may hold in another form than an offline install asks for.
+  for (const [where, entry] of Object.entries(lock.packages)) {
+    if (!where.startsWith('node_modules/') || entry.dev) continue;
+    const name = entry.name ?? where.slice(where.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    packages[where] = { resolved: `${REGISTRY}${name}/-/${name.split('/').pop()}-${entry.version}.tgz`, ...entry, dev: true };
+  }
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ private: true, devDependencies: { tollgate: spec } }, null, 2) + '\n');
   writeFileSync(path.join(dir, 'package-lock.json'), JSON.stringify({ lockfileVersion: 3, requires: true, packages }, null, 2) + '\n');
 }
