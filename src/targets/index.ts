@@ -15,7 +15,7 @@ export interface TargetSettings {
   /** Local: the state file. Remote: the API base URL. */
   endpoint?: string;
   env: NodeJS.ProcessEnv;
-  /** Allows production keys (autumn `am_sk_live_`). */
+  /** Allows production keys (autumn `am_sk_live_`, owostack `owo_sk_live_`); owostack's default endpoint becomes production. */
   live?: boolean;
 }
 
@@ -30,7 +30,7 @@ export function createTarget(settings: TargetSettings): Target {
     case 'autumn':
       return new AutumnTarget({ secretKey: autumnKey(settings), endpoint: httpEndpoint(settings.endpoint ?? AUTUMN_API_URL, 'autumn') });
     case 'owostack':
-      return new OwostackTarget({ endpoint: settings.endpoint, secretKey: settings.env[OWOSTACK_KEY_VARIABLE] });
+      return new OwostackTarget({ endpoint: settings.endpoint, secretKey: settings.env[OWOSTACK_KEY_VARIABLE], live: settings.live === true });
     default:
       throw new UsageError(`Unknown target "${settings.name}"; choose one of ${TARGET_NAMES.join(', ')}.`);
   }
