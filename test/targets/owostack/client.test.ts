@@ -1,4 +1,7 @@
 // The Owostack client and target in-process, against the emulator over real HTTP on a random port.
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../../src/apply/apply.js';
 import { desiredObjects } from '../../../src/plan/desired.js';
@@ -107,6 +110,38 @@ describe('OwostackClient', () => {
     expect(refused.message).toBe(`Cannot reach Owostack at ${url}/customers/cust_1 (ECONNREFUSED). Check the endpoint (--endpoint, OWOSTACK_API_URL or "endpoint" in tollgate.yaml).`);
     expect(refused.options).toMatchObject({ fatal: true });
     expect(refused.options.retryable).toBeFalsy();
+  });
+
+  it('checks the answer of a write: a 2xx that is not {success: true} fails naming the route, and is not retried', async () => {
+    const answers = [
+      ['application/json', '{}'],
+      ['text/html', '<html><body>Welcome</body></html>'],
+      ['application/json', '{"success":false,"error":"Feature not found"}'],
+    ];
+    let next = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      const [type, body] = answers[next++]!;
+      res.writeHead(200, { 'content-type': type! }).end(body);
+    }).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const client = new OwostackClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, secretKey: SECRET_KEY });
+      const body = { customer: 'c1', feature: 'api_calls', overage: 'block' as const, maxOverageUnits: null };
+      const messages: string[] = [];
+      for (let i = 0; i < answers.length; i++) {
+        const error = await failure(client.setFeatureConfig(body, `k${i}`));
+        expect(error.options.retryable).toBeFalsy();
+        messages.push(error.message.replace(/127\.0\.0\.1:\d+/, 'HOST'));
+      }
+      expect(messages).toEqual([
+        "Owostack's answer to POST /customers/feature-config does not have the documented shape: success is missing, expected true. Check that http://HOST/v1 is Owostack's API.",
+        'Owostack answered POST /customers/feature-config with a text/html body that is not JSON: "<html><body>Welcome</body></html>". Check that http://HOST/v1 is Owostack\'s API.',
+        'Owostack setFeatureConfig answered 200: Feature not found',
+      ]);
+    } finally {
+      server.close();
+    }
   });
 
   it('parses both error shapes and Retry-After forms', () => {
