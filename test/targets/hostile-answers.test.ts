@@ -79,6 +79,11 @@ const owostackCases: Case[] = [
     says: [OWOSTACK_READ, 'billing.overageLimit.onLimitReached is the string "stop", expected "block" or "notify"'],
   },
   { name: 'no success', answer: json({ id: 'cust_123', billing: { overageLimit: null, featureConfigs: [] } }), says: [OWOSTACK_READ, 'success is missing, expected true'] },
+  {
+    name: 'an HTML 404 page (a wrong base URL, not an unknown customer)',
+    answer: { status: 404, contentType: 'text/html', body: '<html><body>Not Found</body></html>' },
+    says: ['Owostack customer answered 404: unexpected response: <html><body>Not Found</body></html>. That is not Owostack\'s answer: check the endpoint'],
+  },
   ...transportCases('GET /customers/cust_123', 'Owostack customer answered 502: unexpected response:'),
 ];
 

@@ -115,6 +115,13 @@ export class OwostackClient {
         { status, code, fatal: true },
       );
     }
+    if (status === 404 && typeof (parsed as { success?: unknown } | undefined)?.success !== 'boolean') {
+      // Not Owostack's envelope: the base URL is wrong, not the customer unknown.
+      return new TargetError(
+        `${where}: ${said}. That is not Owostack's answer: check the endpoint ${this.baseUrl} (--endpoint, OWOSTACK_API_URL or "endpoint" in tollgate.yaml).`,
+        { status, fatal: true },
+      );
+    }
     if (status === 409 && code === 'duplicate_idempotency_key') {
       return new TargetError(`${where}: ${said}`, { status, code, duplicate: true });
     }

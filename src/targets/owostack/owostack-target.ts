@@ -112,7 +112,7 @@ export class OwostackTarget implements Target {
             this.holdsControls.set(key, live !== null);
             return [key, live];
           } catch (error) {
-            if (error instanceof TargetError && error.options.status === 404) {
+            if (error instanceof TargetError && error.options.status === 404 && error.options.fatal !== true) {
               if (!this.managed.has(key)) unknown.push(ref.id);
               this.holdsControls.set(key, false);
               return [key, null];
