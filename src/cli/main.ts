@@ -96,7 +96,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .addOption(new Option('--target <name>', `billing system: ${TARGET_NAMES.join(' | ')} (default: tollgate.yaml, else local)`))
       .addOption(new Option('--endpoint <url>', 'API base URL for remote targets (or AUTUMN_API_URL / OWOSTACK_API_URL); for local, the state file'))
       .addOption(new Option('--state <file>', `local target state file (default ${DEFAULT_LOCAL_STATE})`))
-      .addOption(new Option('--live', 'allow production API keys (autumn am_sk_live_)'));
+      .addOption(new Option('--live', 'allow production API keys (autumn am_sk_live_, owostack owo_sk_live_)'));
   // A saved plan names its target: that beats tollgate.yaml, and a --target that disagrees is refused.
   const namedTarget = (opts: { target?: string; endpoint?: string; state?: string; live?: boolean }, planned?: string) => {
     const name = choice(opts.target ?? planned ?? cfg().target ?? 'local', TARGET_NAMES, '--target');

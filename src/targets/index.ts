@@ -16,7 +16,7 @@ export interface TargetSettings {
   /** Local: the state file. Remote: the API base URL. */
   endpoint?: string;
   env: NodeJS.ProcessEnv;
-  /** Allows production keys (autumn `am_sk_live_`). */
+  /** Allows production keys (autumn `am_sk_live_`, owostack `owo_sk_live_`); owostack's default endpoint becomes production. */
   live?: boolean;
   /** The directory whose `.tollgate/` holds the target's apply lock and records (a saved plan's); default the current one. */
   home?: string;
@@ -40,6 +40,7 @@ export function createTarget(settings: TargetSettings): Target {
       return new OwostackTarget({
         endpoint: settings.endpoint,
         secretKey: settings.env[OWOSTACK_KEY_VARIABLE],
+        live: settings.live === true,
         managedFile: settings.home === undefined ? undefined : path.join(settings.home, DEFAULT_MANAGED_FILE),
       });
     default:

@@ -1,72 +1,87 @@
-import type { ApiOutcome } from '../common/api.js';
-import type { OwostackCustomer, OwostackFailure, OwostackFeatureConfig, OwostackSuccess } from './routes.js';
-import { idForEmail, type OwostackStore } from './store.js';
-import { checkCustomerRequest, checkSetFeatureConfig, checkSetOverageLimit } from './validate.js';
+import { createHash } from 'node:crypto';
+import type { ApiCall, ApiOutcome } from '../common/api.js';
+import {
+  OWOSTACK_LIST_DEFAULT_LIMIT,
+  OWOSTACK_LIST_MAX_LIMIT,
+  type OwostackCustomerAnswer,
+  type OwostackCustomerListAnswer,
+  type OwostackCustomerSummary,
+  type OwostackFailure,
+} from '../../targets/owostack/routes.js';
+import { featureId, type OwostackStore, type StoredCustomer, type StoredFeatureConfig } from './store.js';
+import { checkCreateCustomer, checkSetFeatureConfig, checkSetOverageLimit } from './validate.js';
 
-/** Handles one Owostack call; the router passes the store and the clock. */
-export type OwostackHandler = (body: unknown, store: OwostackStore, now: () => number) => ApiOutcome;
+/** Handles one Owostack call; `id` is the decoded `{id}` of the path, when the route has one. */
+export type OwostackHandler = (call: ApiCall, store: OwostackStore, now: () => number, id?: string) => ApiOutcome;
 
-/** `customer`: reads a customer by id or email, creating it when it does not exist yet. */
-export const readCustomer: OwostackHandler = (body, store, now) => {
-  const checked = checkCustomerRequest(body);
+/** `POST /customers`: resolves a customer by id or email, creating it when it does not exist yet. */
+export const createCustomer: OwostackHandler = (call, store, now) => {
+  const checked = checkCreateCustomer(call.body);
   if (!checked.ok) return owostackError(400, 'invalid_request', checked.message);
-  const { customer: id, email, name } = checked.value;
-  const existing = id !== undefined ? store.customers.get(id) : store.findByEmail(email ?? '');
-  if (existing !== undefined) return success(existing);
-  const created: OwostackCustomer = {
-    id: id ?? idForEmail(email ?? ''),
-    email: email ?? null,
-    name: name ?? null,
-    createdAt: now(),
-    billing: { overageLimit: null, featureConfigs: [] },
-  };
-  return {
-    ...success(created),
-    write: { object: `customer/${created.id}`, apply: () => void store.customers.set(created.id, created) },
-  };
+  const { id, email, name, metadata } = checked.value;
+  const existing = (id === undefined ? undefined : store.customers.get(id)) ?? store.findByEmail(email);
+  const time = now();
+  const next: StoredCustomer =
+    existing === undefined
+      ? {
+          id: id ?? idForEmail(email),
+          email: email.toLowerCase(),
+          name: name ?? email.split('@')[0]!,
+          metadata: metadata ?? null,
+          createdAt: time,
+          updatedAt: time,
+          billing: { overageLimit: null, featureConfigs: [] },
+        }
+      : {
+          ...structuredClone(existing),
+          ...(name === undefined ? {} : { name, updatedAt: time }),
+          ...(metadata === undefined ? {} : { metadata: { ...existing.metadata, ...metadata }, updatedAt: time }),
+        };
+  const { billing: _billing, ...fields } = next;
+  const outcome: ApiOutcome = { status: 200, body: { success: true, ...fields } };
+  if (existing !== undefined && name === undefined && metadata === undefined) return outcome;
+  return { ...outcome, write: { object: `customer/${next.id}`, apply: () => void store.customers.set(next.id, next) } };
 };
 
-/** `setFeatureConfig`: sets or clears one feature's overage override; fields left out stay as they are. */
-export const setFeatureConfig: OwostackHandler = (body, store) => {
-  const checked = checkSetFeatureConfig(body);
+/** `GET /customers?limit=&offset=`: newest first; limit defaults to 25 and is held to 100, as Owostack's is. */
+export const listCustomers: OwostackHandler = (call, store) => {
+  const limit = Math.min(positive(call.query.get('limit')) ?? OWOSTACK_LIST_DEFAULT_LIMIT, OWOSTACK_LIST_MAX_LIMIT);
+  const offset = Math.max(Number(call.query.get('offset')) || 0, 0);
+  const all = [...store.customers.values()].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : 1));
+  const data = all.slice(offset, offset + limit).map(({ id, email, name, createdAt }): OwostackCustomerSummary => ({ id, email, name, createdAt }));
+  const body: OwostackCustomerListAnswer = { success: true, data, total: all.length, limit, offset };
+  return { status: 200, body };
+};
+
+/** `GET /customers/{id}`: the customer with its billing config; reading never creates one. */
+export const readCustomer: OwostackHandler = (_call, store, _now, id = '') => {
+  const customer = store.customers.get(id);
+  return customer === undefined ? customerNotFound() : { status: 200, body: customerAnswer(customer) };
+};
+
+/** `setFeatureConfig`: stores both fields as sent (an omitted one as null); both null deletes the override. */
+export const setFeatureConfig: OwostackHandler = (call, store, now) => {
+  const checked = checkSetFeatureConfig(call.body);
   if (!checked.ok) return owostackError(400, 'invalid_request', checked.message);
-  const request = checked.value;
-  const current = store.customers.get(request.customer);
-  if (current === undefined) return customerNotFound(request.customer);
-  const before = current.billing.featureConfigs.find((config) => config.feature === request.feature);
-  const after: OwostackFeatureConfig = {
-    feature: request.feature,
-    overage: request.overage === undefined ? (before?.overage ?? null) : request.overage,
-    maxOverageUnits:
-      request.maxOverageUnits === undefined ? (before?.maxOverageUnits ?? null) : request.maxOverageUnits,
-  };
-  const others = current.billing.featureConfigs.filter((config) => config.feature !== request.feature);
-  // A config with nothing set is no override at all, as passing null for both clears it.
-  const cleared = after.overage === null && after.maxOverageUnits === null;
-  const featureConfigs = (cleared ? others : [...others, after]).sort((a, b) => (a.feature < b.feature ? -1 : 1));
-  const next: OwostackCustomer = { ...current, billing: { ...current.billing, featureConfigs } };
-  return {
-    ...success(next),
-    write: { object: `customer/${next.id}`, apply: () => void store.customers.set(next.id, next) },
-  };
+  const { customer: id, feature, overage, maxOverageUnits } = checked.value;
+  const current = store.customers.get(id);
+  if (current === undefined) return customerNotFound();
+  const others = current.billing.featureConfigs.filter((config) => config.feature !== feature);
+  const config: StoredFeatureConfig = { feature, overage, maxOverageUnits };
+  const cleared = overage === null && maxOverageUnits === null;
+  const featureConfigs = (cleared ? others : [...others, config]).sort((a, b) => (a.feature < b.feature ? -1 : 1));
+  return stored(store, { ...current, updatedAt: now(), billing: { ...current.billing, featureConfigs } });
 };
 
 /** `setOverageLimit`: sets the customer-wide overage cap in minor units, or removes it with null. */
-export const setOverageLimit: OwostackHandler = (body, store) => {
-  const checked = checkSetOverageLimit(body);
+export const setOverageLimit: OwostackHandler = (call, store, now) => {
+  const checked = checkSetOverageLimit(call.body);
   if (!checked.ok) return owostackError(400, 'invalid_request', checked.message);
-  const request = checked.value;
-  const current = store.customers.get(request.customer);
-  if (current === undefined) return customerNotFound(request.customer);
-  const overageLimit =
-    request.maxOverageAmount === null
-      ? null
-      : { maxOverageAmount: request.maxOverageAmount, onLimitReached: request.onLimitReached ?? 'block' };
-  const next: OwostackCustomer = { ...current, billing: { ...current.billing, overageLimit } };
-  return {
-    ...success(next),
-    write: { object: `customer/${next.id}`, apply: () => void store.customers.set(next.id, next) },
-  };
+  const { customer: id, maxOverageAmount, onLimitReached } = checked.value;
+  const current = store.customers.get(id);
+  if (current === undefined) return customerNotFound();
+  const overageLimit = maxOverageAmount === null ? null : { maxOverageAmount, onLimitReached };
+  return stored(store, { ...current, updatedAt: now(), billing: { ...current.billing, overageLimit } });
 };
 
 /** Owostack's failure envelope; a code gives `{code, message}`, null a plain message. */
@@ -79,11 +94,34 @@ export function owostackError(status: number, code: string | null, message: stri
   return { status, body: owostackErrorBody(code, message) };
 }
 
-function success(customer: OwostackCustomer): ApiOutcome {
-  const body: OwostackSuccess<OwostackCustomer> = { success: true, data: structuredClone(customer) };
-  return { status: 200, body };
+/** The answer of `GET /customers/{id}` for a stored customer: features named by id and slug. */
+export function customerAnswer(customer: StoredCustomer): OwostackCustomerAnswer {
+  const { billing, ...fields } = structuredClone(customer);
+  return {
+    success: true,
+    ...fields,
+    billing: {
+      overageLimit: billing.overageLimit,
+      featureConfigs: billing.featureConfigs.map((c) => ({ ...c, feature: { id: featureId(c.feature), slug: c.feature } })),
+    },
+  };
 }
 
-function customerNotFound(id: string): ApiOutcome {
-  return owostackError(404, 'customer_not_found', `Customer ${id} not found; read it first to create it`);
+/** A stable id for a customer first seen by email, so a replay creates the same id. */
+export function idForEmail(email: string): string {
+  return `cus_${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 16)}`;
+}
+
+/** Answers the customer after a write, and stores it only if the pipeline lets the write through. */
+function stored(store: OwostackStore, next: StoredCustomer): ApiOutcome {
+  return { status: 200, body: customerAnswer(next), write: { object: `customer/${next.id}`, apply: () => void store.customers.set(next.id, next) } };
+}
+
+function customerNotFound(): ApiOutcome {
+  return owostackError(404, null, 'Customer not found');
+}
+
+function positive(value: string | null): number | undefined {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
 }

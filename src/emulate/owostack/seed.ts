@@ -1,5 +1,4 @@
-import type { OwostackCustomer } from './routes.js';
-import type { OwostackStore } from './store.js';
+import type { OwostackStore, StoredCustomer, StoredFeatureConfig } from './store.js';
 import { checkSetFeatureConfig, checkSetOverageLimit } from './validate.js';
 
 /** Customers to place in the Owostack emulator's state directly; same ids are replaced. */
@@ -8,8 +7,9 @@ export interface OwostackSeed {
     id: string;
     email?: string | null;
     name?: string | null;
+    metadata?: Record<string, unknown> | null;
     createdAt?: number;
-    billing?: Partial<OwostackCustomer['billing']>;
+    billing?: Partial<StoredCustomer['billing']>;
   }>;
 }
 
@@ -17,17 +17,20 @@ export interface OwostackSeed {
 export function seedOwostack(store: OwostackStore, seed: OwostackSeed, now: () => number): void {
   seed.customers.forEach((customer, index) => {
     const overageLimit = customer.billing?.overageLimit ?? null;
-    const featureConfigs = [...(customer.billing?.featureConfigs ?? [])];
+    const featureConfigs: StoredFeatureConfig[] = [...(customer.billing?.featureConfigs ?? [])];
     const problems = [
       overageLimit === null ? null : checkSetOverageLimit({ customer: customer.id, ...overageLimit }),
       ...featureConfigs.map((config) => checkSetFeatureConfig({ customer: customer.id, ...config })),
     ].flatMap((result) => (result === null || result.ok ? [] : [result.message]));
     if (problems.length > 0) throw new Error(`Seed customers[${index}]: ${problems.join('; ')}`);
+    const createdAt = customer.createdAt ?? now();
     store.customers.set(customer.id, {
       id: customer.id,
       email: customer.email ?? null,
       name: customer.name ?? null,
-      createdAt: customer.createdAt ?? now(),
+      metadata: customer.metadata ?? null,
+      createdAt,
+      updatedAt: createdAt,
       billing: structuredClone({
         overageLimit,
         featureConfigs: featureConfigs.sort((a, b) => (a.feature < b.feature ? -1 : 1)),

@@ -12,7 +12,7 @@ import type {
 import { retrying, type RetryPolicy } from '../../apply/backoff.js';
 import type { Clock, Random } from '../../apply/clock.js';
 import type { TokenBucket } from '../../apply/token-bucket.js';
-import { isRetryableStatus, parseJson, parseRetryAfter } from '../http.js';
+import { describeBody, isRetryableStatus, mebibytes, parseJson, parseRetryAfter, readAnswer } from '../http.js';
 import { TargetError } from '../target.js';
 
 export const AUTUMN_API_URL = 'https://api.useautumn.com';
@@ -85,21 +85,26 @@ export class AutumnClient {
     };
     if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
     let response: Response;
-    let text: string;
+    let answer: Awaited<ReturnType<typeof readAnswer>>;
     try {
       response = await this.fetch(baseUrl + route, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
-      text = await response.text();
+      answer = await readAnswer(response);
     } catch (error) {
       throw networkError(error, baseUrl, route, timeoutMs);
     }
+    if (!answer.ok) {
+      throw new TargetError(`Autumn's answer to ${route} is larger than ${mebibytes(answer.tooLarge)}; tollgate stopped reading it. Is the endpoint an Autumn API?`, { status: response.status });
+    }
+    const text = answer.text;
     const parsed = parseJson(text);
     if (response.ok) {
-      if (parsed === undefined) throw new TargetError(`Autumn answered ${route} with a body that is not JSON.`, { retryable: true, status: response.status });
+      // A 2xx page that is not JSON (a proxy's or a login page) will be the same page on the next try.
+      if (parsed === undefined) throw new TargetError(`Autumn answered ${route} with ${describeBody(text, response.headers.get('content-type'))}. Is the endpoint an Autumn API?`, { status: response.status });
       return parsed;
     }
     const error = (parsed ?? {}) as { message?: unknown; code?: unknown };
     const code = typeof error.code === 'string' ? error.code : httpCode(response.status);
-    const apiMessage = scrub(typeof error.message === 'string' ? error.message : text.slice(0, 200) || response.statusText, secretKey);
+    const apiMessage = scrub(typeof error.message === 'string' ? error.message : text.replace(/\s+/g, ' ').trim().slice(0, 200) || response.statusText, secretKey);
     const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
     throw new AutumnApiError(messageFor(response.status, code, apiMessage, baseUrl), response.status, code, apiMessage, retryAfter);
   }

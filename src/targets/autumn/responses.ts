@@ -33,20 +33,42 @@ function unexpected(route: string, what: string): TargetError {
   return new TargetError(`Autumn's answer to ${route} is not what autumn-js expects: ${what}. Is the endpoint an Autumn API (x-api-version 2.3.0)?`);
 }
 
-function controlsOf<T extends ReadControls>(schema: Schema<T>, body: Record<string, unknown>, route: string): T | undefined {
+/** A value as a message shows it. */
+function shown(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return typeof value === 'string' ? `the string ${JSON.stringify(value.slice(0, 40))}` : `${typeof value} ${String(value)}`;
+}
+
+function controlsOf<T extends ReadControls>(schema: Schema<T>, body: Record<string, unknown>, route: string, at = ''): T | undefined {
   if (body.billing_controls === undefined || body.billing_controls === null) return undefined;
   const parsed = schema.safeParse(body.billing_controls);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw unexpected(route, `billing_controls.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+    const where = [...(issue?.path ?? [])];
+    let value: unknown = body.billing_controls;
+    for (const key of where) value = (value as Record<PropertyKey, unknown> | undefined)?.[key];
+    // A union's issue stops at the array ("Invalid input"); name the entry that is not an object.
+    const bad = Array.isArray(value) ? value.findIndex((entry) => !record(entry)) : -1;
+    if (bad >= 0) where.push(bad);
+    const what = bad >= 0 ? `is ${shown((value as unknown[])[bad])}, expected an object` : issue?.message ?? 'invalid';
+    throw unexpected(route, `${at}billing_controls.${where.map(String).join('.')}: ${what}`);
   }
   return parsed.data;
 }
 
-function customerOf(value: unknown, route: string, schema: Schema<ReadControls>): CustomerRead {
+function customerOf(value: unknown, route: string, schema: Schema<ReadControls>, at = ''): CustomerRead {
   const body = record(value);
-  if (!body || typeof body.id !== 'string') throw unexpected(route, 'a customer without an id');
-  const read: CustomerRead = { id: body.id, metadata: record(body.metadata) ?? {}, controls: controlsOf(schema, body, route) };
+  if (!body) throw unexpected(route, `${at === '' ? 'the answer' : at.slice(0, -1)} is ${shown(value)}, expected a customer object`);
+  if (typeof body.id !== 'string' || body.id === '') throw unexpected(route, `${at}id is ${shown(body.id)}, expected the customer id`);
+  // Metadata is sent back whole on a write: one that cannot be read must not be replaced.
+  if (body.metadata !== undefined && body.metadata !== null && !record(body.metadata)) throw unexpected(route, `${at}metadata is ${shown(body.metadata)}, expected an object`);
+  if (body.subscriptions !== undefined && body.subscriptions !== null && !Array.isArray(body.subscriptions)) {
+    throw unexpected(route, `${at}subscriptions is ${shown(body.subscriptions)}, expected an array`);
+  }
+  const read: CustomerRead = { id: body.id, metadata: record(body.metadata) ?? {}, controls: controlsOf(schema, body, route, at) };
   const subscriptions = Array.isArray(body.subscriptions) ? body.subscriptions.map(record) : [];
   const main = subscriptions.find((s) => s !== undefined && s.add_on !== true && typeof s.plan_id === 'string');
   if (main) read.plan = main.plan_id as string;
@@ -62,21 +84,25 @@ export async function readCustomer(value: unknown): Promise<CustomerRead> {
 export async function readCustomerPage(value: unknown): Promise<{ customers: CustomerRead[]; next: string | null }> {
   const { ListCustomersBillingControls$inboundSchema: schema } = await loadSdk();
   const body = record(value);
-  if (!body || !Array.isArray(body.list)) throw unexpected('customers.list', 'no list');
-  const next = typeof body.next_cursor === 'string' && body.next_cursor !== '' ? body.next_cursor : null;
-  return { customers: body.list.map((c) => customerOf(c, 'customers.list', schema)), next };
+  if (!body) throw unexpected('customers.list', `the answer is ${shown(value)}, expected an object`);
+  if (!Array.isArray(body.list)) throw unexpected('customers.list', `list is ${shown(body.list)}, expected an array`);
+  // A cursor that cannot be read would end the scan early and hide managed customers.
+  const cursor = body.next_cursor;
+  if (cursor !== undefined && cursor !== null && typeof cursor !== 'string') throw unexpected('customers.list', `next_cursor is ${shown(cursor)}, expected a string or null`);
+  const next = typeof cursor === 'string' && cursor !== '' ? cursor : null;
+  return { customers: body.list.map((c, i) => customerOf(c, 'customers.list', schema, `list[${i}].`)), next };
 }
 
 /** The answer of entities.get. */
 export async function readEntity(value: unknown): Promise<ControlsRead> {
   const body = record(value);
-  if (!body) throw unexpected('entities.get', 'not an object');
+  if (!body) throw unexpected('entities.get', `the answer is ${shown(value)}, expected an object`);
   return { controls: controlsOf((await loadSdk()).GetEntityBillingControls$inboundSchema, body, 'entities.get') };
 }
 
 /** The answer of plans.get. */
 export async function readPlan(value: unknown): Promise<ControlsRead> {
   const body = record(value);
-  if (!body) throw unexpected('plans.get', 'not an object');
+  if (!body) throw unexpected('plans.get', `the answer is ${shown(value)}, expected an object`);
   return { controls: controlsOf((await loadSdk()).GetPlanBillingControls$inboundSchema, body, 'plans.get') };
 }

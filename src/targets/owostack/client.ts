@@ -1,15 +1,15 @@
+import { systemClock, type Clock } from '../../apply/clock.js';
+import { TokenBucket } from '../../apply/token-bucket.js';
+import { describeBody, isRetryableStatus, mebibytes, parseJson, parseRetryAfter, readAnswer } from '../http.js';
+import { TargetError } from '../target.js';
+import { readCustomerAnswer, readWriteAnswer, type CustomerRead } from './responses.js';
 import {
+  customerPath,
   OWOSTACK_ROUTES,
-  type OwostackCustomer,
   type OwostackFailure,
   type OwostackSetFeatureConfigRequest,
   type OwostackSetOverageLimitRequest,
-  type OwostackSuccess,
-} from '../../emulate/owostack/routes.js';
-import { systemClock, type Clock } from '../../apply/clock.js';
-import { TokenBucket } from '../../apply/token-bucket.js';
-import { isRetryableStatus, parseJson, parseRetryAfter } from '../http.js';
-import { TargetError } from '../target.js';
+} from './routes.js';
 
 /** The environment variable holding Owostack's secret key. */
 export const OWOSTACK_KEY_VARIABLE = 'OWOSTACK_SECRET_KEY';
@@ -17,7 +17,8 @@ export const OWOSTACK_KEY_VARIABLE = 'OWOSTACK_SECRET_KEY';
 /** A request that has not answered by then is abandoned and counted as a retryable network failure. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
-export type OwostackCall = keyof typeof OWOSTACK_ROUTES;
+/** The calls tollgate makes, named as in OWOSTACK_ROUTES. */
+export type OwostackCall = 'customer' | 'setFeatureConfig' | 'setOverageLimit';
 
 export interface OwostackClientOptions {
   baseUrl: string;
@@ -31,7 +32,8 @@ export interface OwostackClientOptions {
 
 /**
  * A thin client for the three Owostack calls tollgate makes (routes in OWOSTACK_ROUTES). One HTTP request
- * per method call, no retries: failures are TargetErrors classified for the shared executor.
+ * per method call, no retries: failures are TargetErrors classified for the shared executor, and every
+ * answer is checked against its documented shape before anything reads it.
  */
 export class OwostackClient {
   readonly baseUrl: string;
@@ -48,47 +50,57 @@ export class OwostackClient {
     this.bucket = options.rateLimit === undefined ? undefined : new TokenBucket(options.rateLimit, options.clock ?? systemClock);
   }
 
-  /** Reads a customer with its billing config. Owostack creates a customer it has not seen yet. */
-  customer(id: string): Promise<OwostackCustomer> {
-    return this.call('customer', { customer: id });
+  /** Reads a customer's billing config; an unknown customer is a TargetError with status 404. */
+  async customer(id: string): Promise<CustomerRead> {
+    const path = customerPath(id);
+    const answer = await this.call('customer', path);
+    return readCustomerAnswer(answer, id, { route: `GET ${path}`, baseUrl: this.baseUrl });
   }
 
-  /** Sets (or with nulls clears) one feature's override for one customer. */
-  setFeatureConfig(body: OwostackSetFeatureConfigRequest, idempotencyKey: string): Promise<OwostackCustomer> {
-    return this.call('setFeatureConfig', body, idempotencyKey);
+  /** Sets (or with both fields null clears) one feature's override for one customer. */
+  async setFeatureConfig(body: OwostackSetFeatureConfigRequest, idempotencyKey: string): Promise<void> {
+    const { path } = OWOSTACK_ROUTES.setFeatureConfig;
+    readWriteAnswer(await this.call('setFeatureConfig', path, body, idempotencyKey), { route: `POST ${path}`, baseUrl: this.baseUrl });
   }
 
   /** Sets (or with a null amount removes) the customer-wide overage cap. */
-  setOverageLimit(body: OwostackSetOverageLimitRequest, idempotencyKey: string): Promise<OwostackCustomer> {
-    return this.call('setOverageLimit', body, idempotencyKey);
+  async setOverageLimit(body: OwostackSetOverageLimitRequest, idempotencyKey: string): Promise<void> {
+    const { path } = OWOSTACK_ROUTES.setOverageLimit;
+    readWriteAnswer(await this.call('setOverageLimit', path, body, idempotencyKey), { route: `POST ${path}`, baseUrl: this.baseUrl });
   }
 
-  private async call(name: OwostackCall, body: object, idempotencyKey?: string): Promise<OwostackCustomer> {
-    const route = OWOSTACK_ROUTES[name];
-    const url = this.baseUrl + route.path;
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${this.secretKey}`,
-      'content-type': 'application/json',
-      accept: 'application/json',
-    };
+  /** One request; the parsed JSON of a 2xx answer, anything else thrown as a TargetError. */
+  private async call(name: OwostackCall, path: string, body?: object, idempotencyKey?: string): Promise<unknown> {
+    const { method } = OWOSTACK_ROUTES[name];
+    const url = this.baseUrl + path;
+    const route = `${method} ${path}`;
+    const headers: Record<string, string> = { authorization: `Bearer ${this.secretKey}`, accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
     if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
     await this.bucket?.take();
     let response: Response;
-    let text: string;
+    let answer: Awaited<ReturnType<typeof readAnswer>>;
     try {
       response = await this.fetch(url, {
-        method: route.method,
+        method,
         headers,
-        body: JSON.stringify(body),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
-      text = await response.text();
+      answer = await readAnswer(response);
     } catch (error) {
       throw networkError(name, url, error);
     }
-    const parsed = parseJson(text);
-    if (response.ok && isSuccess(parsed)) return parsed.data;
-    throw this.apiError(name, response, parsed, text);
+    if (!answer.ok) {
+      throw new TargetError(`Owostack's answer to ${route} is larger than ${mebibytes(answer.tooLarge)}; tollgate stopped reading it. Check that ${this.baseUrl} is Owostack's API.`);
+    }
+    const parsed = parseJson(answer.text);
+    const refused = (parsed as { success?: unknown } | undefined)?.success === false;
+    if (response.ok && parsed !== undefined && !refused) return parsed;
+    if (response.ok && parsed === undefined) {
+      throw new TargetError(`Owostack answered ${route} with ${describeBody(answer.text, response.headers.get('content-type'))}. Check that ${this.baseUrl} is Owostack's API.`, { status: response.status });
+    }
+    throw this.apiError(name, response, parsed, answer.text);
   }
 
   private apiError(name: OwostackCall, response: Response, parsed: unknown, text: string): TargetError {
@@ -101,6 +113,13 @@ export class OwostackClient {
       return new TargetError(
         `${where}: ${said}. Check ${OWOSTACK_KEY_VARIABLE}: it must be a secret key of the Owostack account at ${this.baseUrl}.`,
         { status, code, fatal: true },
+      );
+    }
+    if (status === 404 && typeof (parsed as { success?: unknown } | undefined)?.success !== 'boolean') {
+      // Not Owostack's envelope: the base URL is wrong, not the customer unknown.
+      return new TargetError(
+        `${where}: ${said}. That is not Owostack's answer: check the endpoint ${this.baseUrl} (--endpoint, OWOSTACK_API_URL or "endpoint" in tollgate.yaml).`,
+        { status, fatal: true },
       );
     }
     if (status === 409 && code === 'duplicate_idempotency_key') {
@@ -116,12 +135,6 @@ export class OwostackClient {
   }
 }
 
-function isSuccess(value: unknown): value is OwostackSuccess<OwostackCustomer> {
-  if (typeof value !== 'object' || value === null) return false;
-  const body = value as { success?: unknown; data?: { billing?: { featureConfigs?: unknown } } };
-  return body.success === true && Array.isArray(body.data?.billing?.featureConfigs);
-}
-
 /** The API's own message from either failure shape: {error: "..."} or {error: {code, message}}. */
 export function errorOf(parsed: unknown, text: string, status: number): { code?: string; message: string } {
   const error = (parsed as Partial<OwostackFailure> | undefined)?.error;
@@ -129,8 +142,8 @@ export function errorOf(parsed: unknown, text: string, status: number): { code?:
   if (typeof error === 'object' && error !== null && typeof error.message === 'string') {
     return typeof error.code === 'string' ? { code: error.code, message: error.message } : { message: error.message };
   }
-  if (status < 400) return { message: 'the response is not a customer in Owostack\'s {"success": true, "data": ...} shape' };
-  const snippet = text.trim().slice(0, 200);
+  if (status < 400) return { message: 'the answer says {"success": false} without an error message' };
+  const snippet = text.replace(/\s+/g, ' ').trim().slice(0, 200);
   return { message: snippet === '' ? 'no error message' : `unexpected response: ${snippet}` };
 }
 

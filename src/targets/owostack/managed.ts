@@ -4,7 +4,8 @@ import { writeFileAtomic } from '../../util/atomic-write.js';
 import { TargetError } from '../target.js';
 
 /**
- * Owostack cannot list customers, so the objects tollgate manages there (those whose overrides a removed
+ * Nothing on Owostack says which overrides tollgate set (`GET /customers` lists customers without their
+ * billing, and has no marker), so the objects tollgate manages there (those whose overrides a removed
  * policy must clear) are kept in this file, per API base URL. CI must keep it between runs.
  */
 export const DEFAULT_MANAGED_FILE = path.join('.tollgate', 'owostack', 'managed.json');

@@ -4,13 +4,13 @@ import pLimit from 'p-limit';
 import { DEFAULT_RETRY, retrying, type RetryPolicy } from '../../apply/backoff.js';
 import { systemClock, type Clock, type Random } from '../../apply/clock.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
-import { OWOSTACK_BASE_URL } from '../../emulate/owostack/routes.js';
 import type { PolicySet } from '../../model/policy-set.js';
 import { describeRef, isEmptyControls, parseObjectKey, type DesiredObject, type LiveObject } from '../../plan/objects.js';
 import type { ObjectPlan } from '../../plan/plan.js';
 import { TargetError, type Capabilities, type Target, type WriteContext } from '../target.js';
 import { OWOSTACK_KEY_VARIABLE, OwostackClient } from './client.js';
 import { DEFAULT_MANAGED_FILE, managedAt, updateManaged } from './managed.js';
+import { OWOSTACK_LIVE_KEY_PREFIX, OWOSTACK_LIVE_URL, OWOSTACK_SANDBOX_URL } from './routes.js';
 import { expressForOwostack, holds, liveFromCustomer, writeCalls, type OwostackWriteCall } from './wire.js';
 
 /** Owostack holds per-feature overage and caps and a customer-wide overage limit, on customers only. */
@@ -27,9 +27,11 @@ export const OWOSTACK_RATE_LIMIT = 25;
 const READ_CONCURRENCY = 8;
 
 export interface OwostackTargetOptions {
-  /** API base URL; OWOSTACK_BASE_URL by default. */
+  /** API base URL; the sandbox by default, production with `live`. */
   endpoint?: string;
   secretKey: string | undefined;
+  /** Allows production keys (`owo_sk_live_…`) and makes production the default endpoint. */
+  live?: boolean;
   /** Where the managed set is kept; DEFAULT_MANAGED_FILE by default. */
   managedFile?: string;
   retry?: Partial<RetryPolicy>;
@@ -39,9 +41,9 @@ export interface OwostackTargetOptions {
 }
 
 /**
- * Owostack's customer config API as a tollgate target. Reading a customer creates it (the seed's API
- * behaviour wins over SPEC §5's "tollgate never creates customers"), so plan reads only the customers the
- * policies name and the ones tollgate applied before.
+ * Owostack's customer config API as a tollgate target: one `GET /customers/{id}` per customer the policies
+ * name or tollgate applied before. Reading does not create; tollgate never creates customers, so one the
+ * policies name that Owostack does not know is an error naming it.
  */
 export class OwostackTarget implements Target {
   readonly name = 'owostack';
@@ -58,13 +60,19 @@ export class OwostackTarget implements Target {
   private readonly holdsControls = new Map<string, boolean>();
   /** Per-call idempotency keys Owostack accepted in this run: a retried write skips them. */
   private readonly accepted = new Set<string>();
+  /** Keys of the managed set, so that one Owostack no longer has is gone rather than an error. */
+  private readonly managed = new Set<string>();
   private wrote = false;
 
   constructor(options: OwostackTargetOptions) {
     if (options.secretKey === undefined || options.secretKey.trim() === '') {
       throw new TargetError(`${OWOSTACK_KEY_VARIABLE} is not set: export the secret key of your Owostack account (for the emulator, any non-empty key unless it was started with --secret-key).`);
     }
-    this.endpoint = httpUrl(options.endpoint ?? OWOSTACK_BASE_URL).replace(/\/+$/, '');
+    const key = options.secretKey.trim();
+    if (key.startsWith(OWOSTACK_LIVE_KEY_PREFIX) && options.live !== true) {
+      throw new TargetError(`${OWOSTACK_KEY_VARIABLE} holds a production key (${OWOSTACK_LIVE_KEY_PREFIX}…). tollgate uses production keys only when asked to: pass --live.`);
+    }
+    this.endpoint = httpUrl(options.endpoint ?? (options.live === true ? OWOSTACK_LIVE_URL : OWOSTACK_SANDBOX_URL)).replace(/\/+$/, '');
     this.managedFile = options.managedFile ?? DEFAULT_MANAGED_FILE;
     this.lockPath = path.join(path.dirname(this.managedFile), 'apply.lock');
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
@@ -72,7 +80,7 @@ export class OwostackTarget implements Target {
     this.random = options.random ?? Math.random;
     this.client = new OwostackClient({
       baseUrl: this.endpoint,
-      secretKey: options.secretKey.trim(),
+      secretKey: key,
       rateLimit: OWOSTACK_RATE_LIMIT,
       clock: this.clock,
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
@@ -80,31 +88,42 @@ export class OwostackTarget implements Target {
   }
 
   async managedKeys(): Promise<string[]> {
-    return managedAt(this.managedFile, this.endpoint);
+    const keys = managedAt(this.managedFile, this.endpoint);
+    for (const key of keys) this.managed.add(key);
+    return keys;
   }
 
-  /** Plan and entity objects hold nothing on Owostack; each customer is one read, retried on 429/5xx. */
+  /**
+   * Plan and entity objects hold nothing on Owostack; each customer is one read, retried on 429/5xx. Every
+   * customer Owostack does not know is named in one error, except managed ones: those were deleted there.
+   */
   async read(keys: readonly string[]): Promise<Map<string, LiveObject | null>> {
     const limit = pLimit(READ_CONCURRENCY);
+    const unknown: string[] = [];
     let failed = false;
     const entries = await Promise.all(
       keys.map((key) =>
         limit(async (): Promise<[string, LiveObject | null]> => {
           const ref = parseObjectKey(key);
-          if (ref.kind !== 'customer') return [key, null];
-          if (failed) return [key, null];
+          if (ref.kind !== 'customer' || failed) return [key, null];
           try {
             const customer = await retrying(() => this.client.customer(ref.id), { policy: this.retry, clock: this.clock, random: this.random });
             const live = liveFromCustomer(customer);
             this.holdsControls.set(key, live !== null);
             return [key, live];
           } catch (error) {
+            if (error instanceof TargetError && error.options.status === 404 && error.options.fatal !== true) {
+              if (!this.managed.has(key)) unknown.push(ref.id);
+              this.holdsControls.set(key, false);
+              return [key, null];
+            }
             failed = true;
             throw error;
           }
         }),
       ),
     );
+    if (unknown.length > 0) throw unknownCustomers(this.endpoint, unknown.sort());
     return new Map(entries);
   }
 
@@ -156,6 +175,17 @@ export class OwostackTarget implements Target {
   }
 }
 
+/** The policies name customers Owostack does not have: all of them, in one error. */
+function unknownCustomers(endpoint: string, ids: readonly string[]): TargetError {
+  const shown = ids.slice(0, 20).join(', ') + (ids.length > 20 ? ` and ${ids.length - 20} more` : '');
+  const what = ids.length === 1 ? `no customer ${shown}` : `none of these ${ids.length} customers the policies name: ${shown}`;
+  const them = ids.length === 1 ? 'it' : 'them';
+  return new TargetError(
+    `Owostack at ${endpoint} has ${what}. tollgate never creates customers: create ${them} in Owostack first (POST /customers), or point tollgate at the environment that has ${them} (--live for production, --endpoint).`,
+    { status: 404 },
+  );
+}
+
 function httpUrl(endpoint: string): string {
   let url: URL | undefined;
   try {
@@ -164,7 +194,7 @@ function httpUrl(endpoint: string): string {
     url = undefined;
   }
   if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
-    throw new TargetError(`The owostack endpoint "${endpoint}" is not an http(s) URL; give a base URL such as ${OWOSTACK_BASE_URL} (--endpoint, OWOSTACK_API_URL or "endpoint" in tollgate.yaml).`);
+    throw new TargetError(`The owostack endpoint "${endpoint}" is not an http(s) URL; give a base URL such as ${OWOSTACK_SANDBOX_URL} (--endpoint, OWOSTACK_API_URL or "endpoint" in tollgate.yaml).`);
   }
   return endpoint;
 }

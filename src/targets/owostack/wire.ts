@@ -1,20 +1,16 @@
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
-import type {
-  OwostackCustomer,
-  OwostackFeatureConfig,
-  OwostackOverage,
-  OwostackSetFeatureConfigRequest,
-  OwostackSetOverageLimitRequest,
-} from '../../emulate/owostack/routes.js';
 import type { PolicySet } from '../../model/policy-set.js';
 import { controlPath, describeRef, type DesiredObject, type FeatureSettings, type LiveObject, type ObjectControls } from '../../plan/objects.js';
 import type { ObjectPlan } from '../../plan/plan.js';
 import { PlaceGroups } from '../../plan/support.js';
+import type { CustomerRead, FeatureConfigRead } from './responses.js';
+import type { OwostackOverage, OwostackSetFeatureConfigRequest, OwostackSetOverageLimitRequest } from './routes.js';
 
 // tollgate ↔ Owostack, per customer (SPEC §5):
 //   features.<f>.overage          allow ↔ "charge", block ↔ "block", absent ↔ null (plan config applies)
-//   features.<f>.maxOverageUnits  n ↔ n, absent ↔ null, unlimited → null (only where the plan has no cap)
-//   overageLimit                  {amount, onLimitReached} ↔ same, absent ↔ null, unlimited → null
+//   features.<f>.maxOverageUnits  n ↔ n, absent ↔ null, unlimited → null (only where the plan has no cap),
+//                                 0 → overage "block" (Owostack refuses a cap of 0; no overage unit is the same)
+//   overageLimit                  {amount, onLimitReached} ↔ same, absent ↔ null, unlimited → null, amount 0 → error
 // Owostack resolves customer feature config > plan feature config > defaults, field by field, so the
 // customer's own featureConfigs are compared with the customer object's desired state (own + profiles).
 
@@ -22,19 +18,18 @@ const TO_OWOSTACK: Record<'allow' | 'block', OwostackOverage> = { allow: 'charge
 const FROM_OWOSTACK: Record<OwostackOverage, 'allow' | 'block'> = { charge: 'allow', block: 'block' };
 
 /** The controls a customer holds itself, from `billing`; null when it holds none. */
-export function liveFromCustomer(customer: OwostackCustomer): LiveObject | null {
+export function liveFromCustomer(customer: CustomerRead): LiveObject | null {
   const controls: ObjectControls = { features: {} };
-  const configs = [...customer.billing.featureConfigs].sort((a, b) => (a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : 0));
-  for (const config of configs) {
+  for (const config of customer.featureConfigs) {
     const settings = settingsFromConfig(config);
     if (Object.keys(settings).length > 0) controls.features[config.feature] = settings;
   }
-  const limit = customer.billing.overageLimit;
+  const limit = customer.overageLimit;
   if (limit !== null) controls.overageLimit = { maxOverageAmount: limit.maxOverageAmount, onLimitReached: limit.onLimitReached };
   return Object.keys(controls.features).length === 0 && controls.overageLimit === undefined ? null : { controls };
 }
 
-function settingsFromConfig(config: OwostackFeatureConfig): FeatureSettings {
+function settingsFromConfig(config: FeatureConfigRead): FeatureSettings {
   const settings: FeatureSettings = {};
   if (config.overage !== null) settings.overage = FROM_OWOSTACK[config.overage];
   if (config.maxOverageUnits !== null) settings.maxOverageUnits = config.maxOverageUnits;
@@ -46,6 +41,8 @@ function settingsFromConfig(config: OwostackFeatureConfig): FeatureSettings {
  * Owostack has no explicit "unlimited": null clears the customer's override and the plan's own config
  * applies. For `overageLimit` that is faithful (Owostack has no plan-level overage limit); for
  * `maxOverageUnits` only when the customer's plan item has no `maxPurchase`, otherwise its cap would apply.
+ * Owostack refuses caps of 0: `maxOverageUnits: 0` allows no overage unit, which Owostack holds as overage
+ * "block" (the change points at the cap's line); an `overageLimit` of 0 has no such twin and is an error.
  */
 export function expressForOwostack(
   desired: ReadonlyMap<string, DesiredObject>,
@@ -59,8 +56,15 @@ export function expressForOwostack(
       continue;
     }
     const features: Record<string, FeatureSettings> = {};
+    const locations = { ...object.locations };
     for (const [feature, settings] of Object.entries(object.controls.features)) {
       const kept: FeatureSettings = { ...settings };
+      if (settings.maxOverageUnits === 0) {
+        delete kept.maxOverageUnits;
+        kept.overage = 'block';
+        const where = object.locations[controlPath(feature, 'maxOverageUnits')];
+        if (where !== undefined) locations[controlPath(feature, 'overage')] = where;
+      }
       if (settings.maxOverageUnits === 'unlimited') {
         delete kept.maxOverageUnits;
         const cap = object.plan === undefined ? undefined : set.plans.get(object.plan)?.items.get(feature)?.maxPurchase;
@@ -78,10 +82,21 @@ export function expressForOwostack(
       if (Object.keys(kept).length > 0) features[feature] = kept;
     }
     const controls: ObjectControls = { features };
-    if (object.controls.overageLimit !== undefined && object.controls.overageLimit !== 'unlimited') {
-      controls.overageLimit = object.controls.overageLimit;
+    const limit = object.controls.overageLimit;
+    if (limit !== undefined && limit !== 'unlimited') {
+      const where = object.locations.overageLimit;
+      if (limit.maxOverageAmount !== 0) controls.overageLimit = limit;
+      else if (where !== undefined) {
+        places.add(
+          where,
+          'overage-limit-zero',
+          describeRef(object.ref),
+          (objects) =>
+            `Target owostack cannot hold "overageLimit" with maxOverageAmount 0 for ${objects}: Owostack refuses a cap of 0. To allow no overage at all, set "overage: block" on the features instead.`,
+        );
+      }
     }
-    out.set(key, { ...object, controls });
+    out.set(key, { ...object, controls, locations });
   }
   const problems = places.diagnostics();
   return { desired: out, problems };
@@ -114,7 +129,7 @@ export function writeCalls(object: ObjectPlan): OwostackWriteCall[] {
 /** The setFeatureConfig body that leaves exactly `settings` on the customer's feature. */
 export function featureConfigBody(customer: string, feature: string, settings: FeatureSettings | undefined): OwostackSetFeatureConfigRequest {
   const units = settings?.maxOverageUnits;
-  if (units === 'unlimited') throw new Error('maxOverageUnits "unlimited" reached the Owostack wire; expressForOwostack should have removed it');
+  if (units === 'unlimited' || units === 0) throw new Error(`maxOverageUnits ${units} reached the Owostack wire; expressForOwostack should have removed it`);
   return {
     customer,
     feature,
@@ -126,16 +141,17 @@ export function featureConfigBody(customer: string, feature: string, settings: F
 /** The setOverageLimit body for a limit, or the body that removes it. */
 export function overageLimitBody(customer: string, limit: ObjectControls['overageLimit']): OwostackSetOverageLimitRequest {
   if (limit === undefined || limit === 'unlimited') return { customer, maxOverageAmount: null, onLimitReached: 'block' };
+  if (limit.maxOverageAmount === 0) throw new Error('maxOverageAmount 0 reached the Owostack wire; expressForOwostack should have refused it');
   return { customer, maxOverageAmount: limit.maxOverageAmount, onLimitReached: limit.onLimitReached };
 }
 
 /** Whether a customer as Owostack returned it already holds what `call` sets. */
-export function holds(customer: OwostackCustomer, call: OwostackWriteCall): boolean {
+export function holds(customer: CustomerRead, call: OwostackWriteCall): boolean {
   if (call.call === 'setOverageLimit') {
-    const limit = customer.billing.overageLimit;
+    const limit = customer.overageLimit;
     if (call.body.maxOverageAmount === null) return limit === null;
     return limit !== null && limit.maxOverageAmount === call.body.maxOverageAmount && limit.onLimitReached === call.body.onLimitReached;
   }
-  const config = customer.billing.featureConfigs.find((c) => c.feature === call.body.feature);
-  return (config?.overage ?? null) === (call.body.overage ?? null) && (config?.maxOverageUnits ?? null) === (call.body.maxOverageUnits ?? null);
+  const config = customer.featureConfigs.find((c) => c.feature === call.body.feature);
+  return (config?.overage ?? null) === call.body.overage && (config?.maxOverageUnits ?? null) === call.body.maxOverageUnits;
 }

@@ -3,7 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { policyDir, positionOf, yaml } from '../../helpers/policy-dir.js';
-import { emulatorBilling, expectedBilling, Fixtures, SECRET_KEY, tollgate, type CustomerBilling } from './helpers.js';
+import { emulatorBilling, existing, expectedBilling, Fixtures, SECRET_KEY, seedCustomersOf, tollgate, type CustomerBilling } from './helpers.js';
 
 const fixtures = new Fixtures();
 afterEach(() => fixtures.cleanup());
@@ -67,7 +67,7 @@ const NOTHING: CustomerBilling = { overageLimit: null, featureConfigs: [] };
 /** Every customer the emulator knows holds exactly what the policies say (nothing for those without a file). */
 function expectConverged(emulatorState: Map<string, CustomerBilling>, dir: string): void {
   const expected = expectedBilling(dir);
-  for (const id of expected.keys()) expect(emulatorState.has(id), `${id} was read, so Owostack created it`).toBe(true);
+  for (const id of expected.keys()) expect(emulatorState.has(id), `${id} exists in Owostack`).toBe(true);
   for (const [id, billing] of emulatorState) expect({ id, ...billing }).toEqual({ id, ...(expected.get(id) ?? NOTHING) });
 }
 
@@ -76,6 +76,7 @@ describe('tollgate plan/apply --target owostack', () => {
     const emulator = await fixtures.emulator();
     const cwd = fixtures.workdir();
     const dir = policyDir(fleet(10));
+    seedCustomersOf(emulator, dir.path);
     const target = ['--dir', dir.path, '--target', 'owostack', '--endpoint', emulator.baseUrl];
     try {
       const plan = await tollgate(['plan', ...target, '--detailed-exitcode', '-o', 'plan.json'], cwd);
@@ -95,7 +96,7 @@ describe('tollgate plan/apply --target owostack', () => {
       expect(again.code).toBe(0);
 
       // Every write carried its own idempotency key, derived from the change and the call.
-      const writes = emulator.requests().filter((r) => r.path !== '/v1/customers');
+      const writes = emulator.requests().filter((r) => r.method === 'POST');
       expect(writes.length).toBeGreaterThan(8);
       const keys = writes.map((r) => r.headers['idempotency-key']);
       expect(keys.every((k) => typeof k === 'string' && k.length > 0)).toBe(true);
@@ -113,6 +114,7 @@ describe('tollgate plan/apply --target owostack', () => {
     const emulator = await fixtures.emulator({ faultRate: 0.1, faultSeed: 20240611 });
     const cwd = fixtures.workdir();
     const dir = policyDir(fleet(25));
+    seedCustomersOf(emulator, dir.path);
     const target = ['--dir', dir.path, '--target', 'owostack', '--endpoint', emulator.baseUrl];
     try {
       const first = await tollgate(['apply', ...target, '--yes'], cwd);
@@ -212,6 +214,48 @@ describe('tollgate plan/apply --target owostack', () => {
         expect(wrong.stdout + wrong.stderr).not.toContain(wrongKey);
       }
       expect(emulator.state().customers).toEqual([]);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  it('names every customer the policies name that Owostack does not have, and writes nothing', async () => {
+    const emulator = await fixtures.emulator();
+    emulator.seed(existing('cust_001'));
+    const cwd = fixtures.workdir();
+    const dir = policyDir(fleet(4));
+    const target = ['--dir', dir.path, '--target', 'owostack', '--endpoint', emulator.baseUrl];
+    try {
+      for (const command of [['plan'], ['apply', '--yes']]) {
+        const result = await tollgate([...command, ...target], cwd);
+        expect(result.code).toBe(1);
+        expect(result.stderr).toBe(
+          `error: Owostack at ${emulator.baseUrl} has none of these 3 customers the policies name: cust_000, cust_002, cust_003. tollgate never creates customers: create them in Owostack first (POST /customers), or point tollgate at the environment that has them (--live for production, --endpoint).\n`,
+        );
+      }
+      expect(emulator.requests().filter((r) => r.method !== 'GET')).toEqual([]);
+      expect(emulator.state().customers.map((c) => c.id)).toEqual(['cust_001']);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  it('uses a production key (owo_sk_live_…) only with --live', async () => {
+    const liveKey = 'owo_sk_live_51c0ffee';
+    const emulator = await fixtures.emulator({ secretKey: liveKey });
+    const cwd = fixtures.workdir();
+    const dir = policyDir(fleet(2));
+    seedCustomersOf(emulator, dir.path);
+    const target = ['--dir', dir.path, '--target', 'owostack', '--endpoint', emulator.baseUrl];
+    try {
+      const refused = await tollgate(['plan', ...target], cwd, { OWOSTACK_SECRET_KEY: liveKey });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toBe('error: OWOSTACK_SECRET_KEY holds a production key (owo_sk_live_…). tollgate uses production keys only when asked to: pass --live.\n');
+      expect(emulator.requests()).toEqual([]);
+      const allowed = await tollgate(['plan', '--live', ...target], cwd, { OWOSTACK_SECRET_KEY: liveKey });
+      expect(allowed.stderr).toBe('');
+      expect(allowed.code).toBe(0);
+      expect(allowed.stdout + allowed.stderr).not.toContain(liveKey);
     } finally {
       dir.cleanup();
     }

@@ -1,4 +1,7 @@
 // The Owostack client and target in-process, against the emulator over real HTTP on a random port.
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../../src/apply/apply.js';
 import { desiredObjects } from '../../../src/plan/desired.js';
@@ -9,7 +12,7 @@ import { OwostackTarget } from '../../../src/targets/owostack/owostack-target.js
 import { TargetError } from '../../../src/targets/target.js';
 import { analyze } from '../../../src/validate/index.js';
 import { policyDir, yaml } from '../../helpers/policy-dir.js';
-import { emulatorBilling, expectedBilling, Fixtures, SECRET_KEY } from './helpers.js';
+import { emulatorBilling, existing, expectedBilling, Fixtures, SECRET_KEY, seedCustomersOf } from './helpers.js';
 
 const fixtures = new Fixtures();
 afterEach(() => fixtures.cleanup());
@@ -24,21 +27,32 @@ async function failure(promise: Promise<unknown>): Promise<TargetError> {
 }
 
 describe('OwostackClient', () => {
-  it('reads a customer (Owostack creates it) and writes with Bearer auth and an idempotency key', async () => {
+  it('reads a customer with GET and writes with Bearer auth and an idempotency key', async () => {
     const emulator = await fixtures.emulator();
+    emulator.seed(existing('cust 1/ä'));
     const client = new OwostackClient({ baseUrl: emulator.baseUrl, secretKey: SECRET_KEY });
-    expect((await client.customer('cust_1')).billing).toEqual({ overageLimit: null, featureConfigs: [] });
-    await client.setFeatureConfig({ customer: 'cust_1', feature: 'api_calls', overage: 'block', maxOverageUnits: 1000 }, 'key-1');
-    const after = await client.setOverageLimit({ customer: 'cust_1', maxOverageAmount: 500_000, onLimitReached: 'block' }, 'key-2');
-    expect(after.billing).toEqual({
+    expect(await client.customer('cust 1/ä')).toEqual({ id: 'cust 1/ä', overageLimit: null, featureConfigs: [] });
+    await client.setFeatureConfig({ customer: 'cust 1/ä', feature: 'api_calls', overage: 'block', maxOverageUnits: 1000 }, 'key-1');
+    await client.setOverageLimit({ customer: 'cust 1/ä', maxOverageAmount: 500_000, onLimitReached: 'block' }, 'key-2');
+    expect(await client.customer('cust 1/ä')).toEqual({
+      id: 'cust 1/ä',
       overageLimit: { maxOverageAmount: 500_000, onLimitReached: 'block' },
       featureConfigs: [{ feature: 'api_calls', overage: 'block', maxOverageUnits: 1000 }],
     });
-    expect(emulator.requests().map((r) => [r.path, r.headers['idempotency-key']])).toEqual([
-      ['/v1/customers', undefined],
-      ['/v1/customers/feature-config', 'key-1'],
-      ['/v1/customers/overage-limit', 'key-2'],
+    expect(emulator.requests().map((r) => [r.method, r.path, r.headers['idempotency-key']])).toEqual([
+      ['GET', '/v1/customers/cust%201%2F%C3%A4', undefined],
+      ['POST', '/v1/customers/feature-config', 'key-1'],
+      ['POST', '/v1/customers/overage-limit', 'key-2'],
+      ['GET', '/v1/customers/cust%201%2F%C3%A4', undefined],
     ]);
+  });
+
+  it('answers an unknown customer with a 404 TargetError, creating nothing', async () => {
+    const emulator = await fixtures.emulator();
+    const error = await failure(new OwostackClient({ baseUrl: emulator.baseUrl, secretKey: SECRET_KEY }).customer('ghost'));
+    expect(error.message).toBe('Owostack customer answered 404: Customer not found');
+    expect(error.options).toMatchObject({ status: 404, retryable: false });
+    expect(emulator.state().customers).toEqual([]);
   });
 
   it('carries the API\'s own message from the plain-string error shape, and never the key', async () => {
@@ -55,16 +69,17 @@ describe('OwostackClient', () => {
 
   it('carries code and message from the {code, message} error shape', async () => {
     const emulator = await fixtures.emulator();
+    emulator.seed(existing('c1'));
     const client = new OwostackClient({ baseUrl: emulator.baseUrl, secretKey: SECRET_KEY });
-    const error = await failure(client.setFeatureConfig({ customer: 'nobody', feature: 'api_calls', overage: 'block' }, 'k'));
-    expect(error.message).toBe('Owostack setFeatureConfig answered 404 customer_not_found: Customer nobody not found; read it first to create it');
-    expect(error.options).toMatchObject({ status: 404, code: 'customer_not_found', retryable: false });
+    const error = await failure(client.setFeatureConfig({ customer: 'c1', feature: 'api_calls', overage: 'block', maxOverageUnits: 0 }, 'k'));
+    expect(error.message).toBe('Owostack setFeatureConfig answered 400 invalid_request: maxOverageUnits must be a positive integer or null, received 0');
+    expect(error.options).toMatchObject({ status: 400, code: 'invalid_request', retryable: false });
   });
 
   it('marks a reused idempotency key as a duplicate', async () => {
     const emulator = await fixtures.emulator();
+    emulator.seed(existing('cust_1'));
     const client = new OwostackClient({ baseUrl: emulator.baseUrl, secretKey: SECRET_KEY });
-    await client.customer('cust_1');
     const body = { customer: 'cust_1', maxOverageAmount: 100, onLimitReached: 'notify' as const };
     await client.setOverageLimit(body, 'same');
     const error = await failure(client.setOverageLimit(body, 'same'));
@@ -92,9 +107,41 @@ describe('OwostackClient', () => {
     const url = closed.baseUrl;
     await closed.close();
     const refused = await failure(new OwostackClient({ baseUrl: url, secretKey: SECRET_KEY }).customer('cust_1'));
-    expect(refused.message).toBe(`Cannot reach Owostack at ${url}/customers (ECONNREFUSED). Check the endpoint (--endpoint, OWOSTACK_API_URL or "endpoint" in tollgate.yaml).`);
+    expect(refused.message).toBe(`Cannot reach Owostack at ${url}/customers/cust_1 (ECONNREFUSED). Check the endpoint (--endpoint, OWOSTACK_API_URL or "endpoint" in tollgate.yaml).`);
     expect(refused.options).toMatchObject({ fatal: true });
     expect(refused.options.retryable).toBeFalsy();
+  });
+
+  it('checks the answer of a write: a 2xx that is not {success: true} fails naming the route, and is not retried', async () => {
+    const answers = [
+      ['application/json', '{}'],
+      ['text/html', '<html><body>Welcome</body></html>'],
+      ['application/json', '{"success":false,"error":"Feature not found"}'],
+    ];
+    let next = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      const [type, body] = answers[next++]!;
+      res.writeHead(200, { 'content-type': type! }).end(body);
+    }).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const client = new OwostackClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, secretKey: SECRET_KEY });
+      const body = { customer: 'c1', feature: 'api_calls', overage: 'block' as const, maxOverageUnits: null };
+      const messages: string[] = [];
+      for (let i = 0; i < answers.length; i++) {
+        const error = await failure(client.setFeatureConfig(body, `k${i}`));
+        expect(error.options.retryable).toBeFalsy();
+        messages.push(error.message.replace(/127\.0\.0\.1:\d+/, 'HOST'));
+      }
+      expect(messages).toEqual([
+        "Owostack's answer to POST /customers/feature-config does not have the documented shape: success is missing, expected true. Check that http://HOST/v1 is Owostack's API.",
+        'Owostack answered POST /customers/feature-config with a text/html body that is not JSON: "<html><body>Welcome</body></html>". Check that http://HOST/v1 is Owostack\'s API.',
+        'Owostack setFeatureConfig answered 200: Feature not found',
+      ]);
+    } finally {
+      server.close();
+    }
   });
 
   it('parses both error shapes and Retry-After forms', () => {
@@ -131,11 +178,12 @@ describe('OwostackTarget with the shared executor', () => {
       ...Object.fromEntries(
         Array.from({ length: 12 }, (_, i) => [
           `c${i}.yaml`,
-          `kind: Customer\nid: c${i}\nplan: pro\ncontrols:\n  a: { overage: block }\n  b: { overage: allow, maxOverageUnits: ${i} }\noverageLimit: { maxOverageAmount: ${100 * i}, onLimitReached: block }\n`,
+          `kind: Customer\nid: c${i}\nplan: pro\ncontrols:\n  a: { overage: block }\n  b: { overage: allow, maxOverageUnits: ${i} }\noverageLimit: { maxOverageAmount: ${100 * (i + 1)}, onLimitReached: block }\n`,
         ]),
       ),
     });
     const workdir = fixtures.workdir();
+    seedCustomersOf(emulator, dir.path);
     try {
       const analysis = analyze(dir.path);
       const fast = { baseMs: 1, capMs: 5, maxAttempts: 20 };
@@ -162,12 +210,21 @@ describe('OwostackTarget settings', () => {
   it('refuses a missing key and an endpoint that is not an http(s) URL before any request', () => {
     expect(() => new OwostackTarget({ secretKey: '  ' })).toThrow(/^OWOSTACK_SECRET_KEY is not set/);
     expect(() => new OwostackTarget({ secretKey: SECRET_KEY, endpoint: 'api.owostack.com/v1' })).toThrow(
-      'The owostack endpoint "api.owostack.com/v1" is not an http(s) URL; give a base URL such as https://api.owostack.com/v1 (--endpoint, OWOSTACK_API_URL or "endpoint" in tollgate.yaml).',
+      'The owostack endpoint "api.owostack.com/v1" is not an http(s) URL; give a base URL such as https://sandbox.owostack.com/v1 (--endpoint, OWOSTACK_API_URL or "endpoint" in tollgate.yaml).',
     );
     const target = new OwostackTarget({ secretKey: SECRET_KEY });
-    expect([target.endpoint, target.lockPath]).toEqual(['https://api.owostack.com/v1', '.tollgate/owostack/apply.lock']);
+    expect([target.endpoint, target.lockPath]).toEqual(['https://sandbox.owostack.com/v1', '.tollgate/owostack/apply.lock']);
     expect(target.capabilities.customer).toEqual(new Set(['overage', 'maxOverageUnits', 'overageLimit']));
     expect([target.capabilities.plan.size, target.capabilities.entity.size]).toEqual([0, 0]);
+  });
+
+  it('uses a production key (owo_sk_live_…) only with live, which also makes production the default endpoint', () => {
+    expect(() => new OwostackTarget({ secretKey: 'owo_sk_live_4f2a' })).toThrow(
+      'OWOSTACK_SECRET_KEY holds a production key (owo_sk_live_…). tollgate uses production keys only when asked to: pass --live.',
+    );
+    expect(new OwostackTarget({ secretKey: 'owo_sk_live_4f2a', live: true }).endpoint).toBe('https://api.owostack.com/v1');
+    expect(new OwostackTarget({ secretKey: 'owo_sk_test_4f2a' }).endpoint).toBe('https://sandbox.owostack.com/v1');
+    expect(new OwostackTarget({ secretKey: 'owo_sk_live_4f2a', live: true, endpoint: 'http://127.0.0.1:1/v1' }).endpoint).toBe('http://127.0.0.1:1/v1');
   });
 });
 
@@ -195,6 +252,7 @@ describe('OwostackTarget across runs', () => {
       `,
     });
     const workdir = fixtures.workdir();
+    emulator.seed(existing('c1'));
     const run = async () => {
       const analysis = analyze(dir.path);
       const target = new OwostackTarget({ endpoint: emulator.baseUrl, secretKey: SECRET_KEY, managedFile: `${workdir}/managed.json` });
@@ -208,7 +266,7 @@ describe('OwostackTarget across runs', () => {
       // Someone resets the customer by hand: the live state is again exactly what the first plan saw.
       const client = new OwostackClient({ baseUrl: emulator.baseUrl, secretKey: SECRET_KEY });
       await client.setFeatureConfig({ customer: 'c1', feature: 'a', overage: null, maxOverageUnits: null }, 'manual-1');
-      await client.setOverageLimit({ customer: 'c1', maxOverageAmount: null }, 'manual-2');
+      await client.setOverageLimit({ customer: 'c1', maxOverageAmount: null, onLimitReached: 'block' }, 'manual-2');
       emulator.clearRequests();
       const again = await run();
       expect(again).toMatchObject({ applied: ['customer:c1'], failed: [] });

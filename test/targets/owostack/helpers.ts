@@ -5,8 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startOwostackEmulator, type EmulatorOptions, type OwostackEmulator } from '../../../src/emulate/owostack/emulator.js';
-import type { OwostackFeatureConfig, OwostackOverageLimit } from '../../../src/emulate/owostack/routes.js';
+import { startOwostackEmulator, type EmulatorOptions, type OwostackEmulator, type StoredCustomer } from '../../../src/emulate/owostack/emulator.js';
 import { desiredObjects } from '../../../src/plan/desired.js';
 import { analyze } from '../../../src/validate/index.js';
 
@@ -68,11 +67,8 @@ export class Fixtures {
   }
 }
 
-/** What Owostack holds for one customer, in its own terms. */
-export interface CustomerBilling {
-  overageLimit: OwostackOverageLimit | null;
-  featureConfigs: OwostackFeatureConfig[];
-}
+/** What Owostack holds for one customer, in its own terms (features by slug). */
+export type CustomerBilling = StoredCustomer['billing'];
 
 /**
  * The billing config every customer of a policy directory must hold on Owostack, computed from the
@@ -86,17 +82,30 @@ export function expectedBilling(dir: string): Map<string, CustomerBilling> {
   const out = new Map<string, CustomerBilling>();
   for (const object of desiredObjects(analysis.set).values()) {
     if (object.ref.kind !== 'customer') continue;
-    const featureConfigs: OwostackFeatureConfig[] = [];
+    const featureConfigs: CustomerBilling['featureConfigs'] = [];
     for (const feature of Object.keys(object.controls.features).sort()) {
       const s = object.controls.features[feature]!;
-      const overage = s.overage === 'allow' ? 'charge' : s.overage === 'block' ? 'block' : null;
-      const maxOverageUnits = typeof s.maxOverageUnits === 'number' ? s.maxOverageUnits : null;
+      let overage: 'charge' | 'block' | null = s.overage === 'allow' ? 'charge' : s.overage === 'block' ? 'block' : null;
+      let maxOverageUnits = typeof s.maxOverageUnits === 'number' ? s.maxOverageUnits : null;
+      // Owostack refuses a cap of 0: no overage unit at all is overage "block".
+      if (maxOverageUnits === 0) [overage, maxOverageUnits] = ['block', null];
       if (overage !== null || maxOverageUnits !== null) featureConfigs.push({ feature, overage, maxOverageUnits });
     }
     const limit = object.controls.overageLimit;
     out.set(object.ref.id, { overageLimit: limit === undefined || limit === 'unlimited' ? null : limit, featureConfigs });
   }
   return out;
+}
+
+/** Customers with nothing set, as if created in Owostack: tollgate never creates them. */
+export function existing(...ids: string[]): { customers: Array<{ id: string; email: string }> } {
+  return { customers: ids.map((id) => ({ id, email: `${id}@example.com` })) };
+}
+
+/** Every customer a policy directory names, created empty in the emulator. */
+export function seedCustomersOf(emulator: OwostackEmulator, dir: string): void {
+  const ids = [...desiredObjects(analyze(dir).set).values()].flatMap((o) => (o.ref.kind === 'customer' ? [o.ref.id] : []));
+  emulator.seed(existing(...ids));
 }
 
 /** Every customer's billing config in the emulator, by id. */

@@ -1,14 +1,14 @@
 // The tollgate ↔ Owostack mapping, without HTTP.
 import { describe, expect, it } from 'vitest';
-import type { OwostackCustomer } from '../../../src/emulate/owostack/routes.js';
 import { desiredObjects } from '../../../src/plan/desired.js';
 import type { ObjectPlan } from '../../../src/plan/plan.js';
+import type { CustomerRead } from '../../../src/targets/owostack/responses.js';
 import { expressForOwostack, holds, liveFromCustomer, writeCalls } from '../../../src/targets/owostack/wire.js';
 import { analyze } from '../../../src/validate/index.js';
 import { policyDir, yaml } from '../../helpers/policy-dir.js';
 
-function customer(billing: OwostackCustomer['billing']): OwostackCustomer {
-  return { id: 'cust_1', email: null, name: null, createdAt: 0, billing };
+function customer(billing: Omit<CustomerRead, 'id'>): CustomerRead {
+  return { id: 'cust_1', ...billing };
 }
 
 describe('liveFromCustomer', () => {
@@ -17,9 +17,9 @@ describe('liveFromCustomer', () => {
       customer({
         overageLimit: { maxOverageAmount: 500_000, onLimitReached: 'block' },
         featureConfigs: [
-          { feature: 'storage', overage: null, maxOverageUnits: 20 },
           { feature: 'api_calls', overage: 'charge', maxOverageUnits: null },
           { feature: 'seats', overage: 'block', maxOverageUnits: 0 },
+          { feature: 'storage', overage: null, maxOverageUnits: 20 },
         ],
       }),
     );
@@ -146,6 +146,36 @@ describe('expressForOwostack', () => {
       'Target owostack cannot hold "maxOverageUnits: unlimited" for tokens of customer cust_1: Owostack has no explicit "unlimited", and clearing the customer\'s cap falls back to plan pro\'s maxPurchase (500). Set a number of units, or remove maxPurchase from the plan item.',
     );
     expect(customer.controls.features.tokens).toBeUndefined();
+  });
+
+  it('holds maxOverageUnits: 0 as overage "block" (Owostack refuses a cap of 0), with the change at the cap\'s line', () => {
+    const { customer, problems, file } = express(yaml`
+      kind: Customer
+      id: cust_1
+      plan: pro
+      controls:
+        calls: { overage: allow, maxOverageUnits: 0 }
+        tokens: { maxOverageUnits: 0 }
+    `);
+    expect(problems).toEqual([]);
+    expect(customer.controls.features).toEqual({ calls: { overage: 'block' }, tokens: { overage: 'block' } });
+    expect(customer.locations['tokens.overage']).toMatchObject({ file, line: 6 });
+    expect(customer.locations['calls.overage']).toMatchObject({ file, line: 5 });
+  });
+
+  it('refuses an overageLimit of 0 at its place: Owostack refuses it and nothing else holds the same', () => {
+    const { customer, problems, file } = express(yaml`
+      kind: Customer
+      id: cust_1
+      plan: pro
+      overageLimit: { maxOverageAmount: 0, onLimitReached: block }
+    `);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ code: 'unsupported-control', severity: 'error', file, line: 4 });
+    expect(problems[0]!.message).toBe(
+      'Target owostack cannot hold "overageLimit" with maxOverageAmount 0 for customer cust_1: Owostack refuses a cap of 0. To allow no overage at all, set "overage: block" on the features instead.',
+    );
+    expect(customer.controls.overageLimit).toBeUndefined();
   });
 
   it('leaves plan and entity objects to the capability check', () => {
