@@ -120,10 +120,12 @@ function customerEffects(input: PlanInput, objects: readonly ObjectPlan[]): Cust
     s.add(key);
   };
   const changedPlans = new Set<string>();
+  const written = new Set<string>();
   for (const o of objects) {
     const customer = customerOf(o.ref);
     if (customer === undefined) changedPlans.add(o.ref.id);
     else cause(customer, o.key);
+    if (o.ref.kind === 'customer') written.add(o.ref.id);
   }
   // Entities by customer, from both sides, and each customer's plan.
   const entityIds = new Map<string, Set<string>>();
@@ -165,7 +167,8 @@ function customerEffects(input: PlanInput, objects: readonly ObjectPlan[]): Cust
     const after = side('after');
     const changes = effectiveChanges(before, after);
     const changedEntities = [...new Set(changes.flatMap((c) => (c.entity === undefined ? [] : [c.entity])))];
-    const customerChanged = changes.some((c) => c.entity === undefined);
+    // Without a known plan on either side nothing can be resolved; a write to the customer still changes it.
+    const customerChanged = changes.some((c) => c.entity === undefined) || (before === null && after === null && written.has(id));
     const effect: CustomerEffect = {
       id,
       currency: after?.currency ?? before?.currency ?? null,

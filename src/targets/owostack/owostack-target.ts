@@ -56,6 +56,10 @@ export class OwostackTarget implements Target {
   private readonly random: Random;
   /** Whether each object read or written in this run holds controls, for the managed set. */
   private readonly holdsControls = new Map<string, boolean>();
+  /** The plan of each customer written in this run, kept with the managed set. */
+  private readonly plansWritten = new Map<string, string>();
+  /** Plans of managed customers as recorded when they were written. */
+  private managedPlans = new Map<string, string>();
   /** Per-call idempotency keys Owostack accepted in this run: a retried write skips them. */
   private readonly accepted = new Set<string>();
   private wrote = false;
@@ -80,7 +84,9 @@ export class OwostackTarget implements Target {
   }
 
   async managedKeys(): Promise<string[]> {
-    return managedAt(this.managedFile, this.endpoint);
+    const managed = managedAt(this.managedFile, this.endpoint);
+    this.managedPlans = managed.plans;
+    return managed.keys;
   }
 
   /** Plan and entity objects hold nothing on Owostack; each customer is one read, retried on 429/5xx. */
@@ -97,6 +103,9 @@ export class OwostackTarget implements Target {
             const customer = await retrying(() => this.client.customer(ref.id), { policy: this.retry, clock: this.clock, random: this.random });
             const live = liveFromCustomer(customer);
             this.holdsControls.set(key, live !== null);
+            // Owostack does not say which plan a customer is on; the managed set remembers it.
+            const plan = this.managedPlans.get(key);
+            if (live !== null && plan !== undefined) live.plan = plan;
             return [key, live];
           } catch (error) {
             failed = true;
@@ -117,6 +126,7 @@ export class OwostackTarget implements Target {
       throw new TargetError(`Owostack holds no controls on a ${object.ref.kind}; ${describeRef(object.ref)} cannot be written.`);
     }
     this.wrote = true;
+    if (object.plan !== undefined) this.plansWritten.set(object.key, object.plan);
     // Until every call is accepted the customer may hold part of the change: keep it in the managed set.
     this.holdsControls.set(object.key, true);
     for (const call of writeCalls(object)) {
@@ -147,7 +157,7 @@ export class OwostackTarget implements Target {
   /** Records which customers tollgate now manages at this endpoint; only after an apply wrote something. */
   async flush(): Promise<void> {
     if (!this.wrote) return;
-    await updateManaged(this.managedFile, this.endpoint, this.holdsControls);
+    await updateManaged(this.managedFile, this.endpoint, this.holdsControls, this.plansWritten);
   }
 
   /** The desired state as Owostack stores it (no explicit "unlimited"), and where it cannot be stored. */

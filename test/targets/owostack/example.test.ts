@@ -1,5 +1,5 @@
 // examples/owostack/: a second policy repository aimed at Owostack, planned against the emulator.
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OWOSTACK_ROUTES } from '../../../src/emulate/owostack/routes.js';
@@ -52,6 +52,30 @@ describe('examples/owostack', () => {
     });
     const again = await tollgate(['plan', '--detailed-exitcode', ...target], cwd);
     expect(again.code).toBe(0);
+  });
+
+  it('plans the removal of a deleted customer\'s file as a change to that customer, in money, with its exposure', async () => {
+    const emulator = await fixtures.emulator();
+    const cwd = fixtures.workdir();
+    cpSync(POLICIES, path.join(cwd, 'policies'), { recursive: true });
+    const target = ['--dir', 'policies', '--target', 'owostack', '--endpoint', emulator.baseUrl];
+    expect((await tollgate(['apply', '--yes', ...target], cwd)).code).toBe(0);
+    rmSync(path.join(cwd, 'policies/customers/cust_initech.yaml'));
+
+    const plan = await tollgate(['plan', '--detailed-exitcode', ...target], cwd);
+    expect(plan.code, plan.stderr).toBe(2);
+    expect(plan.stdout).toContain('- customer cust_initech (all overrides removed)');
+    expect(plan.stdout).toContain('- overageLimit: $250.00 then notify');
+    // labels stay capped by the plan's maxPurchase ($1,000.00); tracking_events loses its block and is uncapped
+    expect(plan.stdout).toContain('money exposure: $1,000.00 → unbounded');
+    expect(plan.stdout).toContain('Plan: 0 to add, 0 to change, 1 to remove (1 customer, 0 entities affected).');
+
+    // A managed set written before plans were recorded: the removal still counts its customer.
+    const file = path.join(cwd, '.tollgate/owostack/managed.json');
+    const { plans: _plans, ...older } = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    writeFileSync(file, JSON.stringify(older));
+    const withoutPlans = await tollgate(['plan', ...target], cwd);
+    expect(withoutPlans.stdout).toContain('Plan: 0 to add, 0 to change, 1 to remove (1 customer, 0 entities affected).');
   });
 });
 
