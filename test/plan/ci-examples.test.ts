@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { PLAN_COMMENT_MARKER } from '../../src/plan/format/markdown.js';
 
 const repo = path.resolve(__dirname, '../..');
 
@@ -41,6 +42,18 @@ describe('CI examples in docs/', () => {
     const count = scripts.reduce((n, s) => n + checkInvocations(s), 0);
     expect(count).toBeGreaterThanOrEqual(3);
     expect(scripts.join('\n')).toMatch(/tollgate apply plan\.json --yes/);
+  });
+
+  it('the workflow updates tollgate\'s own comment, found by the marker the markdown plan starts with', () => {
+    const workflow = parse(readFileSync(path.join(repo, 'docs/ci/github-actions.yml'), 'utf8')) as { jobs: Record<string, { steps: Array<{ run?: string }> }> };
+    const post = workflow.jobs.plan!.steps.map((s) => s.run ?? '').find((run) => run.includes('plan.md') && run.includes('gh '));
+    expect(post).toBeDefined();
+    // --edit-last edits whatever comment this token wrote last, which may be another workflow's
+    expect(post).not.toContain('--edit-last');
+    expect(post).toContain(`startswith("${PLAN_COMMENT_MARKER}")`);
+    expect(post).toMatch(/gh api --method PATCH "repos\/\$\{\{ github\.repository \}\}\/issues\/comments\/\$id" -F body=@plan\.md/);
+    expect(post).toMatch(/gh api --method POST "\$COMMENTS" -F body=@plan\.md/);
+    execFileSync('bash', ['-n', '-c', post!.replace(/\$\{\{[^}]*\}\}/g, 'x')]);
   });
 
   it('the generic CI script is valid shell and only runs tollgate commands and flags that exist', () => {

@@ -25,7 +25,7 @@ describe('examples/owostack', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toContain(`tollgate will make these changes on target owostack (${emulator.baseUrl}):`);
     expect(result.stdout).toContain('+ labels.overage: allow  (policies/customers/cust_123.yaml:16)');
-    expect(result.stdout).toContain('+ labels.maxOverageUnits: 1000  (policies/customers/cust_123.yaml:17)');
+    expect(result.stdout).toContain('+ labels.maxOverageUnits: 1,000  (policies/customers/cust_123.yaml:17)');
     expect(result.stdout).toContain('+ overageLimit: $5,000.00 then block  (policies/customers/cust_123.yaml:18)');
     expect(result.stdout).toContain('Plan: 3 to add, 0 to change, 0 to remove (3 customers, 0 entities affected).');
     // plan reads customers (Owostack creates the ones it has not seen) and writes nothing locally.
@@ -69,6 +69,9 @@ describe('examples/owostack', () => {
     // labels stay capped by the plan's maxPurchase ($1,000.00); tracking_events loses its block and is uncapped
     expect(plan.stdout).toContain('money exposure: $1,000.00 → unbounded');
     expect(plan.stdout).toContain('Plan: 0 to add, 0 to change, 1 to remove (1 customer, 0 entities affected).');
+    const markdown = await tollgate(['plan', '--format', 'markdown', ...target], cwd);
+    expect(markdown.stdout).toContain('| `cust_initech` | $1,000.00 | **unbounded** ⚠️ | **no longer capped** |');
+    expect(markdown.stdout).toContain('-   overageLimit: $250.00 then notify');
 
     // A managed set written before plans were recorded: the removal still counts its customer.
     const file = path.join(cwd, '.tollgate/owostack/managed.json');
