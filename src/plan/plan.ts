@@ -2,6 +2,7 @@ import type { PolicySet } from '../model/policy-set.js';
 import { fingerprint, sameJson } from '../resolve/canonical.js';
 import { diffControls, objectAction, type ChangeAction, type ControlChange } from './diff.js';
 import { effectiveFromObjects, type PlainCustomer, type PlainFeature } from './effect.js';
+import type { OnProgress } from '../util/progress.js';
 import { customerOf, isEmptyControls, objectKey, parseObjectKey, type DesiredObject, type LiveObject, type ObjectControls, type ObjectRef } from './objects.js';
 
 export const PLAN_FORMAT_VERSION = 1;
@@ -77,6 +78,8 @@ export interface PlanInput {
   desired: ReadonlyMap<string, DesiredObject>;
   /** Live state of every desired or previously managed object; null when the object holds nothing. */
   live: ReadonlyMap<string, LiveObject | null>;
+  /** Told after each customer whose effect is computed: a fleet's first plan takes seconds. */
+  onProgress?: OnProgress;
 }
 
 const EMPTY: ObjectControls = { features: {} };
@@ -153,7 +156,10 @@ function customerEffects(input: PlanInput, objects: readonly ObjectPlan[]): Cust
 
   const effects: CustomerEffect[] = [];
   let budget = EFFECT_CHANGE_BUDGET;
-  for (const id of [...causes.keys()].sort()) {
+  const reached = [...causes.keys()].sort();
+  const progress = (done: number): void => input.onProgress?.({ phase: 'planning', done, total: reached.length, unit: 'customers' });
+  for (const id of reached) {
+    progress(effects.length);
     const plans = planOf.get(id) ?? {};
     const ids = entityIds.get(id) ?? new Set<string>();
     const side = (which: 'before' | 'after'): PlainCustomer | null => {
@@ -188,6 +194,7 @@ function customerEffects(input: PlanInput, objects: readonly ObjectPlan[]): Cust
     }
     effects.push(effect);
   }
+  progress(effects.length);
   return effects;
 }
 

@@ -90,9 +90,10 @@ export class OwostackTarget implements Target {
   }
 
   /** Plan and entity objects hold nothing on Owostack; each customer is one read, retried on 429/5xx. */
-  async read(keys: readonly string[]): Promise<Map<string, LiveObject | null>> {
+  async read(keys: readonly string[], onRead?: (done: number) => void): Promise<Map<string, LiveObject | null>> {
     const limit = pLimit(READ_CONCURRENCY);
     let failed = false;
+    let done = 0;
     const entries = await Promise.all(
       keys.map((key) =>
         limit(async (): Promise<[string, LiveObject | null]> => {
@@ -106,6 +107,7 @@ export class OwostackTarget implements Target {
             // Owostack does not say which plan a customer is on; the managed set remembers it.
             const plan = this.managedPlans.get(key);
             if (live !== null && plan !== undefined) live.plan = plan;
+            onRead?.(++done);
             return [key, live];
           } catch (error) {
             failed = true;
