@@ -63,8 +63,9 @@ export function progressDisplay(io: CliIO, everyMs = 5000, now: () => number = D
 
 /** The progress line of a long engine step: "checking policies: 1,200/5,000 customers (2.0s)". */
 export function phaseLine(p: Progress, elapsedMs: number): string {
-  const count = p.total === undefined ? (p.done > 0 ? ` ${formatCount(p.done)} ${p.unit}` : '') : ` ${formatCount(p.done)}/${formatCount(p.total)} ${p.unit}`;
-  return `${p.phase}:${count} (${(elapsedMs / 1000).toFixed(1)}s)`;
+  const seconds = `(${(elapsedMs / 1000).toFixed(1)}s)`;
+  if (p.total === undefined) return p.done > 0 ? `${p.phase}: ${formatCount(p.done)} ${p.unit} ${seconds}` : `${p.phase}… ${seconds}`;
+  return `${p.phase}: ${formatCount(p.done)}/${formatCount(p.total)} ${p.unit} ${seconds}`;
 }
 
 export interface PhaseDisplayOptions {
@@ -72,6 +73,8 @@ export interface PhaseDisplayOptions {
   quietMs?: number;
   /** Elsewhere, a line every this often while a phase runs. */
   everyMs?: number;
+  /** A phase with fewer things to do shows nothing, however long it takes (on a busy machine, a cold start can). */
+  minItems?: number;
   now?: () => number;
 }
 
@@ -87,11 +90,13 @@ export interface PhaseDisplay {
 /**
  * Progress of reading, checking, resolving and reading the billing system, on stderr. On a terminal, one line
  * rewritten in place (at most ten times a second) once a phase has taken `quietMs`; elsewhere, a line every
- * `everyMs` while a phase runs, and its final count when it ends. Runs that finish quickly print nothing.
+ * `everyMs` while a phase runs, and its final count when it ends. Runs that finish quickly, and phases with fewer
+ * than `minItems` things to do, print nothing.
  */
 export function phaseDisplay(io: CliIO, options: PhaseDisplayOptions = {}): PhaseDisplay {
   const quietMs = options.quietMs ?? 1000;
   const everyMs = options.everyMs ?? 5000;
+  const minItems = options.minItems ?? 100;
   const now = options.now ?? io.now ?? Date.now;
   let current: { progress: Progress; startedAt: number; lastPrint: number; printed: boolean; closed: boolean } | undefined;
   let width = 0;
@@ -114,6 +119,7 @@ export function phaseDisplay(io: CliIO, options: PhaseDisplayOptions = {}): Phas
   const consider = (t: number): void => {
     if (!current || current.closed) return;
     const { progress, startedAt, lastPrint, printed } = current;
+    if (progress.total !== undefined && progress.total < minItems) return;
     const complete = progress.total !== undefined && progress.done >= progress.total;
     const due = io.stderrIsTTY
       ? t - startedAt >= quietMs && (complete || t - lastPrint >= 100)

@@ -67,7 +67,8 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   const digest = options.digest ? digestBuilder() : undefined;
   let checked = 0;
   for (const id of [...set.customers.keys()].sort()) {
-    progress?.({ phase: 'checking policies', done: checked++, total: customers, unit: 'customers' });
+    if (checked > 0) progress?.({ phase: 'checking policies', done: checked, total: customers, unit: 'customers' });
+    checked++;
     const resolved = resolveCustomer(set, set.customers.get(id)!, false);
     if (!resolved) continue;
     diagnostics.push(...checkEffects(set, id, resolved));

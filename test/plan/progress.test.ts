@@ -39,7 +39,7 @@ afterEach(async () => {
 describe('progress of reading, checking and resolving', () => {
   it('says the phase, how far it is, and for how long', () => {
     expect(phaseLine(checking(1200, 5000), 2000)).toBe('checking policies: 1,200/5,000 customers (2.0s)');
-    expect(phaseLine({ phase: 'reading the billing system', done: 0, unit: 'objects' }, 12_345)).toBe('reading the billing system: (12.3s)');
+    expect(phaseLine({ phase: 'reading the billing system', done: 0, unit: 'objects' }, 12_345)).toBe('reading the billing system… (12.3s)');
   });
 
   it('stays quiet when every phase ends within a second, on a terminal and elsewhere', () => {
@@ -53,6 +53,20 @@ describe('progress of reading, checking and resolving', () => {
       }
       display.report({ phase: 'resolving', done: 0, total: 10, unit: 'customers' });
       display.report({ phase: 'resolving', done: 10, total: 10, unit: 'customers' });
+      display.finish();
+      expect(out.text).toBe('');
+    }
+  });
+
+  it('stays quiet about a phase with few things to do, however long it takes (a cold start on a busy machine)', () => {
+    for (const tty of [true, false]) {
+      let clock = 0;
+      const out = io(tty);
+      const display = phaseDisplay(out, { now: () => clock });
+      for (let done = 0; done <= 22; done++) {
+        clock += 1000;
+        display.report({ phase: 'reading policy files', done, total: 22, unit: 'files' });
+      }
       display.finish();
       expect(out.text).toBe('');
     }
@@ -102,7 +116,7 @@ describe('progress of reading, checking and resolving', () => {
       display.tick();
     }
     display.finish();
-    expect(lines.text.trim().split('\n')).toEqual(['reading the billing system: (5.0s)', 'reading the billing system: (10.0s)']);
+    expect(lines.text.trim().split('\n')).toEqual(['reading the billing system… (5.0s)', 'reading the billing system… (10.0s)']);
 
     const terminal = io(true);
     const line = phaseDisplay(terminal, { now: () => clock });
@@ -110,7 +124,7 @@ describe('progress of reading, checking and resolving', () => {
     clock += 1500;
     line.tick();
     line.finish();
-    expect(terminal.text).toBe('\rreading the billing system: (1.5s)\n');
+    expect(terminal.text).toBe('\rreading the billing system… (1.5s)\n');
   });
 
   it('the engine reports each file read, each customer checked and each customer resolved, up to the totals', async () => {
@@ -145,7 +159,13 @@ describe('progress of reading, checking and resolving', () => {
   });
 
   it('validate, compile and plan show it on stderr through the CLI, keeping stdout clean', async () => {
-    const dir = workDir(fleetPolicies(60, 30));
+    // one file per customer, as fleets are kept: 122 files, 120 customers, 181 objects
+    const files: Record<string, string> = {};
+    for (const [file, text] of Object.entries(fleetPolicies(120, 60))) {
+      if (!file.includes('/batch-')) files[file] = text;
+      else for (const doc of text.split('\n---\n')) files[`policies/customers/${/^id: (\S+)$/m.exec(doc)![1]}.yaml`] = doc;
+    }
+    const dir = workDir(files);
     const emu: AutumnEmulator = await emulator({ rateLimit: 0 });
     cleanups.push(dir.cleanup, () => emu.close());
     emu.seed(seedFor(path.join(dir.cwd, 'policies')));
@@ -159,24 +179,25 @@ describe('progress of reading, checking and resolving', () => {
     const validate = io(true, slowClock());
     expect(await main(['validate', '--dir', policies], validate)).toBe(0);
     expect(validate.stdout).toBe('No problems found.\n');
-    expect(validate.text).toContain('\rreading policy files: 3/3 files (3.0s)');
-    expect(validate.text).toMatch(/\rchecking policies: 60\/60 customers \(\d+\.0s\)\s*\n$/);
+    expect(validate.text).toMatch(/\rreading policy files: 122\/122 files \(\d+\.0s\)/);
+    expect(validate.text).toMatch(/\rchecking policies: 120\/120 customers \(\d+\.0s\)\s*\n$/);
     expect(validate.text.split('\n')).toHaveLength(2);
 
     const compile = io(false, slowClock());
     expect(await main(['compile', '--dir', policies], compile)).toBe(0);
     expect(JSON.parse(compile.stdout)).toHaveProperty('digest');
-    expect(compile.text).toMatch(/^checking policies: 4\/60 customers \(5\.0s\)$/m);
-    expect(compile.text).toMatch(/^resolving: 60\/60 customers \(\d+\.0s\)$/m);
+    expect(compile.text).toMatch(/^reading policy files: 5\/122 files \(5\.0s\)$/m);
+    expect(compile.text).toMatch(/^checking policies: 5\/120 customers \(5\.0s\)$/m);
+    expect(compile.text).toMatch(/^resolving: 120\/120 customers \(\d+\.0s\)$/m);
 
     const plan = io(true, slowClock());
     expect(await main(['plan', '--dir', policies, '--target', 'autumn', '--endpoint', emu.url], plan)).toBe(0);
-    expect(plan.stdout).toContain('Plan: 91 to add');
+    expect(plan.stdout).toContain('Plan: 181 to add');
     expect(plan.stdout).not.toContain('reading');
     // on a terminal: one line per run of progress, rewritten in place, ended before anything else is printed
-    expect(plan.text).toMatch(/\rreading the billing system: 91\/91 objects \(\d+\.0s\)/);
-    expect(plan.text).toMatch(/\rplanning: 60\/60 customers \(\d+\.0s\)\s*\n$/);
-    expect(plan.text).toContain('\rchecking policies: 60/60 customers');
+    expect(plan.text).toMatch(/\rreading the billing system: 181\/181 objects \(\d+\.0s\)/);
+    expect(plan.text).toMatch(/\rplanning: 120\/120 customers \(\d+\.0s\)\s*\n$/);
+    expect(plan.text).toContain('\rchecking policies: 120/120 customers');
     expect(plan.text.split('\n').filter((l) => l !== '').every((l) => l.startsWith('\r'))).toBe(true);
   });
 });
