@@ -8,7 +8,9 @@ import { main } from '../../src/cli/main.js';
 import { phaseDisplay, phaseLine } from '../../src/cli/progress.js';
 import type { AutumnEmulator } from '../../src/emulate/autumn/emulator.js';
 import { EffectiveCustomers, writeEffectivePolicy } from '../../src/resolve/stream.js';
+import { startOwostackEmulator } from '../../src/emulate/owostack/emulator.js';
 import { AutumnTarget } from '../../src/targets/autumn/autumn-target.js';
+import { OwostackTarget } from '../../src/targets/owostack/owostack-target.js';
 import type { Progress } from '../../src/util/progress.js';
 import { analyze } from '../../src/validate/index.js';
 import { emulator, fleetPolicies, KEY, seedFor, workDir } from '../targets/autumn/helpers.js';
@@ -156,6 +158,16 @@ describe('progress of reading, checking and resolving', () => {
     const live = await new AutumnTarget({ secretKey: KEY, endpoint: emu.url, rateLimit: 1000, lockPath: '/dev/null' }).read(keys, (done) => counts.push(done));
     expect(live.size).toBe(keys.length);
     expect(counts).toEqual(Array.from({ length: keys.length }, (_, i) => i + 1));
+  });
+
+  it('the Owostack target reports every customer it has read, over HTTP', async () => {
+    const emu = await startOwostackEmulator({ port: 0, secretKey: 'sk_test_progress', rateLimit: 0 });
+    cleanups.push(() => emu.close());
+    const keys = [...Array.from({ length: 40 }, (_, i) => `customer:c${i}`), 'plan:pro'];
+    const counts: number[] = [];
+    const live = await new OwostackTarget({ endpoint: emu.baseUrl, secretKey: 'sk_test_progress', managedFile: '/nonexistent/managed.json' }).read(keys, (done) => counts.push(done));
+    expect(live.size).toBe(41);
+    expect(counts).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
   });
 
   it('validate, compile and plan show it on stderr through the CLI, keeping stdout clean', async () => {

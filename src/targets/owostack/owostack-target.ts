@@ -98,7 +98,10 @@ export class OwostackTarget implements Target {
       keys.map((key) =>
         limit(async (): Promise<[string, LiveObject | null]> => {
           const ref = parseObjectKey(key);
-          if (ref.kind !== 'customer') return [key, null];
+          if (ref.kind !== 'customer') {
+            onRead?.(++done);
+            return [key, null];
+          }
           if (failed) return [key, null];
           try {
             const customer = await retrying(() => this.client.customer(ref.id), { policy: this.retry, clock: this.clock, random: this.random });
