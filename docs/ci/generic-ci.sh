@@ -24,7 +24,8 @@ case "${TOLLGATE_STAGE:-review}" in
   review)
     # 1. Validate; SARIF is understood by most code-review tools.
     npx --no tollgate validate --format sarif > tollgate.sarif || { npx --no tollgate validate; exit 1; }
-    # 2. Plan; keep plan.json as a build artifact and post plan.md to the merge request.
+    # 2. Plan; keep plan.json as a build artifact and post plan.md to the merge request. plan.md starts with
+    #    the marker <!-- tollgate-plan -->: find tollgate's earlier comment by it and update that one.
     set +e
     npx --no tollgate plan $live --format markdown --detailed-exitcode -o plan.json > plan.md
     code=$?

@@ -15,6 +15,8 @@ export interface CliIO {
   /** Colour on stderr. */
   colorErr: boolean;
   ask(question: string): Promise<string>;
+  /** The clock progress displays read; Date.now when absent (tests pass their own). */
+  now?: () => number;
   /** Calls `handler` on Ctrl-C (SIGINT) until the returned function is called; absent where there are no signals. */
   onInterrupt?(handler: () => void): () => void;
 }

@@ -2,10 +2,11 @@ import { analyze, type Analysis, type AnalyzeOptions } from '../validate/index.j
 import { summarize } from '../diagnostics/diagnostic.js';
 import { renderDiagnostics, type CliIO } from './io.js';
 import { ExitError } from './exit.js';
+import { phaseDisplay } from './progress.js';
 
 /** Analyzes the policies; on errors prints them to stderr and exits 1, so later stages only see valid input. */
 export function loadValid(dir: string, io: CliIO, options: AnalyzeOptions = {}): Analysis {
-  const analysis = analyze(dir, options);
+  const analysis = analyzeShowingProgress(dir, io, options);
   const { errors } = summarize(analysis.diagnostics);
   if (errors > 0) {
     io.err(renderDiagnostics(analysis.diagnostics, 'stylish', analysis.sources, io.colorErr));
@@ -13,4 +14,14 @@ export function loadValid(dir: string, io: CliIO, options: AnalyzeOptions = {}):
     throw new ExitError(1);
   }
   return analysis;
+}
+
+/** Analyzes the policies with progress on stderr while reading and checking take long. */
+export function analyzeShowingProgress(dir: string, io: CliIO, options: AnalyzeOptions = {}): Analysis {
+  const display = phaseDisplay(io);
+  try {
+    return analyze(dir, { ...options, onProgress: display.report });
+  } finally {
+    display.finish();
+  }
 }

@@ -8,6 +8,7 @@ import type { Analysis } from '../validate/index.js';
 import { policyDigest } from '../resolve/stream.js';
 import { ExitError } from './exit.js';
 import { renderDiagnostics, type CliIO } from './io.js';
+import { phaseDisplay } from './progress.js';
 
 /** What each object should hold on this target; a control the target cannot hold is printed and exits 1. */
 export function desiredState(analysis: Analysis, target: Target, io: CliIO): Map<string, DesiredObject> {
@@ -25,14 +26,24 @@ export function desiredState(analysis: Analysis, target: Target, io: CliIO): Map
 /** Desired state from the policies against live state from the target: the plan. */
 export async function makePlan(analysis: Analysis, target: Target, io: CliIO): Promise<Plan> {
   const desired = desiredState(analysis, target, io);
-  const managed = await target.managedKeys();
-  const keys = [...new Set([...desired.keys(), ...managed])].sort();
-  const live = await target.read(keys);
-  return computePlan({
-    set: analysis.set,
-    policyDigest: analysis.policyDigest ?? policyDigest(analysis.customers),
-    target: { name: target.name, endpoint: target.endpoint },
-    desired,
-    live,
-  });
+  const display = phaseDisplay(io);
+  try {
+    const phase = 'reading the billing system';
+    display.report({ phase, done: 0, unit: 'objects' });
+    const managed = await target.managedKeys();
+    const keys = [...new Set([...desired.keys(), ...managed])].sort();
+    const total = keys.length;
+    const live = await target.read(keys, (done) => display.report({ phase, done, total, unit: 'objects' }));
+    display.report({ phase, done: total, total, unit: 'objects' });
+    return computePlan({
+      set: analysis.set,
+      policyDigest: analysis.policyDigest ?? policyDigest(analysis.customers),
+      target: { name: target.name, endpoint: target.endpoint },
+      desired,
+      live,
+      onProgress: display.report,
+    });
+  } finally {
+    display.finish();
+  }
 }

@@ -2,6 +2,7 @@ import type { PolicySet } from '../model/policy-set.js';
 import { fingerprint, sameJson } from '../resolve/canonical.js';
 import { diffControls, objectAction, type ChangeAction, type ControlChange } from './diff.js';
 import { effectiveFromObjects, type PlainCustomer, type PlainFeature } from './effect.js';
+import type { OnProgress } from '../util/progress.js';
 import { customerOf, isEmptyControls, objectKey, parseObjectKey, type DesiredObject, type LiveObject, type ObjectControls, type ObjectRef } from './objects.js';
 
 export const PLAN_FORMAT_VERSION = 1;
@@ -90,6 +91,8 @@ export interface PlanInput {
   desired: ReadonlyMap<string, DesiredObject>;
   /** Live state of every desired or previously managed object; null when the object holds nothing. */
   live: ReadonlyMap<string, LiveObject | null>;
+  /** Told after each customer whose effect is computed: a fleet's first plan takes seconds. */
+  onProgress?: OnProgress;
 }
 
 const EMPTY: ObjectControls = { features: {} };
@@ -138,10 +141,12 @@ function customerEffects(input: PlanInput, objects: readonly ObjectPlan[]): Cust
     s.add(key);
   };
   const changedPlans = new Set<string>();
+  const written = new Set<string>();
   for (const o of objects) {
     const customer = customerOf(o.ref);
     if (customer === undefined) changedPlans.add(o.ref.id);
     else cause(customer, o.key);
+    if (o.ref.kind === 'customer') written.add(o.ref.id);
   }
   // Entities by customer, from both sides, and each customer's plan.
   const entityIds = new Map<string, Set<string>>();
@@ -169,7 +174,10 @@ function customerEffects(input: PlanInput, objects: readonly ObjectPlan[]): Cust
 
   const effects: CustomerEffect[] = [];
   let budget = EFFECT_CHANGE_BUDGET;
-  for (const id of [...causes.keys()].sort()) {
+  const reached = [...causes.keys()].sort();
+  const progress = (done: number): void => input.onProgress?.({ phase: 'planning', done, total: reached.length, unit: 'customers' });
+  for (const id of reached) {
+    progress(effects.length);
     const plans = planOf.get(id) ?? {};
     const ids = entityIds.get(id) ?? new Set<string>();
     const side = (which: 'before' | 'after'): PlainCustomer | null => {
@@ -183,7 +191,8 @@ function customerEffects(input: PlanInput, objects: readonly ObjectPlan[]): Cust
     const after = side('after');
     const changes = effectiveChanges(before, after);
     const changedEntities = [...new Set(changes.flatMap((c) => (c.entity === undefined ? [] : [c.entity])))];
-    const customerChanged = changes.some((c) => c.entity === undefined);
+    // Without a known plan on either side nothing can be resolved; a write to the customer still changes it.
+    const customerChanged = changes.some((c) => c.entity === undefined) || (before === null && after === null && written.has(id));
     const effect: CustomerEffect = {
       id,
       currency: after?.currency ?? before?.currency ?? null,
@@ -203,6 +212,7 @@ function customerEffects(input: PlanInput, objects: readonly ObjectPlan[]): Cust
     }
     effects.push(effect);
   }
+  progress(effects.length);
   return effects;
 }
 

@@ -3,6 +3,7 @@ import type { PolicySet } from '../model/policy-set.js';
 import { canonicalJson, strippedJson } from './canonical.js';
 import { EFFECTIVE_FORMAT_VERSION, type EffectiveCustomer } from './effective.js';
 import { resolveCustomer } from './resolve.js';
+import type { OnProgress } from '../util/progress.js';
 
 /**
  * The effective policy of every customer, resolved on demand: a fleet of 100,000 customers never sits in
@@ -75,15 +76,19 @@ export function policyDigest(customers: EffectiveCustomers): string {
  * Writes the effective-policy artifact (SPEC §4) piece by piece: keys sorted, one customer per line, and the
  * digest (of the same canonical content, provenance left out) after the customers, where sorted keys put it.
  */
-export async function writeEffectivePolicy(customers: EffectiveCustomers, write: (chunk: string) => Promise<void> | void): Promise<string> {
+export async function writeEffectivePolicy(customers: EffectiveCustomers, write: (chunk: string) => Promise<void> | void, onProgress?: OnProgress): Promise<string> {
   const builder = digestBuilder();
   await write('{"customers":{');
   let first = true;
+  let done = 0;
+  const total = customers.size;
   for (const [id, customer] of customers.entries(true)) {
+    onProgress?.({ phase: 'resolving', done: done++, total, unit: 'customers' });
     builder.add(id, customer);
     await write(`${first ? '' : ','}\n${JSON.stringify(id)}:${canonicalJson(customer)}`);
     first = false;
   }
+  onProgress?.({ phase: 'resolving', done: total, total, unit: 'customers' });
   const digest = builder.digest();
   await write(`${first ? '' : '\n'}},"digest":${JSON.stringify(digest)},"formatVersion":${EFFECTIVE_FORMAT_VERSION}}\n`);
   return digest;

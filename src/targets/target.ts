@@ -25,8 +25,8 @@ export interface Target {
   readonly rateLimit?: number;
   /** Keys of every object tollgate wrote before, so that a removed policy plans the removal of its overrides. */
   managedKeys(): Promise<string[]>;
-  /** Live state of these objects; null for an object that holds no controls. */
-  read(keys: readonly string[]): Promise<Map<string, LiveObject | null>>;
+  /** Live state of these objects; null for an object that holds no controls. `onRead` is told how many are read so far. */
+  read(keys: readonly string[], onRead?: (done: number) => void): Promise<Map<string, LiveObject | null>>;
   /**
    * Makes one object hold exactly `object.after`, in one attempt: failures are thrown as TargetError,
    * and the executor decides whether to try again.

@@ -8,6 +8,7 @@ import { digestBuilder, EffectiveCustomers } from '../resolve/stream.js';
 import { checkEffects } from './effects.js';
 import { checkReferences } from './rules.js';
 import { validateShape } from './schema.js';
+import type { OnProgress } from '../util/progress.js';
 
 /** Everything known about a policy directory after loading, validating and resolving it. */
 export interface Analysis {
@@ -26,6 +27,8 @@ export interface Analysis {
 export interface AnalyzeOptions {
   /** Also compute the policy digest; plan and apply need it, and resolving a fleet twice is costly. */
   digest?: boolean;
+  /** Told after each file read and each customer checked: a fleet takes seconds. */
+  onProgress?: OnProgress;
 }
 
 /** Loads every policy file of `dir`, checks it in all passes, and resolves every customer. */
@@ -36,7 +39,11 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   diagnostics.push(...listed.diagnostics);
   const valid: Array<{ doc: PolicyDoc; value: PolicyDocumentValue }> = [];
   let documents = 0;
-  for (const file of listed.files) {
+  const progress = options.onProgress;
+  const total = listed.files.length;
+  progress?.({ phase: 'reading policy files', done: 0, total, unit: 'files' });
+  for (const [i, file] of listed.files.entries()) {
+    if (i > 0) progress?.({ phase: 'reading policy files', done: i, total, unit: 'files' });
     const read = readPolicyFile(file);
     diagnostics.push(...read.diagnostics);
     if (!read.source) continue;
@@ -50,17 +57,24 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
       if (shape.kind) valid.push({ doc, value: doc.value as PolicyDocumentValue });
     }
   }
+  progress?.({ phase: 'reading policy files', done: total, total, unit: 'files' });
   const { set, duplicates } = buildPolicySet(valid);
+  const customers = set.customers.size;
+  progress?.({ phase: 'checking policies', done: 0, total: customers, unit: 'customers' });
   diagnostics.push(...checkReferences(set, duplicates));
   // Checks point at the winning layers themselves, so resolving without provenance is enough here; so is the
   // digest, which leaves provenance out. Ids in order, customers of unknown plans skipped, as policyDigest does.
   const digest = options.digest ? digestBuilder() : undefined;
+  let checked = 0;
   for (const id of [...set.customers.keys()].sort()) {
+    if (checked > 0) progress?.({ phase: 'checking policies', done: checked, total: customers, unit: 'customers' });
+    checked++;
     const resolved = resolveCustomer(set, set.customers.get(id)!, false);
     if (!resolved) continue;
     diagnostics.push(...checkEffects(set, id, resolved));
     digest?.add(id, resolved.effective);
   }
+  progress?.({ phase: 'checking policies', done: customers, total: customers, unit: 'customers' });
   const analysis: Analysis = {
     set,
     diagnostics: dedupe(sortDiagnostics(diagnostics)),

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { PLAN_COMMENT_MARKER } from '../../src/plan/format/markdown.js';
 import { readAction, runAction } from '../helpers/action.js';
 
 const repo = path.resolve(__dirname, '../..');
@@ -65,6 +66,18 @@ describe('CI examples in docs/', () => {
     const calls = actionSteps.map((s) => `tollgate ${s.with!.command} ${s.with?.args ?? ''}`);
     expect(calls).toContain('tollgate apply plan.json --yes --report apply-report.json');
     expect(calls.filter((c) => c.startsWith('tollgate plan '))).toHaveLength(1);
+  });
+
+  it('the workflow updates tollgate\'s own comment, found by the marker the markdown plan starts with', () => {
+    const workflow = parse(readFileSync(path.join(repo, 'docs/ci/github-actions.yml'), 'utf8')) as { jobs: Record<string, { steps: Array<{ run?: string }> }> };
+    const post = workflow.jobs.plan!.steps.map((s) => s.run ?? '').find((run) => run.includes('plan.md') && run.includes('gh '));
+    expect(post).toBeDefined();
+    // --edit-last edits whatever comment this token wrote last, which may be another workflow's
+    expect(post).not.toContain('--edit-last');
+    expect(post).toContain(`startswith("${PLAN_COMMENT_MARKER}")`);
+    expect(post).toMatch(/gh api --method PATCH "repos\/\$\{\{ github\.repository \}\}\/issues\/comments\/\$id" -F body=@plan\.md/);
+    expect(post).toMatch(/gh api --method POST "\$COMMENTS" -F body=@plan\.md/);
+    execFileSync('bash', ['-n', '-c', post!.replace(/\$\{\{[^}]*\}\}/g, 'x')]);
   });
 
   it('the workflow can run against production: plan and apply get --live from one reviewed setting, off by default', () => {

@@ -2,15 +2,22 @@ import { writeEffectivePolicy } from '../../resolve/stream.js';
 import { writeOutputStream } from '../output.js';
 import type { CliIO } from '../io.js';
 import { loadValid } from '../load.js';
+import { phaseDisplay } from '../progress.js';
 
 /** `tollgate compile`: writes the effective policy, keys sorted, byte-identical for identical input. */
 export async function compileCommand(options: { dir: string; output?: string }, io: CliIO): Promise<number> {
   const analysis = loadValid(options.dir, io);
-  if (options.output === undefined || options.output === '-') {
-    await writeEffectivePolicy(analysis.customers, (chunk) => io.out(chunk));
+  const display = phaseDisplay(io);
+  try {
+    if (options.output === undefined || options.output === '-') {
+      await writeEffectivePolicy(analysis.customers, (chunk) => io.out(chunk), display.report);
+      return 0;
+    }
+    const digest = await writeOutputStream(options.output, (write) => writeEffectivePolicy(analysis.customers, write, display.report));
+    display.finish();
+    io.err(`Wrote the effective policy of ${analysis.customers.size} customers to ${options.output} (${digest}).\n`);
     return 0;
+  } finally {
+    display.finish();
   }
-  const digest = await writeOutputStream(options.output, (write) => writeEffectivePolicy(analysis.customers, write));
-  io.err(`Wrote the effective policy of ${analysis.customers.size} customers to ${options.output} (${digest}).\n`);
-  return 0;
 }

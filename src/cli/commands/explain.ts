@@ -30,7 +30,8 @@ export function explainCommand(options: { dir: string; subject: string; feature?
   const currency = customer.currency;
   lines.push(c.bold(`${options.subject}${name ? ` (${name})` : ''} — plan ${customer.plan}, ${currency}`));
   if (entityId === undefined) {
-    lines.push(row('overage limit', formatValue('overageLimit', customer.overageLimit, currency), customer.sources.overageLimit, c));
+    const limit = (value: unknown): string => formatValue('overageLimit', value, currency);
+    lines.push(row('overage limit', limit(customer.overageLimit), customer.sources.overageLimit, c, limit));
     lines.push(`  ${'max exposure'.padEnd(18)}${formatMoney(customer.maxOverageExposure, currency)}  ${c.dim('(most overage money billed per period, customer and entities)')}`);
   }
   for (const id of Object.keys(features).sort()) {
@@ -48,11 +49,16 @@ function where(s: Source): string {
   return s.file ? `${layer} at ${s.file}:${s.line}` : layer;
 }
 
-function row(label: string, value: string, source: Source, c: Colors): string {
+/** An overridden value as written in the policies; counts with thousands separators, as everywhere else. */
+function overriddenValue(value: unknown): string {
+  return typeof value === 'number' ? formatCount(value) : JSON.stringify(value);
+}
+
+function row(label: string, value: string, source: Source, c: Colors, show: (value: unknown) => string = overriddenValue): string {
   const out = [`  ${label.padEnd(18)}${value.padEnd(26)} ${c.dim('← ' + where(source))}`];
   for (const o of source.overridden) {
     const layer = o.layer === 'profile' ? `profile ${o.profile}` : o.layer;
-    out.push(`  ${''.padEnd(18)}${c.dim(`overrides ${layer}: ${JSON.stringify(o.value)}${o.file ? ` (${o.file}:${o.line})` : ''}`)}`);
+    out.push(`  ${''.padEnd(18)}${c.dim(`overrides ${layer}: ${show(o.value)}${o.file ? ` (${o.file}:${o.line})` : ''}`)}`);
   }
   return out.join('\n');
 }

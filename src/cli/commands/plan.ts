@@ -6,6 +6,7 @@ import { UserError } from '../errors.js';
 import { renderDiagnostics, type CliIO } from '../io.js';
 import { loadValid } from '../load.js';
 import { makePlan } from '../pipeline.js';
+import { currentCommit } from '../commit.js';
 import { withOrigin } from '../saved-plan.js';
 
 export interface PlanOptions {
@@ -33,6 +34,9 @@ export async function planCommand(options: PlanOptions, io: CliIO): Promise<numb
   }
   const notes = warnings.map((d) => `${d.file}:${d.line}:${d.column} ${d.code}: ${d.message}`);
   if (options.format === 'json') await writePlanJson(plan, (chunk) => io.out(chunk));
-  else io.out(planFormatters[options.format](plan, { color: io.color, notes }));
+  else {
+    const commit = options.format === 'markdown' ? currentCommit(io.env, options.dir) : undefined;
+    io.out(planFormatters[options.format](plan, { color: io.color, notes, ...(commit ? { commit } : {}), ...(options.output !== undefined ? { savedAs: options.output } : {}) }));
+  }
   return options.detailedExitcode && plan.objects.length > 0 ? 2 : 0;
 }

@@ -9,6 +9,10 @@ export interface PlanFormatContext {
   color: boolean;
   /** Warnings and guard messages shown above the changes. */
   notes: string[];
+  /** The commit the policies were planned at, when known (markdown names it). */
+  commit?: string;
+  /** Where the plan was saved (-o), for the command that applies exactly it. */
+  savedAs?: string;
 }
 
 /** Plan formatters keyed by --format; each returns the whole output. */

@@ -2,7 +2,7 @@ import pc from 'picocolors';
 import type { ChangeAction } from '../diff.js';
 import { customerOf, describeRef } from '../objects.js';
 import type { CustomerEffect, ObjectPlan, Plan } from '../plan.js';
-import { formatMoney } from '../../util/money.js';
+import { formatCount, formatMoney } from '../../util/money.js';
 import { formatValue } from './values.js';
 import { fanOuts, listSome } from './fan-out.js';
 import type { PlanFormatContext } from './index.js';
@@ -13,7 +13,7 @@ const SYMBOL: Record<ChangeAction, string> = { create: '+', update: '~', delete:
 export function summaryLine(plan: Plan): string {
   const s = plan.summary;
   if (plan.objects.length === 0) return 'No changes. The billing system matches the policies.';
-  return `Plan: ${s.add} to add, ${s.change} to change, ${s.remove} to remove (${plural(s.customers, 'customer')}, ${plural(s.entities, 'entity', 'entities')} affected).`;
+  return `Plan: ${formatCount(s.add)} to add, ${formatCount(s.change)} to change, ${formatCount(s.remove)} to remove (${plural(s.customers, 'customer')}, ${plural(s.entities, 'entity', 'entities')} affected).`;
 }
 
 /** Exposure moving from before to after, e.g. "$500.00 → $5,000.00". */
@@ -78,14 +78,14 @@ export function formatPlanText(plan: Plan, ctx: PlanFormatContext): string {
   if (moved.length > 0) {
     lines.push(c.bold('Money exposure (maximum overage billed per period):'));
     for (const e of moved.slice(0, 50)) lines.push(`  ${e.id}: ${exposureChange(e)}`);
-    if (moved.length > 50) lines.push(`  … and ${moved.length - 50} more customers`);
+    if (moved.length > 50) lines.push(`  … and ${formatCount(moved.length - 50)} more customers`);
     lines.push('');
   }
   lines.push(c.bold(summaryLine(plan)));
   return lines.join('\n') + '\n';
 }
 
-/** "1 customer", "3 customers". */
+/** "1 customer", "3 customers", "1,200 customers". */
 export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
 }

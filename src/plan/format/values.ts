@@ -1,6 +1,6 @@
 import type { AlertSetting, TopupSetting } from '../objects.js';
 import type { ControlChange } from '../diff.js';
-import { formatMoney } from '../../util/money.js';
+import { formatCount, formatMoney } from '../../util/money.js';
 
 /** A control value as one short line. */
 export function formatValue(control: ControlChange['control'], value: unknown, currency: string | null): string {
@@ -13,8 +13,8 @@ export function formatValue(control: ControlChange['control'], value: unknown, c
     }
     case 'autoTopup': {
       const t = value as TopupSetting;
-      const limit = t.purchaseLimit ? `, at most ${t.purchaseLimit.limit} per ${t.purchaseLimit.intervalCount === 1 ? '' : t.purchaseLimit.intervalCount + ' '}${t.purchaseLimit.interval}${t.purchaseLimit.intervalCount === 1 ? '' : 's'}` : '';
-      return `buy ${t.quantity} below ${t.threshold}${limit}${t.enabled ? '' : ' (disabled)'}`;
+      const limit = t.purchaseLimit ? `, at most ${formatCount(t.purchaseLimit.limit)} per ${t.purchaseLimit.intervalCount === 1 ? '' : t.purchaseLimit.intervalCount + ' '}${t.purchaseLimit.interval}${t.purchaseLimit.intervalCount === 1 ? '' : 's'}` : '';
+      return `buy ${formatCount(t.quantity)} below ${formatCount(t.threshold)}${limit}${t.enabled ? '' : ' (disabled)'}`;
     }
     case 'overageLimit': {
       if (value === 'unlimited') return 'unlimited';
@@ -22,11 +22,11 @@ export function formatValue(control: ControlChange['control'], value: unknown, c
       return `${formatMoney(l.maxOverageAmount, currency)} then ${l.onLimitReached}`;
     }
     default:
-      return typeof value === 'string' ? value : JSON.stringify(value);
+      return typeof value === 'number' ? formatCount(value) : typeof value === 'string' ? value : JSON.stringify(value);
   }
 }
 
 function formatAlert(a: AlertSetting): string {
-  const at = a.type === 'usage_percentage' ? `${a.threshold}%` : `${a.threshold} units`;
+  const at = a.type === 'usage_percentage' ? `${a.threshold}%` : `${formatCount(a.threshold)} units`;
   return `${at}${a.name ? ` "${a.name}"` : ''}${a.enabled ? '' : ' (disabled)'}`;
 }

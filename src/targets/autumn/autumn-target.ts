@@ -112,7 +112,7 @@ export class AutumnTarget implements Target {
     return keys.sort();
   }
 
-  async read(keys: readonly string[]): Promise<Map<string, LiveObject | null>> {
+  async read(keys: readonly string[], onRead?: (done: number) => void): Promise<Map<string, LiveObject | null>> {
     const refs = new Map(keys.map((key) => [key, parseObjectKey(key)]));
     const customersToGet = keys.filter((key) => refs.get(key)!.kind === 'customer' && !this.prefetched.has(key));
     if (customersToGet.length > this.scanThreshold) await this.scan();
@@ -126,6 +126,7 @@ export class AutumnTarget implements Target {
           else known = await this.fetch(key, refs.get(key)!);
           if (known === null && !this.markedOnly.has(key)) missing.push(refs.get(key)!);
           out.set(key, this.live(refs.get(key)!, known));
+          onRead?.(out.size);
         }),
       ),
     );

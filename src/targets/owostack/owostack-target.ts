@@ -58,6 +58,10 @@ export class OwostackTarget implements Target {
   private readonly random: Random;
   /** Whether each object read or written in this run holds controls, for the managed set. */
   private readonly holdsControls = new Map<string, boolean>();
+  /** The plan of each customer written in this run, kept with the managed set. */
+  private readonly plansWritten = new Map<string, string>();
+  /** Plans of managed customers as recorded when they were written. */
+  private managedPlans = new Map<string, string>();
   /** Per-call idempotency keys Owostack accepted in this run: a retried write skips them. */
   private readonly accepted = new Set<string>();
   /** Keys of the managed set, so that one Owostack no longer has is gone rather than an error. */
@@ -88,33 +92,44 @@ export class OwostackTarget implements Target {
   }
 
   async managedKeys(): Promise<string[]> {
-    const keys = managedAt(this.managedFile, this.endpoint);
-    for (const key of keys) this.managed.add(key);
-    return keys;
+    const managed = managedAt(this.managedFile, this.endpoint);
+    this.managedPlans = managed.plans;
+    for (const key of managed.keys) this.managed.add(key);
+    return managed.keys;
   }
 
   /**
    * Plan and entity objects hold nothing on Owostack; each customer is one read, retried on 429/5xx. Every
    * customer Owostack does not know is named in one error, except managed ones: those were deleted there.
    */
-  async read(keys: readonly string[]): Promise<Map<string, LiveObject | null>> {
+  async read(keys: readonly string[], onRead?: (done: number) => void): Promise<Map<string, LiveObject | null>> {
     const limit = pLimit(READ_CONCURRENCY);
     const unknown: string[] = [];
     let failed = false;
+    let done = 0;
     const entries = await Promise.all(
       keys.map((key) =>
         limit(async (): Promise<[string, LiveObject | null]> => {
           const ref = parseObjectKey(key);
-          if (ref.kind !== 'customer' || failed) return [key, null];
+          if (ref.kind !== 'customer') {
+            onRead?.(++done);
+            return [key, null];
+          }
+          if (failed) return [key, null];
           try {
             const customer = await retrying(() => this.client.customer(ref.id), { policy: this.retry, clock: this.clock, random: this.random });
             const live = liveFromCustomer(customer);
             this.holdsControls.set(key, live !== null);
+            // Owostack does not say which plan a customer is on; the managed set remembers it.
+            const plan = this.managedPlans.get(key);
+            if (live !== null && plan !== undefined) live.plan = plan;
+            onRead?.(++done);
             return [key, live];
           } catch (error) {
             if (error instanceof TargetError && error.options.status === 404 && error.options.fatal !== true) {
               if (!this.managed.has(key)) unknown.push(ref.id);
               this.holdsControls.set(key, false);
+              onRead?.(++done);
               return [key, null];
             }
             failed = true;
@@ -136,6 +151,7 @@ export class OwostackTarget implements Target {
       throw new TargetError(`Owostack holds no controls on a ${object.ref.kind}; ${describeRef(object.ref)} cannot be written.`);
     }
     this.wrote = true;
+    if (object.plan !== undefined) this.plansWritten.set(object.key, object.plan);
     // Until every call is accepted the customer may hold part of the change: keep it in the managed set.
     this.holdsControls.set(object.key, true);
     for (const call of writeCalls(object)) {
@@ -166,7 +182,7 @@ export class OwostackTarget implements Target {
   /** Records which customers tollgate now manages at this endpoint; only after an apply wrote something. */
   async flush(): Promise<void> {
     if (!this.wrote) return;
-    await updateManaged(this.managedFile, this.endpoint, this.holdsControls);
+    await updateManaged(this.managedFile, this.endpoint, this.holdsControls, this.plansWritten);
   }
 
   /** The desired state as Owostack stores it (no explicit "unlimited"), and where it cannot be stored. */

@@ -1,5 +1,5 @@
 // examples/owostack/: a second policy repository aimed at Owostack, planned against the emulator.
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OWOSTACK_ROUTES } from '../../../src/targets/owostack/routes.js';
@@ -32,7 +32,7 @@ describe('examples/owostack', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toContain(`tollgate will make these changes on target owostack (${emulator.baseUrl}):`);
     expect(result.stdout).toContain('+ labels.overage: allow  (policies/customers/cust_123.yaml:16)');
-    expect(result.stdout).toContain('+ labels.maxOverageUnits: 1000  (policies/customers/cust_123.yaml:17)');
+    expect(result.stdout).toContain('+ labels.maxOverageUnits: 1,000  (policies/customers/cust_123.yaml:17)');
     expect(result.stdout).toContain('+ overageLimit: $5,000.00 then block  (policies/customers/cust_123.yaml:18)');
     expect(result.stdout).toContain('Plan: 3 to add, 0 to change, 0 to remove (3 customers, 0 entities affected).');
     // plan reads each customer with one GET and writes nothing, there or locally.
@@ -60,6 +60,33 @@ describe('examples/owostack', () => {
     });
     const again = await tollgate(['plan', '--detailed-exitcode', ...target], cwd);
     expect(again.code).toBe(0);
+  });
+
+  it('plans the removal of a deleted customer\'s file as a change to that customer, in money, with its exposure', async () => {
+    const emulator = await fixtures.emulator();
+    const cwd = fixtures.workdir();
+    cpSync(POLICIES, path.join(cwd, 'policies'), { recursive: true });
+    const target = ['--dir', 'policies', '--target', 'owostack', '--endpoint', emulator.baseUrl];
+    expect((await tollgate(['apply', '--yes', ...target], cwd)).code).toBe(0);
+    rmSync(path.join(cwd, 'policies/customers/cust_initech.yaml'));
+
+    const plan = await tollgate(['plan', '--detailed-exitcode', ...target], cwd);
+    expect(plan.code, plan.stderr).toBe(2);
+    expect(plan.stdout).toContain('- customer cust_initech (all overrides removed)');
+    expect(plan.stdout).toContain('- overageLimit: $250.00 then notify');
+    // labels stay capped by the plan's maxPurchase ($1,000.00); tracking_events loses its block and is uncapped
+    expect(plan.stdout).toContain('money exposure: $1,000.00 → unbounded');
+    expect(plan.stdout).toContain('Plan: 0 to add, 0 to change, 1 to remove (1 customer, 0 entities affected).');
+    const markdown = await tollgate(['plan', '--format', 'markdown', ...target], cwd);
+    expect(markdown.stdout).toContain('| `cust_initech` | $1,000.00 | **unbounded** ⚠️ | **no longer capped** |');
+    expect(markdown.stdout).toContain('-   overageLimit: $250.00 then notify');
+
+    // A managed set written before plans were recorded: the removal still counts its customer.
+    const file = path.join(cwd, '.tollgate/owostack/managed.json');
+    const { plans: _plans, ...older } = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    writeFileSync(file, JSON.stringify(older));
+    const withoutPlans = await tollgate(['plan', ...target], cwd);
+    expect(withoutPlans.stdout).toContain('Plan: 0 to add, 0 to change, 1 to remove (1 customer, 0 entities affected).');
   });
 });
 
