@@ -8,6 +8,7 @@ import { main } from '../../src/cli/main.js';
 import { phaseDisplay, phaseLine } from '../../src/cli/progress.js';
 import type { AutumnEmulator } from '../../src/emulate/autumn/emulator.js';
 import { EffectiveCustomers, writeEffectivePolicy } from '../../src/resolve/stream.js';
+import { existing } from '../targets/owostack/helpers.js';
 import { startOwostackEmulator } from '../../src/emulate/owostack/emulator.js';
 import { AutumnTarget } from '../../src/targets/autumn/autumn-target.js';
 import { OwostackTarget } from '../../src/targets/owostack/owostack-target.js';
@@ -163,6 +164,7 @@ describe('progress of reading, checking and resolving', () => {
   it('the Owostack target reports every customer it has read, over HTTP', async () => {
     const emu = await startOwostackEmulator({ port: 0, secretKey: 'sk_test_progress', rateLimit: 0 });
     cleanups.push(() => emu.close());
+    emu.seed(existing(...Array.from({ length: 40 }, (_, i) => `c${i}`)));
     const keys = [...Array.from({ length: 40 }, (_, i) => `customer:c${i}`), 'plan:pro'];
     const counts: number[] = [];
     const live = await new OwostackTarget({ endpoint: emu.baseUrl, secretKey: 'sk_test_progress', managedFile: '/nonexistent/managed.json' }).read(keys, (done) => counts.push(done));

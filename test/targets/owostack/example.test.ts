@@ -3,7 +3,7 @@ import { copyFileSync, cpSync, existsSync, readFileSync, rmSync, writeFileSync }
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OWOSTACK_ROUTES } from '../../../src/targets/owostack/routes.js';
-import { emulatorBilling, expectedBilling, Fixtures, REPO, tollgate } from './helpers.js';
+import { emulatorBilling, expectedBilling, Fixtures, REPO, seedCustomersOf, tollgate } from './helpers.js';
 
 const EXAMPLE = path.join(REPO, 'examples/owostack');
 const POLICIES = path.join(EXAMPLE, 'policies');
@@ -66,6 +66,7 @@ describe('examples/owostack', () => {
     const emulator = await fixtures.emulator();
     const cwd = fixtures.workdir();
     cpSync(POLICIES, path.join(cwd, 'policies'), { recursive: true });
+    seedCustomersOf(emulator, POLICIES);
     const target = ['--dir', 'policies', '--target', 'owostack', '--endpoint', emulator.baseUrl];
     expect((await tollgate(['apply', '--yes', ...target], cwd)).code).toBe(0);
     rmSync(path.join(cwd, 'policies/customers/cust_initech.yaml'));
