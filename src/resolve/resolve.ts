@@ -1,4 +1,5 @@
 import type { CustomerDef, PlanDef, PolicySet, ProfileDef } from '../model/policy-set.js';
+import type { ControlsByFeature } from '../types/policy.generated.js';
 import { toPointer } from '../load/positions.js';
 import type { EffectiveCustomer, EffectiveEntity, EffectiveFeature } from './effective.js';
 import { resolveFeature, resolveOverageLimit, type ControlLayer, type ResolvedFeature, type Winner } from './precedence.js';
@@ -25,15 +26,43 @@ export function profileChain(set: PolicySet, ids: readonly string[]): ProfileDef
   return order;
 }
 
-/** The customer's own layer and its profiles, highest precedence first: what is pushed to the customer object. */
-export function customerOwnLayers(set: PolicySet, customer: CustomerDef): ControlLayer[] {
+/**
+ * The customer's own layer and its profiles, highest precedence first: what is pushed to the customer object.
+ * A profile is shared across plans, so its controls for a feature the customer's plan lacks do not apply here.
+ */
+export function customerOwnLayers(set: PolicySet, customer: CustomerDef, plan: PlanDef | undefined): ControlLayer[] {
   const profiles = profileChain(set, customer.extends)
     .reverse()
-    .map<ControlLayer>((p) => ({ layer: 'profile', profile: p.id, controls: p.controls, overageLimit: p.overageLimit, origin: p.origin }));
+    .map<ControlLayer>((p) => ({ layer: 'profile', profile: p.id, controls: controlsOnPlan(p, plan), overageLimit: p.overageLimit, origin: p.origin }));
   return [
     { layer: 'customer', controls: customer.controls, overageLimit: customer.overageLimit, origin: customer.origin },
     ...profiles,
   ];
+}
+
+const onPlan = new WeakMap<ProfileDef, WeakMap<PlanDef, ControlsByFeature>>();
+
+/** A profile's controls for the features `plan` includes; worked out once per profile and plan, not per customer. */
+function controlsOnPlan(profile: ProfileDef, plan: PlanDef | undefined): ControlsByFeature {
+  if (!plan) return {};
+  let byPlan = onPlan.get(profile);
+  if (!byPlan) onPlan.set(profile, (byPlan = new WeakMap()));
+  let controls = byPlan.get(plan);
+  if (!controls) {
+    const ids = Object.keys(profile.controls);
+    const kept = ids.filter((id) => plan.items.has(id));
+    controls = kept.length === ids.length ? profile.controls : (Object.fromEntries(kept.map((id) => [id, profile.controls[id]])) as ControlsByFeature);
+    byPlan.set(plan, controls);
+  }
+  return controls;
+}
+
+/** The profiles a customer extends that set controls for `featureId`, which its plan lacks: they do not apply to it. */
+export function profilesOffPlan(set: PolicySet, customer: CustomerDef, featureId: string): string[] {
+  if (set.plans.get(customer.plan)?.items.has(featureId)) return [];
+  return profileChain(set, customer.extends)
+    .filter((p) => p.controls[featureId] !== undefined && p.controls[featureId] !== null)
+    .map((p) => p.id);
 }
 
 export function planLayer(plan: PlanDef): ControlLayer {
@@ -62,7 +91,7 @@ export function controllableFeatures(set: PolicySet, plan: PlanDef): Array<[stri
 export function resolveCustomer(set: PolicySet, customer: CustomerDef, withLocation = true): ResolvedCustomer | undefined {
   const plan = set.plans.get(customer.plan);
   if (!plan) return undefined;
-  const base = [...customerOwnLayers(set, customer), planLayer(plan)];
+  const base = [...customerOwnLayers(set, customer, plan), planLayer(plan)];
   // The customer and each of its entities resolve the same plan items: look them up once.
   const items = controllableFeatures(set, plan).map(([id, type]) => ({
     id,
