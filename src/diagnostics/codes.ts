@@ -37,6 +37,8 @@ export const DIAGNOSTIC_CODES = {
   'boolean-feature-quantity': { severity: 'error', title: 'Quantities on a boolean feature' },
   'missing-included': { severity: 'error', title: 'Plan item without an included amount' },
   'profile-cycle': { severity: 'error', title: 'Profiles extend each other in a cycle' },
+  'money-out-of-range': { severity: 'error', title: 'Derived money beyond the exact integer range (2^53 - 1)' },
+  'units-out-of-range': { severity: 'error', title: 'Derived unit count beyond the exact integer range (2^53 - 1)' },
   'unsupported-control': { severity: 'error', title: 'Control the target billing system does not support' },
   // semantic warnings
   'ineffective-spend-limit': { severity: 'warning', title: 'Spend limit where overage is blocked' },

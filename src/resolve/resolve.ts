@@ -2,6 +2,7 @@ import type { CustomerDef, PlanDef, PolicySet, ProfileDef } from '../model/polic
 import type { ControlsByFeature } from '../types/policy.generated.js';
 import { toPointer } from '../load/positions.js';
 import type { EffectiveCustomer, EffectiveEntity, EffectiveFeature } from './effective.js';
+import { exactSum } from './exact.js';
 import { resolveFeature, resolveOverageLimit, type ControlLayer, type ResolvedFeature, type Winner } from './precedence.js';
 
 /**
@@ -137,10 +138,11 @@ export function resolveCustomer(set: PolicySet, customer: CustomerDef, withLocat
 
 /**
  * Upper bound on a customer's overage money: the sum of every feature's maximum charge (own and entities'),
- * lowered to the customer-wide limit when reaching it blocks; null when nothing bounds it.
+ * lowered to the customer-wide limit when reaching it blocks; null when nothing bounds it (nor when the sum is
+ * beyond the exact integer range, which validation refuses).
  */
 export function exposure(charges: ReadonlyArray<number | null>, limit: EffectiveCustomer['overageLimit']): number | null {
-  const sum = charges.some((c) => c === null) ? null : charges.reduce<number>((a, c) => a + (c as number), 0);
+  const sum = charges.some((c) => c === null) ? null : (exactSum(charges as number[]) ?? null);
   const cap = limit !== null && limit !== 'unlimited' && limit.onLimitReached === 'block' ? limit.maxOverageAmount : null;
   if (sum === null) return cap;
   if (cap === null) return sum;

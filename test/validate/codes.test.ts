@@ -66,6 +66,20 @@ interface Case {
   related?: { file: string; line: number; column: number };
 }
 
+/** A plan whose one feature costs 2^53 - 1 minor units per unit of overage. */
+const HUGE_PRICE_PLAN = [
+  'kind: Plan',
+  'id: p2',
+  'currency: USD',
+  'features:',
+  '  calls:',
+  '    included: 10',
+  '    reset: month',
+  '    pricing: usage_based',
+  '    price: { amount: 9007199254740991, per: 1 }',
+  '',
+].join('\n');
+
 const customer = (controls: string) => `kind: Customer\nid: acme\nplan: pro\n${controls}`;
 
 const CASES: Case[] = [
@@ -451,6 +465,39 @@ const CASES: Case[] = [
     files: { 'x.yaml': customer('controls:\n  calls: { overage: block }\noverageLimit: { maxOverageAmount: 5000, onLimitReached: block }\n') },
     at: { file: 'x.yaml', line: 6, column: 15, pointer: '/overageLimit' },
     says: [/"acme" has an overage limit but no feature where overage is charged/],
+  },
+  // Derived amounts past 2^53 - 1 would be rounded floats in the artifact: refused where the value is set.
+  {
+    name: "a plan's maxPurchase times a price of 2^53 - 1",
+    code: 'money-out-of-range',
+    files: { 'x.yaml': HUGE_PRICE_PLAN + '    maxPurchase: 2\n---\nkind: Customer\nid: acme\nplan: p2\n' },
+    at: { file: 'x.yaml', line: 10, column: 18, pointer: '/features/calls/maxPurchase' },
+    says: [/ceil\(2 \/ 1\) × 9007199254740991 minor units/, /customer "acme"/, /2\^53 - 1/],
+    related: { file: 'x.yaml', line: 9, column: 12 },
+  },
+  {
+    name: "a customer's spend limit times a large price",
+    code: 'money-out-of-range',
+    files: { 'x.yaml': HUGE_PRICE_PLAN + '---\nkind: Customer\nid: acme\nplan: p2\ncontrols:\n  calls:\n    maxOverageUnits: 3\n' },
+    at: { file: 'x.yaml', line: 16, column: 22, pointer: '/controls/calls/maxOverageUnits' },
+    says: [/ceil\(3 \/ 1\)/],
+    related: { file: 'x.yaml', line: 9, column: 12 },
+  },
+  {
+    name: 'two safe maximum charges (customer and entity) that add up past 2^53 - 1',
+    code: 'money-out-of-range',
+    files: {
+      'x.yaml': HUGE_PRICE_PLAN.replace('9007199254740991', '4503599627370496') + '    maxPurchase: 1\n---\nkind: Customer\nid: acme\nplan: p2\nentities:\n  ws: {}\n',
+    },
+    at: { file: 'x.yaml', line: 13, column: 5, pointer: '/id' },
+    says: [/customer "acme" and its entities can be billed adds up to more than 9007199254740991/, /onLimitReached: block/],
+  },
+  {
+    name: 'a spend limit that takes the hard limit past 2^53 - 1',
+    code: 'units-out-of-range',
+    files: { 'x.yaml': customer('controls:\n  calls:\n    maxOverageUnits: 9007199254740991\n') },
+    at: { file: 'x.yaml', line: 6, column: 22, pointer: '/controls/calls/maxOverageUnits' },
+    says: [/1000 included \+ 9007199254740991 overage units/],
   },
 ];
 
