@@ -44,6 +44,7 @@ export const DIAGNOSTIC_CODES = {
   'ineffective-spend-limit': { severity: 'warning', title: 'Spend limit where overage is blocked' },
   'unreachable-alert': { severity: 'warning', title: 'Usage alert above the hard limit' },
   'overage-limit-without-charges': { severity: 'warning', title: 'Overage limit on a customer with no charged feature' },
+  'unresolved-dependents': { severity: 'warning', title: 'What uses an invalid or duplicated definition was not resolved' },
 } as const satisfies Record<string, { severity: 'error' | 'warning'; title: string }>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -1,4 +1,4 @@
-import type { CustomerDef, PlanDef, PolicySet, ProfileDef } from '../model/policy-set.js';
+import { isUnusable, type CustomerDef, type PlanDef, type PolicySet, type ProfileDef } from '../model/policy-set.js';
 import type { ControlsByFeature } from '../types/policy.generated.js';
 import { toPointer } from '../load/positions.js';
 import type { EffectiveCustomer, EffectiveEntity, EffectiveFeature } from './effective.js';
@@ -8,23 +8,60 @@ import { resolveFeature, resolveOverageLimit, type ControlLayer, type ResolvedFe
 /**
  * Profiles a list of `extends` brings in, lowest precedence first. Every profile comes after (beats) the
  * profiles it extends; a profile met twice keeps its first place, so a shared base never jumps above a
- * profile built on it (diamonds, or a base listed again after its extension).
+ * profile built on it (diamonds, or a base listed again after its extension). Walked with an explicit stack:
+ * a chain of thousands of profiles must not overflow the call stack.
  */
 export function profileChain(set: PolicySet, ids: readonly string[]): ProfileDef[] {
   const order: ProfileDef[] = [];
   const placed = new Set<string>();
   const visiting = new Set<string>();
-  const visit = (id: string): void => {
+  const stack: Array<{ profile: ProfileDef; next: number }> = [];
+  const enter = (id: string): void => {
     const profile = set.profiles.get(id);
     if (!profile || visiting.has(id) || placed.has(id)) return; // unknown ids and cycles are reported by validation
     visiting.add(id);
-    for (const parent of profile.extends) visit(parent);
-    visiting.delete(id);
-    placed.add(id);
-    order.push(profile);
+    stack.push({ profile, next: 0 });
   };
-  for (const id of ids) visit(id);
+  for (const id of ids) {
+    enter(id);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.next < top.profile.extends.length) {
+        enter(top.profile.extends[top.next++]!);
+        continue;
+      }
+      stack.pop();
+      visiting.delete(top.profile.id);
+      placed.add(top.profile.id);
+      order.push(top.profile);
+    }
+  }
   return order;
+}
+
+/**
+ * The unusable plan and profiles (defined, but invalid or defined twice) a customer depends on, through any
+ * depth of `extends`; such a customer is not resolved. Empty, and cheap, when nothing is unusable.
+ */
+export function unusableDependencies(set: PolicySet, customer: CustomerDef): Array<{ kind: 'plan' | 'profile'; id: string }> {
+  if (set.unusable.size === 0) return [];
+  const out: Array<{ kind: 'plan' | 'profile'; id: string }> = [];
+  if (isUnusable(set, 'plan', customer.plan)) out.push({ kind: 'plan', id: customer.plan });
+  const seen = new Set<string>();
+  const pending = [...customer.extends];
+  while (pending.length > 0) {
+    const id = pending.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    if (isUnusable(set, 'profile', id)) out.push({ kind: 'profile', id });
+    pending.push(...(set.profiles.get(id)?.extends ?? []));
+  }
+  return out;
+}
+
+/** Whether a customer resolves: its plan is known and nothing it depends on is unusable (validation reports both). */
+export function resolvable(set: PolicySet, customer: CustomerDef): boolean {
+  return set.plans.has(customer.plan) && unusableDependencies(set, customer).length === 0;
 }
 
 /**
@@ -88,10 +125,10 @@ export function controllableFeatures(set: PolicySet, plan: PlanDef): Array<[stri
   return out;
 }
 
-/** Resolves a customer and its entities; undefined when its plan is unknown (validation reports that). */
+/** Resolves a customer and its entities; undefined when it is not resolvable (validation reports why). */
 export function resolveCustomer(set: PolicySet, customer: CustomerDef, withLocation = true): ResolvedCustomer | undefined {
   const plan = set.plans.get(customer.plan);
-  if (!plan) return undefined;
+  if (!plan || !resolvable(set, customer)) return undefined;
   const base = [...customerOwnLayers(set, customer, plan), planLayer(plan)];
   // The customer and each of its entities resolve the same plan items: look them up once.
   const items = controllableFeatures(set, plan).map(([id, type]) => ({

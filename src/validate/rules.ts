@@ -1,13 +1,16 @@
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { toPointer } from '../load/positions.js';
-import { at, type Duplicate, type Origin, type PolicySet } from '../model/policy-set.js';
+import { at, isUnusable, type Duplicate, type Origin, type PolicySet } from '../model/policy-set.js';
+import { unusableDependencies } from '../resolve/resolve.js';
 import type { ControlsByFeature, PlanItem } from '../types/policy.generated.js';
+import { UnusableReferences, type UserKind } from './unusable.js';
 
 /** Semantic rules that need the whole policy set: references, duplicates, cycles, and what each layer may hold. */
 export function checkReferences(set: PolicySet, duplicates: readonly Duplicate[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const d of duplicates) out.push(duplicateId(d));
+  const refs = new UnusableReferences(set);
 
   const features = set.features;
   for (const plan of set.plans.values()) {
@@ -15,45 +18,48 @@ export function checkReferences(set: PolicySet, duplicates: readonly Duplicate[]
       const base = toPointer(['features', id]);
       const feature = features.get(id);
       if (!feature) {
+        if (refs.by('feature', id, { kind: 'plan', id: plan.id })) continue;
         out.push(diagnostic('unknown-feature', `Plan "${plan.id}" includes unknown feature "${id}".${didYouMean(id, features.keys())} Define it with a "kind: Feature" document.`, at(plan.origin, base, 'key')));
         continue;
       }
       out.push(...checkPlanItem(plan.origin, base, plan.id, id, feature.type, item));
     }
-    out.push(...checkControls(set, plan.origin, plan.controls, { owner: `plan "${plan.id}"`, planItems: plan.items, planId: plan.id }));
+    out.push(...checkControls(set, plan.origin, plan.controls, { owner: `plan "${plan.id}"`, user: { kind: 'plan', id: plan.id }, refs, planItems: plan.items, planId: plan.id }));
   }
 
   for (const profile of set.profiles.values()) {
     profile.extends.forEach((id, i) => {
-      if (!set.profiles.has(id)) {
+      if (!set.profiles.has(id) && !refs.by('profile', id, { kind: 'profile', id: profile.id })) {
         out.push(diagnostic('unknown-profile', `Profile "${profile.id}" extends unknown profile "${id}".${didYouMean(id, set.profiles.keys())}`, at(profile.origin, toPointer(['extends', i]))));
       }
     });
-    out.push(...checkControls(set, profile.origin, profile.controls, { owner: `profile "${profile.id}"` }));
+    out.push(...checkControls(set, profile.origin, profile.controls, { owner: `profile "${profile.id}"`, user: { kind: 'profile', id: profile.id }, refs }));
   }
   out.push(...checkProfileCycles(set));
 
   for (const customer of set.customers.values()) {
     const plan = set.plans.get(customer.plan);
-    if (!plan) {
+    for (const d of unusableDependencies(set, customer)) refs.by(d.kind, d.id, { kind: 'customer', id: customer.id });
+    if (!plan && !isUnusable(set, 'plan', customer.plan)) {
       out.push(diagnostic('unknown-plan', `Customer "${customer.id}" is on unknown plan "${customer.plan}".${didYouMean(customer.plan, set.plans.keys())}`, at(customer.origin, '/plan')));
     }
     customer.extends.forEach((id, i) => {
-      if (!set.profiles.has(id)) {
+      if (!set.profiles.has(id) && !isUnusable(set, 'profile', id)) {
         out.push(diagnostic('unknown-profile', `Customer "${customer.id}" extends unknown profile "${id}".${didYouMean(id, set.profiles.keys())}`, at(customer.origin, toPointer(['extends', i]))));
       }
     });
-    out.push(...checkControls(set, customer.origin, customer.controls, { owner: `customer "${customer.id}"`, planItems: plan?.items, planId: plan?.id }));
+    out.push(...checkControls(set, customer.origin, customer.controls, { owner: `customer "${customer.id}"`, user: { kind: 'customer', id: customer.id }, refs, planItems: plan?.items, planId: plan?.id }));
     for (const entity of customer.entities.values()) {
-      out.push(...checkControls(set, entity.origin, entity.controls, { owner: `entity "${customer.id}/${entity.id}"`, planItems: plan?.items, planId: plan?.id, entity: true }));
+      out.push(...checkControls(set, entity.origin, entity.controls, { owner: `entity "${customer.id}/${entity.id}"`, user: { kind: 'entity', id: `${customer.id}/${entity.id}` }, refs, planItems: plan?.items, planId: plan?.id, entity: true }));
     }
   }
   for (const entity of set.entityDocs) {
     if (!set.customers.has(entity.customer)) {
-      out.push(diagnostic('unknown-customer', `Entity "${entity.id}" belongs to unknown customer "${entity.customer}".${didYouMean(entity.customer, set.customers.keys())}`, at(entity.origin, '/customer')));
-      out.push(...checkControls(set, entity.origin, entity.controls, { owner: `entity "${entity.customer}/${entity.id}"`, entity: true }));
+      if (!refs.by('customer', entity.customer, { kind: 'entity', id: `${entity.customer}/${entity.id}` })) out.push(diagnostic('unknown-customer', `Entity "${entity.id}" belongs to unknown customer "${entity.customer}".${didYouMean(entity.customer, set.customers.keys())}`, at(entity.origin, '/customer')));
+      out.push(...checkControls(set, entity.origin, entity.controls, { owner: `entity "${entity.customer}/${entity.id}"`, user: { kind: 'entity', id: `${entity.customer}/${entity.id}` }, refs, entity: true }));
     }
   }
+  out.push(...refs.notes());
   return out;
 }
 
@@ -89,6 +95,9 @@ function checkPlanItem(origin: Origin, base: string, planId: string, featureId: 
 
 interface ControlsContext {
   owner: string;
+  /** The owner as a user of what its controls name. */
+  user: { kind: UserKind; id: string };
+  refs: UnusableReferences;
   planItems?: ReadonlyMap<string, PlanItem>;
   planId?: string;
   entity?: boolean;
@@ -101,6 +110,7 @@ function checkControls(set: PolicySet, origin: Origin, controls: ControlsByFeatu
     const base = toPointer(['controls', featureId]);
     const feature = set.features.get(featureId);
     if (!feature) {
+      if (ctx.refs.by('feature', featureId, ctx.user)) continue;
       out.push(diagnostic('unknown-feature', `Controls of ${ctx.owner} name unknown feature "${featureId}".${didYouMean(featureId, set.features.keys())}`, at(origin, base, 'key')));
       continue;
     }

@@ -319,6 +319,7 @@ const CASES: Case[] = [
     at: { file: 'more.yaml', line: 2, column: 5, pointer: '/id' },
     says: [/Feature "calls" is defined twice/, /features\.yaml:2:5/],
     related: { file: 'features.yaml', line: 2, column: 5 },
+    alongside: ['unresolved-dependents'],
   },
   {
     name: 'an entity both inline and standalone',
@@ -465,6 +466,49 @@ const CASES: Case[] = [
     files: { 'x.yaml': customer('controls:\n  calls: { overage: block }\noverageLimit: { maxOverageAmount: 5000, onLimitReached: block }\n') },
     at: { file: 'x.yaml', line: 6, column: 15, pointer: '/overageLimit' },
     says: [/"acme" has an overage limit but no feature where overage is charged/],
+  },
+  // A definition that failed the schema or is defined twice is reported once; what uses it gets one note.
+  {
+    name: 'a plan that failed the schema, with customers on it',
+    code: 'unresolved-dependents',
+    files: {
+      'p2.yaml': 'kind: Plan\nid: p2\ncurrency: USD\nfeatures:\n  calls: { included: 1, pricing: usage_based, price: { amount: 1.5, per: 1 } }\n',
+      'c.yaml': ['a', 'b', 'c', 'd'].map((id) => `kind: Customer\nid: ${id}\nplan: p2\ncontrols:\n  calls: { maxOverageUnits: 5 }\n`).join('---\n'),
+    },
+    at: { file: 'p2.yaml', line: 5, column: 64, pointer: '/features/calls/price/amount' }, // beside the plan's own error
+    says: [/Plan "p2" has errors/, /4 customers \(a, b, c and 1 more\)/],
+    alongside: ['invalid-money'],
+  },
+  {
+    name: 'a profile that failed the schema, extended by a profile and (through it) a customer',
+    code: 'unresolved-dependents',
+    files: {
+      'base.yaml': 'kind: Profile\nid: base\ncontrols:\n  calls: { overage: sometimes }\n',
+      'strict.yaml': 'kind: Profile\nid: strict\nextends: [base]\n',
+      'x.yaml': customer('extends: [strict]\n'),
+    },
+    at: { file: 'base.yaml', line: 4, column: 21, pointer: '/controls/calls/overage' },
+    says: [/Profile "base" has errors/, /1 profile \(strict\); 1 customer \(acme\)/],
+    alongside: ['invalid-value'],
+  },
+  {
+    name: 'a plan defined twice, the first without a feature a customer controls',
+    code: 'unresolved-dependents',
+    files: {
+      'pro2.yaml': PLAN.replace('sso: {}', 'sso: {}\n  seats: { included: 1 }'),
+      'x.yaml': customer('controls:\n  seats: { overage: block }\n'),
+    },
+    at: { file: 'pro2.yaml', line: 2, column: 5, pointer: '/id' }, // beside the duplicate-id error
+    says: [/Plan "pro" is defined more than once/, /1 customer \(acme\)/],
+    alongside: ['duplicate-id'],
+  },
+  {
+    name: 'a customer that failed the schema, with a standalone entity',
+    code: 'unresolved-dependents',
+    files: { 'x.yaml': customer('colour: blue\n'), 'ws.yaml': 'kind: Entity\nid: ws\ncustomer: acme\n' },
+    at: { file: 'x.yaml', line: 4, column: 1, pointer: '/colour' },
+    says: [/Customer "acme" has errors/, /1 entity \(acme\/ws\)/],
+    alongside: ['unknown-key'],
   },
   // Derived amounts past 2^53 - 1 would be rounded floats in the artifact: refused where the value is set.
   {
