@@ -1,7 +1,7 @@
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { toPointer } from '../load/positions.js';
-import { at, isUnusable, type Duplicate, type Origin, type PolicySet } from '../model/policy-set.js';
+import { at, isUnusable, type Duplicate, type Origin, type PolicySet, type ProfileDef } from '../model/policy-set.js';
 import { unusableDependencies } from '../resolve/resolve.js';
 import type { ControlsByFeature, PlanItem } from '../types/policy.generated.js';
 import { UnusableReferences, type UserKind } from './unusable.js';
@@ -145,29 +145,51 @@ function checkControls(set: PolicySet, origin: Origin, controls: ControlsByFeatu
   return out;
 }
 
+/** Each cycle of `extends` once, at the entry that closes it; walked with an explicit stack, so any depth of chain is fine. */
 function checkProfileCycles(set: PolicySet): Diagnostic[] {
   const out: Diagnostic[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
   const reported = new Set<string>();
-  const visit = (id: string, path: string[]): void => {
+  // The profiles being visited, root first: the path a cycle is read from.
+  const stack: Array<{ profile: ProfileDef; next: number }> = [];
+  const enter = (id: string): void => {
     const profile = set.profiles.get(id);
-    if (!profile || state.get(id) === 'done') return;
+    if (!profile || state.has(id)) return;
     state.set(id, 'visiting');
-    profile.extends.forEach((parent, i) => {
-      if (state.get(parent) === 'visiting') {
-        const start = path.indexOf(parent);
-        const cycle = start === -1 ? [id, parent] : [...path.slice(start), id, parent];
-        const key = [...cycle].sort().join(',');
-        if (!reported.has(key)) {
-          reported.add(key);
-          out.push(diagnostic('profile-cycle', `Profiles extend each other in a cycle: ${cycle.join(' → ')}. Remove one of the "extends" entries.`, at(profile.origin, toPointer(['extends', i]))));
-        }
-      } else visit(parent, [...path, id]);
-    });
-    state.set(id, 'done');
+    stack.push({ profile, next: 0 });
   };
-  for (const id of [...set.profiles.keys()].sort()) visit(id, []);
+  for (const root of [...set.profiles.keys()].sort()) {
+    enter(root);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const { profile } = top;
+      if (top.next === profile.extends.length) {
+        stack.pop();
+        state.set(profile.id, 'done');
+        continue;
+      }
+      const i = top.next++;
+      const parent = profile.extends[i]!;
+      if (state.get(parent) !== 'visiting') {
+        enter(parent);
+        continue;
+      }
+      const path = stack.map((f) => f.profile.id);
+      const cycle = [...path.slice(path.indexOf(parent)), parent];
+      const key = [...cycle].sort().join(',');
+      if (!reported.has(key)) {
+        reported.add(key);
+        out.push(diagnostic('profile-cycle', `Profiles extend each other in a cycle: ${cycleText(cycle)}. Remove one of the "extends" entries.`, at(profile.origin, toPointer(['extends', i]))));
+      }
+    }
+  }
   return out;
+}
+
+/** "a → b → a"; a long cycle keeps its ends: "p0 → p1 → p2 → … (4,996 more) → p4999 → p0". */
+function cycleText(cycle: readonly string[]): string {
+  if (cycle.length <= 8) return cycle.join(' → ');
+  return [...cycle.slice(0, 3), `… (${(cycle.length - 5).toLocaleString('en-US')} more)`, ...cycle.slice(-2)].join(' → ');
 }
 
 function capitalize(s: string): string {
