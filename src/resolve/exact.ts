@@ -11,6 +11,11 @@ export function overageCharge(units: number, price: { amount: number; per: numbe
   return safe(Math.ceil(units / price.per) * price.amount);
 }
 
+/** `a + b` for non-negative safe integers, exactly; undefined beyond the safe-integer range. */
+export function exactAdd(a: number, b: number): number | undefined {
+  return safe(a + b);
+}
+
 /** The sum of non-negative safe integers, exactly; undefined beyond the safe-integer range. */
 export function exactSum(values: readonly number[]): number | undefined {
   let sum = 0;

@@ -1,7 +1,7 @@
 import type { AutoTopup, ControlsByFeature, FeatureControls, OverageLimit, PlanItem, UsageAlert } from '../types/policy.generated.js';
 import { at, atShared, type Origin } from '../model/policy-set.js';
 import { toPointer } from '../load/positions.js';
-import { exactSum, overageCharge } from './exact.js';
+import { exactAdd, overageCharge } from './exact.js';
 import type {
   AlertSetting,
   EffectiveAlert,
@@ -212,7 +212,7 @@ export function resolveFeature(
   const capped = typeof maxOverageUnits === 'number';
   // Beyond the exact integer range a bound reads as none (null): validation refuses such policies
   // (checkEffects), and a live value read back from a billing system is then shown as unbounded, not rounded.
-  const hardLimit = overageValue === 'block' ? included : capped ? (exactSum([included, maxOverageUnits as number]) ?? null) : null;
+  const hardLimit = overageValue === 'block' ? included : capped ? (exactAdd(included, maxOverageUnits as number) ?? null) : null;
   let maxOverageCharge: number | null;
   if (!charged) maxOverageCharge = 0;
   else if (!capped || !item.price) maxOverageCharge = null;

@@ -1,7 +1,7 @@
 import { diagnostic, type Diagnostic, type Location } from '../diagnostics/diagnostic.js';
 import { toPointer } from '../load/positions.js';
 import { at, type CustomerDef, type PlanDef, type PolicySet } from '../model/policy-set.js';
-import { exactSum, overageCharge } from '../resolve/exact.js';
+import { exactSum } from '../resolve/exact.js';
 import type { ResolvedCustomer } from '../resolve/resolve.js';
 import type { ResolvedFeature, Winner } from '../resolve/precedence.js';
 
@@ -76,22 +76,24 @@ function capLocation(plan: PlanDef, featureId: string, r: ResolvedFeature): Loca
   return cap ? where(cap) : at(plan.origin, toPointer(['features', featureId, 'maxPurchase']));
 }
 
-/** A hard limit or maximum charge beyond 2^53 - 1 is not a number JSON holds exactly: refused at the spend limit. */
+/**
+ * A hard limit or maximum charge beyond 2^53 - 1 is not a number JSON holds exactly: resolution leaves it null
+ * (unbounded) although a spend limit is set, and it is refused here, at that spend limit.
+ */
 function checkExactRange(plan: PlanDef, subject: string, featureId: string, r: ResolvedFeature): Diagnostic[] {
   const e = r.effective;
   if (typeof e.maxOverageUnits !== 'number' || e.overage === 'block') return [];
-  const item = plan.items.get(featureId)!;
-  if (exactSum([e.included, e.maxOverageUnits]) === undefined) {
+  if (e.hardLimit === null) {
     return [diagnostic('units-out-of-range', `The hard limit of "${featureId}" for ${subject} would be ${e.included} included + ${e.maxOverageUnits} overage units, more than ${Number.MAX_SAFE_INTEGER} (2^53 - 1), the largest count tollgate computes exactly. Lower the spend limit, or write "unlimited" for no cap.`, capLocation(plan, featureId, r))];
   }
-  if (e.charged && item.price && overageCharge(e.maxOverageUnits, item.price) === undefined) {
-    const price = at(plan.origin, toPointer(['features', featureId, 'price']));
+  const price = plan.items.get(featureId)!.price;
+  if (e.charged && price && e.maxOverageCharge === null) {
     return [
       diagnostic(
         'money-out-of-range',
-        `The most overage "${featureId}" can bill ${subject} would be ceil(${e.maxOverageUnits} / ${item.price.per}) × ${item.price.amount} minor units, more than ${Number.MAX_SAFE_INTEGER} (2^53 - 1), the largest amount tollgate computes exactly. Lower the spend limit or the price.`,
+        `The most overage "${featureId}" can bill ${subject} would be ceil(${e.maxOverageUnits} / ${price.per}) × ${price.amount} minor units, more than ${Number.MAX_SAFE_INTEGER} (2^53 - 1), the largest amount tollgate computes exactly. Lower the spend limit or the price.`,
         capLocation(plan, featureId, r),
-        [{ ...price, message: `price of "${featureId}" on plan "${plan.id}"` }],
+        [{ ...at(plan.origin, toPointer(['features', featureId, 'price'])), message: `price of "${featureId}" on plan "${plan.id}"` }],
       ),
     ];
   }
@@ -100,8 +102,8 @@ function checkExactRange(plan: PlanDef, subject: string, featureId: string, r: R
 
 /** A customer's exposure (its features' and entities' maximum charges added up) beyond 2^53 - 1, unless a blocking overage limit bounds it. */
 function checkExposureRange(customer: CustomerDef, resolved: ResolvedCustomer): Diagnostic | undefined {
-  const limit = resolved.effective.overageLimit;
-  if (limit !== null && limit !== 'unlimited' && limit.onLimitReached === 'block') return undefined;
+  // Resolution leaves the exposure null (unbounded) when a charge is unbounded or the sum is beyond range.
+  if (resolved.effective.maxOverageExposure !== null) return undefined;
   const charges = [resolved.features, ...resolved.entities.values()].flatMap((m) => [...m.values()].map((r) => r.effective.maxOverageCharge));
   // An unbounded charge leaves the exposure unbounded; one beyond range was reported where it is set.
   if (charges.some((c) => c === null) || exactSum(charges as number[]) !== undefined) return undefined;
