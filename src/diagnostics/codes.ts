@@ -37,11 +37,14 @@ export const DIAGNOSTIC_CODES = {
   'boolean-feature-quantity': { severity: 'error', title: 'Quantities on a boolean feature' },
   'missing-included': { severity: 'error', title: 'Plan item without an included amount' },
   'profile-cycle': { severity: 'error', title: 'Profiles extend each other in a cycle' },
+  'money-out-of-range': { severity: 'error', title: 'Derived money beyond the exact integer range (2^53 - 1)' },
+  'units-out-of-range': { severity: 'error', title: 'Derived unit count beyond the exact integer range (2^53 - 1)' },
   'unsupported-control': { severity: 'error', title: 'Control the target billing system does not support' },
   // semantic warnings
   'ineffective-spend-limit': { severity: 'warning', title: 'Spend limit where overage is blocked' },
   'unreachable-alert': { severity: 'warning', title: 'Usage alert above the hard limit' },
   'overage-limit-without-charges': { severity: 'warning', title: 'Overage limit on a customer with no charged feature' },
+  'unresolved-dependents': { severity: 'warning', title: 'What uses an invalid or duplicated definition was not resolved' },
 } as const satisfies Record<string, { severity: 'error' | 'warning'; title: string }>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

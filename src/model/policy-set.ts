@@ -88,6 +88,26 @@ export interface PolicySet {
   customers: Map<string, CustomerDef>;
   /** Standalone Entity documents, attached to their customers when the customer exists. */
   entityDocs: EntityDef[];
+  /** Ids that are defined but cannot be used (not in the maps above): see Unusable. */
+  unusable: Map<UnusableKind, Map<string, Unusable>>;
+}
+
+export type UnusableKind = 'feature' | 'plan' | 'profile' | 'customer';
+
+/**
+ * A definition that exists but cannot be used: it failed the schema, or its id is defined twice so which one
+ * is meant is unknown. What refers to it is neither an "unknown" error nor resolved, so that one broken plan
+ * does not bury its own error under one per customer.
+ */
+export interface Unusable {
+  why: 'invalid' | 'duplicate';
+  /** Where its own error is (the first schema error, or the duplicate-id error): a note about it goes beside it. */
+  at: Location;
+}
+
+/** Whether `id` of `kind` is defined but unusable. */
+export function isUnusable(set: PolicySet, kind: UnusableKind, id: string): boolean {
+  return set.unusable.get(kind)?.has(id) ?? false;
 }
 
 /** A second definition of an id already taken. */
@@ -98,12 +118,29 @@ export interface Duplicate {
   second: Origin;
 }
 
-/** Indexes shape-valid documents by kind and id; duplicates are returned, the first definition kept. */
-export function buildPolicySet(documents: Array<{ doc: PolicyDoc; value: PolicyDocumentValue }>): {
+/** A document that failed the schema but still names its kind and id. */
+export interface BrokenDocument {
+  kind: string;
+  id: string;
+  /** Its first schema error. */
+  at: Location;
+}
+
+const UNUSABLE_KINDS: Record<string, UnusableKind> = { Feature: 'feature', Plan: 'plan', Profile: 'profile', Customer: 'customer' };
+
+/**
+ * Indexes shape-valid documents by kind and id; duplicates are returned. A customer or entity defined twice
+ * keeps its first definition; a feature, plan or profile defined twice, or one that failed the schema
+ * (`broken`), is unusable: others refer to it, and picking one definition silently would report the wrong errors.
+ */
+export function buildPolicySet(
+  documents: Array<{ doc: PolicyDoc; value: PolicyDocumentValue }>,
+  broken: readonly BrokenDocument[] = [],
+): {
   set: PolicySet;
   duplicates: Duplicate[];
 } {
-  const set: PolicySet = { features: new Map(), plans: new Map(), profiles: new Map(), customers: new Map(), entityDocs: [] };
+  const set: PolicySet = { features: new Map(), plans: new Map(), profiles: new Map(), customers: new Map(), entityDocs: [], unusable: new Map() };
   const duplicates: Duplicate[] = [];
   const put = <T extends { id: string; origin: Origin }>(map: Map<string, T>, kind: Duplicate['kind'], def: T): void => {
     const existing = map.get(def.id);
@@ -163,6 +200,23 @@ export function buildPolicySet(documents: Array<{ doc: PolicyDoc; value: PolicyD
         set.entityDocs.push({ id: value.id, customer: value.customer, name: value.name, controls: value.controls ?? {}, origin });
         break;
     }
+  }
+  const markUnusable = (kind: UnusableKind, id: string, why: Unusable['why'], where: () => Location): void => {
+    let ids = set.unusable.get(kind);
+    if (!ids) set.unusable.set(kind, (ids = new Map()));
+    if (!ids.has(id)) ids.set(id, { why, at: where() });
+  };
+  for (const b of broken) {
+    const kind = UNUSABLE_KINDS[b.kind];
+    if (kind) markUnusable(kind, b.id, 'invalid', () => b.at);
+  }
+  for (const d of duplicates) {
+    // the duplicate-id error is at the second definition's id
+    if (d.kind === 'feature' || d.kind === 'plan' || d.kind === 'profile') markUnusable(d.kind, d.id, 'duplicate', () => at(d.second, '/id'));
+  }
+  for (const [kind, ids] of set.unusable) {
+    const map: Map<string, unknown> = kind === 'feature' ? set.features : kind === 'plan' ? set.plans : kind === 'profile' ? set.profiles : set.customers;
+    for (const id of ids.keys()) map.delete(id);
   }
   // Standalone entities join their customer after every file is read, so file order never matters.
   for (const entity of set.entityDocs) {

@@ -29,8 +29,9 @@ export function desiredObjects(set: PolicySet): Map<string, DesiredObject> {
   }
   for (const id of [...set.customers.keys()].sort()) {
     const customer = set.customers.get(id)!;
-    const currency = set.plans.get(customer.plan)?.currency;
-    add({ ref: { kind: 'customer', id }, plan: customer.plan, currency, ...merge(customerOwnLayers(set, customer), false) });
+    const plan = set.plans.get(customer.plan);
+    const currency = plan?.currency;
+    add({ ref: { kind: 'customer', id }, plan: customer.plan, currency, ...merge(customerOwnLayers(set, customer, plan), false) });
     for (const entityId of [...customer.entities.keys()].sort()) {
       const entity = customer.entities.get(entityId)!;
       const layer: ControlLayer = { layer: 'entity', controls: entity.controls, origin: entity.origin };

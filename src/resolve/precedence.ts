@@ -1,6 +1,7 @@
 import type { AutoTopup, ControlsByFeature, FeatureControls, OverageLimit, PlanItem, UsageAlert } from '../types/policy.generated.js';
 import { at, atShared, type Origin } from '../model/policy-set.js';
 import { toPointer } from '../load/positions.js';
+import { exactAdd, overageCharge } from './exact.js';
 import type {
   AlertSetting,
   EffectiveAlert,
@@ -209,11 +210,13 @@ export function resolveFeature(
 
   const charged = overageValue === 'allow' && pricing === 'usage_based';
   const capped = typeof maxOverageUnits === 'number';
-  const hardLimit = overageValue === 'block' ? included : capped ? included + (maxOverageUnits as number) : null;
+  // Beyond the exact integer range a bound reads as none (null): validation refuses such policies
+  // (checkEffects), and a live value read back from a billing system is then shown as unbounded, not rounded.
+  const hardLimit = overageValue === 'block' ? included : capped ? (exactAdd(included, maxOverageUnits as number) ?? null) : null;
   let maxOverageCharge: number | null;
   if (!charged) maxOverageCharge = 0;
   else if (!capped || !item.price) maxOverageCharge = null;
-  else maxOverageCharge = Math.ceil((maxOverageUnits as number) / item.price.per) * item.price.amount;
+  else maxOverageCharge = overageCharge(maxOverageUnits as number, item.price) ?? null;
 
   return {
     effective: {

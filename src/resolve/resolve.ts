@@ -1,39 +1,106 @@
-import type { CustomerDef, PlanDef, PolicySet, ProfileDef } from '../model/policy-set.js';
+import { isUnusable, type CustomerDef, type PlanDef, type PolicySet, type ProfileDef } from '../model/policy-set.js';
+import type { ControlsByFeature } from '../types/policy.generated.js';
 import { toPointer } from '../load/positions.js';
 import type { EffectiveCustomer, EffectiveEntity, EffectiveFeature } from './effective.js';
+import { exactSum } from './exact.js';
 import { resolveFeature, resolveOverageLimit, type ControlLayer, type ResolvedFeature, type Winner } from './precedence.js';
 
 /**
  * Profiles a list of `extends` brings in, lowest precedence first. Every profile comes after (beats) the
  * profiles it extends; a profile met twice keeps its first place, so a shared base never jumps above a
- * profile built on it (diamonds, or a base listed again after its extension).
+ * profile built on it (diamonds, or a base listed again after its extension). Walked with an explicit stack:
+ * a chain of thousands of profiles must not overflow the call stack.
  */
 export function profileChain(set: PolicySet, ids: readonly string[]): ProfileDef[] {
   const order: ProfileDef[] = [];
   const placed = new Set<string>();
   const visiting = new Set<string>();
-  const visit = (id: string): void => {
+  const stack: Array<{ profile: ProfileDef; next: number }> = [];
+  const enter = (id: string): void => {
     const profile = set.profiles.get(id);
     if (!profile || visiting.has(id) || placed.has(id)) return; // unknown ids and cycles are reported by validation
     visiting.add(id);
-    for (const parent of profile.extends) visit(parent);
-    visiting.delete(id);
-    placed.add(id);
-    order.push(profile);
+    stack.push({ profile, next: 0 });
   };
-  for (const id of ids) visit(id);
+  for (const id of ids) {
+    enter(id);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.next < top.profile.extends.length) {
+        enter(top.profile.extends[top.next++]!);
+        continue;
+      }
+      stack.pop();
+      visiting.delete(top.profile.id);
+      placed.add(top.profile.id);
+      order.push(top.profile);
+    }
+  }
   return order;
 }
 
-/** The customer's own layer and its profiles, highest precedence first: what is pushed to the customer object. */
-export function customerOwnLayers(set: PolicySet, customer: CustomerDef): ControlLayer[] {
+/**
+ * The unusable plan and profiles (defined, but invalid or defined twice) a customer depends on, through any
+ * depth of `extends`; such a customer is not resolved. Empty, and cheap, when nothing is unusable.
+ */
+export function unusableDependencies(set: PolicySet, customer: CustomerDef): Array<{ kind: 'plan' | 'profile'; id: string }> {
+  if (set.unusable.size === 0) return [];
+  const out: Array<{ kind: 'plan' | 'profile'; id: string }> = [];
+  if (isUnusable(set, 'plan', customer.plan)) out.push({ kind: 'plan', id: customer.plan });
+  const seen = new Set<string>();
+  const pending = [...customer.extends];
+  while (pending.length > 0) {
+    const id = pending.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    if (isUnusable(set, 'profile', id)) out.push({ kind: 'profile', id });
+    pending.push(...(set.profiles.get(id)?.extends ?? []));
+  }
+  return out;
+}
+
+/** Whether a customer resolves: its plan is known and nothing it depends on is unusable (validation reports both). */
+export function resolvable(set: PolicySet, customer: CustomerDef): boolean {
+  return set.plans.has(customer.plan) && unusableDependencies(set, customer).length === 0;
+}
+
+/**
+ * The customer's own layer and its profiles, highest precedence first: what is pushed to the customer object.
+ * A profile is shared across plans, so its controls for a feature the customer's plan lacks do not apply here.
+ */
+export function customerOwnLayers(set: PolicySet, customer: CustomerDef, plan: PlanDef | undefined): ControlLayer[] {
   const profiles = profileChain(set, customer.extends)
     .reverse()
-    .map<ControlLayer>((p) => ({ layer: 'profile', profile: p.id, controls: p.controls, overageLimit: p.overageLimit, origin: p.origin }));
+    .map<ControlLayer>((p) => ({ layer: 'profile', profile: p.id, controls: controlsOnPlan(p, plan), overageLimit: p.overageLimit, origin: p.origin }));
   return [
     { layer: 'customer', controls: customer.controls, overageLimit: customer.overageLimit, origin: customer.origin },
     ...profiles,
   ];
+}
+
+const onPlan = new WeakMap<ProfileDef, WeakMap<PlanDef, ControlsByFeature>>();
+
+/** A profile's controls for the features `plan` includes; worked out once per profile and plan, not per customer. */
+function controlsOnPlan(profile: ProfileDef, plan: PlanDef | undefined): ControlsByFeature {
+  if (!plan) return {};
+  let byPlan = onPlan.get(profile);
+  if (!byPlan) onPlan.set(profile, (byPlan = new WeakMap()));
+  let controls = byPlan.get(plan);
+  if (!controls) {
+    const ids = Object.keys(profile.controls);
+    const kept = ids.filter((id) => plan.items.has(id));
+    controls = kept.length === ids.length ? profile.controls : (Object.fromEntries(kept.map((id) => [id, profile.controls[id]])) as ControlsByFeature);
+    byPlan.set(plan, controls);
+  }
+  return controls;
+}
+
+/** The profiles a customer extends that set controls for `featureId`, which its plan lacks: they do not apply to it. */
+export function profilesOffPlan(set: PolicySet, customer: CustomerDef, featureId: string): string[] {
+  if (set.plans.get(customer.plan)?.items.has(featureId)) return [];
+  return profileChain(set, customer.extends)
+    .filter((p) => p.controls[featureId] !== undefined && p.controls[featureId] !== null)
+    .map((p) => p.id);
 }
 
 export function planLayer(plan: PlanDef): ControlLayer {
@@ -58,11 +125,11 @@ export function controllableFeatures(set: PolicySet, plan: PlanDef): Array<[stri
   return out;
 }
 
-/** Resolves a customer and its entities; undefined when its plan is unknown (validation reports that). */
+/** Resolves a customer and its entities; undefined when it is not resolvable (validation reports why). */
 export function resolveCustomer(set: PolicySet, customer: CustomerDef, withLocation = true): ResolvedCustomer | undefined {
   const plan = set.plans.get(customer.plan);
-  if (!plan) return undefined;
-  const base = [...customerOwnLayers(set, customer), planLayer(plan)];
+  if (!plan || !resolvable(set, customer)) return undefined;
+  const base = [...customerOwnLayers(set, customer, plan), planLayer(plan)];
   // The customer and each of its entities resolve the same plan items: look them up once.
   const items = controllableFeatures(set, plan).map(([id, type]) => ({
     id,
@@ -108,10 +175,11 @@ export function resolveCustomer(set: PolicySet, customer: CustomerDef, withLocat
 
 /**
  * Upper bound on a customer's overage money: the sum of every feature's maximum charge (own and entities'),
- * lowered to the customer-wide limit when reaching it blocks; null when nothing bounds it.
+ * lowered to the customer-wide limit when reaching it blocks; null when nothing bounds it (nor when the sum is
+ * beyond the exact integer range, which validation refuses).
  */
 export function exposure(charges: ReadonlyArray<number | null>, limit: EffectiveCustomer['overageLimit']): number | null {
-  const sum = charges.some((c) => c === null) ? null : charges.reduce<number>((a, c) => a + (c as number), 0);
+  const sum = charges.some((c) => c === null) ? null : (exactSum(charges as number[]) ?? null);
   const cap = limit !== null && limit !== 'unlimited' && limit.onLimitReached === 'block' ? limit.maxOverageAmount : null;
   if (sum === null) return cap;
   if (cap === null) return sum;

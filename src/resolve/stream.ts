@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { PolicySet } from '../model/policy-set.js';
 import { canonicalJson, strippedJson } from './canonical.js';
 import { EFFECTIVE_FORMAT_VERSION, type EffectiveCustomer } from './effective.js';
-import { resolveCustomer } from './resolve.js';
+import { resolvable, resolveCustomer } from './resolve.js';
 import type { OnProgress } from '../util/progress.js';
 
 /**
@@ -14,7 +14,7 @@ export class EffectiveCustomers {
   private readonly known: Set<string>;
 
   constructor(private readonly set: PolicySet) {
-    this.ids = [...set.customers.keys()].filter((id) => set.plans.has(set.customers.get(id)!.plan)).sort();
+    this.ids = [...set.customers.keys()].filter((id) => resolvable(set, set.customers.get(id)!)).sort();
     this.known = new Set(this.ids);
   }
 
@@ -26,7 +26,7 @@ export class EffectiveCustomers {
     return this.known.has(id);
   }
 
-  /** Resolves one customer with provenance; undefined for unknown ids and customers of unknown plans. */
+  /** Resolves one customer with provenance; undefined for unknown ids and customers that do not resolve (unknown or unusable plan or profile). */
   get(id: string, withLocation = true): EffectiveCustomer | undefined {
     const customer = this.set.customers.get(id);
     return customer && this.known.has(id) ? resolveCustomer(this.set, customer, withLocation)?.effective : undefined;

@@ -1,6 +1,7 @@
-import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { at } from '../model/policy-set.js';
-import type { PolicySet } from '../model/policy-set.js';
+import { diagnostic, type Diagnostic, type Location } from '../diagnostics/diagnostic.js';
+import { toPointer } from '../load/positions.js';
+import { at, type CustomerDef, type PlanDef, type PolicySet } from '../model/policy-set.js';
+import { exactSum } from '../resolve/exact.js';
 import type { ResolvedCustomer } from '../resolve/resolve.js';
 import type { ResolvedFeature, Winner } from '../resolve/precedence.js';
 
@@ -41,6 +42,7 @@ export function checkEffects(set: PolicySet, customerId: string, resolved: Resol
         }
       });
     }
+    out.push(...checkExactRange(plan, subject, featureId, r));
     const topup = r.winners.autoTopup;
     if (topup && !plan.items.get(featureId)?.topUpPrice) {
       out.push(diagnostic('auto-topup-without-price', `Auto top-up of "${featureId}" for ${subject} needs a one-off top-up price, but plan "${plan.id}" has no "topUpPrice" for it. Add topUpPrice to the plan item or remove the top-up (set by ${layerName(topup)}).`, where(topup)));
@@ -52,6 +54,8 @@ export function checkEffects(set: PolicySet, customerId: string, resolved: Resol
   }
   const limit = resolved.effective.overageLimit;
   const winner = resolved.overageLimitWinner;
+  const exposureTooLarge = checkExposureRange(customer, resolved);
+  if (exposureTooLarge) out.push(exposureTooLarge);
   if (winner && limit !== null && limit !== 'unlimited') {
     const anyCharged = [resolved.features, ...resolved.entities.values()].some((m) => [...m.values()].some((r) => r.effective.charged));
     if (!anyCharged) {
@@ -64,4 +68,48 @@ export function checkEffects(set: PolicySet, customerId: string, resolved: Resol
 function describeOverage(r: ResolvedFeature): string {
   const w = r.winners.overage;
   return w ? layerName(w) : 'the plan item default';
+}
+
+/** Where a feature's spend limit is set: the winning layer, else the plan item's maxPurchase. */
+function capLocation(plan: PlanDef, featureId: string, r: ResolvedFeature): Location {
+  const cap = r.winners.maxOverageUnits;
+  return cap ? where(cap) : at(plan.origin, toPointer(['features', featureId, 'maxPurchase']));
+}
+
+/**
+ * A hard limit or maximum charge beyond 2^53 - 1 is not a number JSON holds exactly: resolution leaves it null
+ * (unbounded) although a spend limit is set, and it is refused here, at that spend limit.
+ */
+function checkExactRange(plan: PlanDef, subject: string, featureId: string, r: ResolvedFeature): Diagnostic[] {
+  const e = r.effective;
+  if (typeof e.maxOverageUnits !== 'number' || e.overage === 'block') return [];
+  if (e.hardLimit === null) {
+    return [diagnostic('units-out-of-range', `The hard limit of "${featureId}" for ${subject} would be ${e.included} included + ${e.maxOverageUnits} overage units, more than ${Number.MAX_SAFE_INTEGER} (2^53 - 1), the largest count tollgate computes exactly. Lower the spend limit, or write "unlimited" for no cap.`, capLocation(plan, featureId, r))];
+  }
+  const price = plan.items.get(featureId)!.price;
+  if (e.charged && price && e.maxOverageCharge === null) {
+    return [
+      diagnostic(
+        'money-out-of-range',
+        `The most overage "${featureId}" can bill ${subject} would be ceil(${e.maxOverageUnits} / ${price.per}) × ${price.amount} minor units, more than ${Number.MAX_SAFE_INTEGER} (2^53 - 1), the largest amount tollgate computes exactly. Lower the spend limit or the price.`,
+        capLocation(plan, featureId, r),
+        [{ ...at(plan.origin, toPointer(['features', featureId, 'price'])), message: `price of "${featureId}" on plan "${plan.id}"` }],
+      ),
+    ];
+  }
+  return [];
+}
+
+/** A customer's exposure (its features' and entities' maximum charges added up) beyond 2^53 - 1, unless a blocking overage limit bounds it. */
+function checkExposureRange(customer: CustomerDef, resolved: ResolvedCustomer): Diagnostic | undefined {
+  // Resolution leaves the exposure null (unbounded) when a charge is unbounded or the sum is beyond range.
+  if (resolved.effective.maxOverageExposure !== null) return undefined;
+  const charges = [resolved.features, ...resolved.entities.values()].flatMap((m) => [...m.values()].map((r) => r.effective.maxOverageCharge));
+  // An unbounded charge leaves the exposure unbounded; one beyond range was reported where it is set.
+  if (charges.some((c) => c === null) || exactSum(charges as number[]) !== undefined) return undefined;
+  return diagnostic(
+    'money-out-of-range',
+    `The overage customer "${customer.id}" and its entities can be billed adds up to more than ${Number.MAX_SAFE_INTEGER} minor units (2^53 - 1), the largest amount tollgate computes exactly. Lower the spend limits, or set overageLimit with onLimitReached: block.`,
+    at(customer.origin, '/id'),
+  );
 }

@@ -2,7 +2,7 @@ import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { listPolicyFiles, readPolicyFile } from '../load/files.js';
 import type { SourceFile } from '../load/source.js';
 import { parsePolicyYaml, type PolicyDoc } from '../load/yaml.js';
-import { buildPolicySet, type PolicyDocumentValue, type PolicySet } from '../model/policy-set.js';
+import { buildPolicySet, type BrokenDocument, type PolicyDocumentValue, type PolicySet } from '../model/policy-set.js';
 import { resolveCustomer } from '../resolve/resolve.js';
 import { digestBuilder, EffectiveCustomers } from '../resolve/stream.js';
 import { checkEffects } from './effects.js';
@@ -38,6 +38,7 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   const listed = listPolicyFiles(dir);
   diagnostics.push(...listed.diagnostics);
   const valid: Array<{ doc: PolicyDoc; value: PolicyDocumentValue }> = [];
+  const broken: BrokenDocument[] = [];
   let documents = 0;
   const progress = options.onProgress;
   const total = listed.files.length;
@@ -55,15 +56,19 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
       const shape = validateShape(doc);
       diagnostics.push(...shape.diagnostics);
       if (shape.kind) valid.push({ doc, value: doc.value as PolicyDocumentValue });
+      else {
+        const named = brokenDocument(doc, shape.diagnostics);
+        if (named) broken.push(named);
+      }
     }
   }
   progress?.({ phase: 'reading policy files', done: total, total, unit: 'files' });
-  const { set, duplicates } = buildPolicySet(valid);
+  const { set, duplicates } = buildPolicySet(valid, broken);
   const customers = set.customers.size;
   progress?.({ phase: 'checking policies', done: 0, total: customers, unit: 'customers' });
   diagnostics.push(...checkReferences(set, duplicates));
   // Checks point at the winning layers themselves, so resolving without provenance is enough here; so is the
-  // digest, which leaves provenance out. Ids in order, customers of unknown plans skipped, as policyDigest does.
+  // digest, which leaves provenance out. Ids in order, customers that do not resolve skipped, as policyDigest does.
   const digest = options.digest ? digestBuilder() : undefined;
   let checked = 0;
   for (const id of [...set.customers.keys()].sort()) {
@@ -96,4 +101,12 @@ function dedupe(sorted: Diagnostic[]): Diagnostic[] {
     seen.add(key);
     return true;
   });
+}
+
+/** The kind and id of a document that failed the schema, when it still names both: others may refer to it. */
+function brokenDocument(doc: PolicyDoc, errors: readonly Diagnostic[]): BrokenDocument | undefined {
+  const value = doc.value as { kind?: unknown; id?: unknown } | null;
+  if (value === null || typeof value !== 'object' || typeof value.kind !== 'string' || typeof value.id !== 'string' || errors.length === 0) return undefined;
+  const { file, line, column, endLine, endColumn, pointer } = sortDiagnostics([...errors])[0]!;
+  return { kind: value.kind, id: value.id, at: { file, line, column, endLine, endColumn, pointer } };
 }

@@ -1,13 +1,16 @@
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { toPointer } from '../load/positions.js';
-import { at, type Duplicate, type Origin, type PolicySet } from '../model/policy-set.js';
+import { at, isUnusable, type Duplicate, type Origin, type PolicySet, type ProfileDef } from '../model/policy-set.js';
+import { unusableDependencies } from '../resolve/resolve.js';
 import type { ControlsByFeature, PlanItem } from '../types/policy.generated.js';
+import { UnusableReferences, type UserKind } from './unusable.js';
 
 /** Semantic rules that need the whole policy set: references, duplicates, cycles, and what each layer may hold. */
 export function checkReferences(set: PolicySet, duplicates: readonly Duplicate[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const d of duplicates) out.push(duplicateId(d));
+  const refs = new UnusableReferences(set);
 
   const features = set.features;
   for (const plan of set.plans.values()) {
@@ -15,45 +18,48 @@ export function checkReferences(set: PolicySet, duplicates: readonly Duplicate[]
       const base = toPointer(['features', id]);
       const feature = features.get(id);
       if (!feature) {
+        if (refs.by('feature', id, { kind: 'plan', id: plan.id })) continue;
         out.push(diagnostic('unknown-feature', `Plan "${plan.id}" includes unknown feature "${id}".${didYouMean(id, features.keys())} Define it with a "kind: Feature" document.`, at(plan.origin, base, 'key')));
         continue;
       }
       out.push(...checkPlanItem(plan.origin, base, plan.id, id, feature.type, item));
     }
-    out.push(...checkControls(set, plan.origin, plan.controls, { owner: `plan "${plan.id}"`, planItems: plan.items, planId: plan.id }));
+    out.push(...checkControls(set, plan.origin, plan.controls, { owner: `plan "${plan.id}"`, user: { kind: 'plan', id: plan.id }, refs, planItems: plan.items, planId: plan.id }));
   }
 
   for (const profile of set.profiles.values()) {
     profile.extends.forEach((id, i) => {
-      if (!set.profiles.has(id)) {
+      if (!set.profiles.has(id) && !refs.by('profile', id, { kind: 'profile', id: profile.id })) {
         out.push(diagnostic('unknown-profile', `Profile "${profile.id}" extends unknown profile "${id}".${didYouMean(id, set.profiles.keys())}`, at(profile.origin, toPointer(['extends', i]))));
       }
     });
-    out.push(...checkControls(set, profile.origin, profile.controls, { owner: `profile "${profile.id}"` }));
+    out.push(...checkControls(set, profile.origin, profile.controls, { owner: `profile "${profile.id}"`, user: { kind: 'profile', id: profile.id }, refs }));
   }
   out.push(...checkProfileCycles(set));
 
   for (const customer of set.customers.values()) {
     const plan = set.plans.get(customer.plan);
-    if (!plan) {
+    for (const d of unusableDependencies(set, customer)) refs.by(d.kind, d.id, { kind: 'customer', id: customer.id });
+    if (!plan && !isUnusable(set, 'plan', customer.plan)) {
       out.push(diagnostic('unknown-plan', `Customer "${customer.id}" is on unknown plan "${customer.plan}".${didYouMean(customer.plan, set.plans.keys())}`, at(customer.origin, '/plan')));
     }
     customer.extends.forEach((id, i) => {
-      if (!set.profiles.has(id)) {
+      if (!set.profiles.has(id) && !isUnusable(set, 'profile', id)) {
         out.push(diagnostic('unknown-profile', `Customer "${customer.id}" extends unknown profile "${id}".${didYouMean(id, set.profiles.keys())}`, at(customer.origin, toPointer(['extends', i]))));
       }
     });
-    out.push(...checkControls(set, customer.origin, customer.controls, { owner: `customer "${customer.id}"`, planItems: plan?.items, planId: plan?.id }));
+    out.push(...checkControls(set, customer.origin, customer.controls, { owner: `customer "${customer.id}"`, user: { kind: 'customer', id: customer.id }, refs, planItems: plan?.items, planId: plan?.id }));
     for (const entity of customer.entities.values()) {
-      out.push(...checkControls(set, entity.origin, entity.controls, { owner: `entity "${customer.id}/${entity.id}"`, planItems: plan?.items, planId: plan?.id, entity: true }));
+      out.push(...checkControls(set, entity.origin, entity.controls, { owner: `entity "${customer.id}/${entity.id}"`, user: { kind: 'entity', id: `${customer.id}/${entity.id}` }, refs, planItems: plan?.items, planId: plan?.id, entity: true }));
     }
   }
   for (const entity of set.entityDocs) {
     if (!set.customers.has(entity.customer)) {
-      out.push(diagnostic('unknown-customer', `Entity "${entity.id}" belongs to unknown customer "${entity.customer}".${didYouMean(entity.customer, set.customers.keys())}`, at(entity.origin, '/customer')));
-      out.push(...checkControls(set, entity.origin, entity.controls, { owner: `entity "${entity.customer}/${entity.id}"`, entity: true }));
+      if (!refs.by('customer', entity.customer, { kind: 'entity', id: `${entity.customer}/${entity.id}` })) out.push(diagnostic('unknown-customer', `Entity "${entity.id}" belongs to unknown customer "${entity.customer}".${didYouMean(entity.customer, set.customers.keys())}`, at(entity.origin, '/customer')));
+      out.push(...checkControls(set, entity.origin, entity.controls, { owner: `entity "${entity.customer}/${entity.id}"`, user: { kind: 'entity', id: `${entity.customer}/${entity.id}` }, refs, entity: true }));
     }
   }
+  out.push(...refs.notes());
   return out;
 }
 
@@ -89,6 +95,9 @@ function checkPlanItem(origin: Origin, base: string, planId: string, featureId: 
 
 interface ControlsContext {
   owner: string;
+  /** The owner as a user of what its controls name. */
+  user: { kind: UserKind; id: string };
+  refs: UnusableReferences;
   planItems?: ReadonlyMap<string, PlanItem>;
   planId?: string;
   entity?: boolean;
@@ -101,6 +110,7 @@ function checkControls(set: PolicySet, origin: Origin, controls: ControlsByFeatu
     const base = toPointer(['controls', featureId]);
     const feature = set.features.get(featureId);
     if (!feature) {
+      if (ctx.refs.by('feature', featureId, ctx.user)) continue;
       out.push(diagnostic('unknown-feature', `Controls of ${ctx.owner} name unknown feature "${featureId}".${didYouMean(featureId, set.features.keys())}`, at(origin, base, 'key')));
       continue;
     }
@@ -135,29 +145,51 @@ function checkControls(set: PolicySet, origin: Origin, controls: ControlsByFeatu
   return out;
 }
 
+/** Each cycle of `extends` once, at the entry that closes it; walked with an explicit stack, so any depth of chain is fine. */
 function checkProfileCycles(set: PolicySet): Diagnostic[] {
   const out: Diagnostic[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
   const reported = new Set<string>();
-  const visit = (id: string, path: string[]): void => {
+  // The profiles being visited, root first: the path a cycle is read from.
+  const stack: Array<{ profile: ProfileDef; next: number }> = [];
+  const enter = (id: string): void => {
     const profile = set.profiles.get(id);
-    if (!profile || state.get(id) === 'done') return;
+    if (!profile || state.has(id)) return;
     state.set(id, 'visiting');
-    profile.extends.forEach((parent, i) => {
-      if (state.get(parent) === 'visiting') {
-        const start = path.indexOf(parent);
-        const cycle = start === -1 ? [id, parent] : [...path.slice(start), id, parent];
-        const key = [...cycle].sort().join(',');
-        if (!reported.has(key)) {
-          reported.add(key);
-          out.push(diagnostic('profile-cycle', `Profiles extend each other in a cycle: ${cycle.join(' → ')}. Remove one of the "extends" entries.`, at(profile.origin, toPointer(['extends', i]))));
-        }
-      } else visit(parent, [...path, id]);
-    });
-    state.set(id, 'done');
+    stack.push({ profile, next: 0 });
   };
-  for (const id of [...set.profiles.keys()].sort()) visit(id, []);
+  for (const root of [...set.profiles.keys()].sort()) {
+    enter(root);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const { profile } = top;
+      if (top.next === profile.extends.length) {
+        stack.pop();
+        state.set(profile.id, 'done');
+        continue;
+      }
+      const i = top.next++;
+      const parent = profile.extends[i]!;
+      if (state.get(parent) !== 'visiting') {
+        enter(parent);
+        continue;
+      }
+      const path = stack.map((f) => f.profile.id);
+      const cycle = [...path.slice(path.indexOf(parent)), parent];
+      const key = [...cycle].sort().join(',');
+      if (!reported.has(key)) {
+        reported.add(key);
+        out.push(diagnostic('profile-cycle', `Profiles extend each other in a cycle: ${cycleText(cycle)}. Remove one of the "extends" entries.`, at(profile.origin, toPointer(['extends', i]))));
+      }
+    }
+  }
   return out;
+}
+
+/** "a → b → a"; a long cycle keeps its ends: "p0 → p1 → p2 → … (4,996 more) → p4999 → p0". */
+function cycleText(cycle: readonly string[]): string {
+  if (cycle.length <= 8) return cycle.join(' → ');
+  return [...cycle.slice(0, 3), `… (${(cycle.length - 5).toLocaleString('en-US')} more)`, ...cycle.slice(-2)].join(' → ');
 }
 
 function capitalize(s: string): string {

@@ -66,6 +66,20 @@ interface Case {
   related?: { file: string; line: number; column: number };
 }
 
+/** A plan whose one feature costs 2^53 - 1 minor units per unit of overage. */
+const HUGE_PRICE_PLAN = [
+  'kind: Plan',
+  'id: p2',
+  'currency: USD',
+  'features:',
+  '  calls:',
+  '    included: 10',
+  '    reset: month',
+  '    pricing: usage_based',
+  '    price: { amount: 9007199254740991, per: 1 }',
+  '',
+].join('\n');
+
 const customer = (controls: string) => `kind: Customer\nid: acme\nplan: pro\n${controls}`;
 
 const CASES: Case[] = [
@@ -305,6 +319,7 @@ const CASES: Case[] = [
     at: { file: 'more.yaml', line: 2, column: 5, pointer: '/id' },
     says: [/Feature "calls" is defined twice/, /features\.yaml:2:5/],
     related: { file: 'features.yaml', line: 2, column: 5 },
+    alongside: ['unresolved-dependents'],
   },
   {
     name: 'an entity both inline and standalone',
@@ -451,6 +466,82 @@ const CASES: Case[] = [
     files: { 'x.yaml': customer('controls:\n  calls: { overage: block }\noverageLimit: { maxOverageAmount: 5000, onLimitReached: block }\n') },
     at: { file: 'x.yaml', line: 6, column: 15, pointer: '/overageLimit' },
     says: [/"acme" has an overage limit but no feature where overage is charged/],
+  },
+  // A definition that failed the schema or is defined twice is reported once; what uses it gets one note.
+  {
+    name: 'a plan that failed the schema, with customers on it',
+    code: 'unresolved-dependents',
+    files: {
+      'p2.yaml': 'kind: Plan\nid: p2\ncurrency: USD\nfeatures:\n  calls: { included: 1, pricing: usage_based, price: { amount: 1.5, per: 1 } }\n',
+      'c.yaml': ['a', 'b', 'c', 'd'].map((id) => `kind: Customer\nid: ${id}\nplan: p2\ncontrols:\n  calls: { maxOverageUnits: 5 }\n`).join('---\n'),
+    },
+    at: { file: 'p2.yaml', line: 5, column: 64, pointer: '/features/calls/price/amount' }, // beside the plan's own error
+    says: [/Plan "p2" has errors/, /4 customers \(a, b, c and 1 more\)/],
+    alongside: ['invalid-money'],
+  },
+  {
+    name: 'a profile that failed the schema, extended by a profile and (through it) a customer',
+    code: 'unresolved-dependents',
+    files: {
+      'base.yaml': 'kind: Profile\nid: base\ncontrols:\n  calls: { overage: sometimes }\n',
+      'strict.yaml': 'kind: Profile\nid: strict\nextends: [base]\n',
+      'x.yaml': customer('extends: [strict]\n'),
+    },
+    at: { file: 'base.yaml', line: 4, column: 21, pointer: '/controls/calls/overage' },
+    says: [/Profile "base" has errors/, /1 profile \(strict\); 1 customer \(acme\)/],
+    alongside: ['invalid-value'],
+  },
+  {
+    name: 'a plan defined twice, the first without a feature a customer controls',
+    code: 'unresolved-dependents',
+    files: {
+      'pro2.yaml': PLAN.replace('sso: {}', 'sso: {}\n  seats: { included: 1 }'),
+      'x.yaml': customer('controls:\n  seats: { overage: block }\n'),
+    },
+    at: { file: 'pro2.yaml', line: 2, column: 5, pointer: '/id' }, // beside the duplicate-id error
+    says: [/Plan "pro" is defined more than once/, /1 customer \(acme\)/],
+    alongside: ['duplicate-id'],
+  },
+  {
+    name: 'a customer that failed the schema, with a standalone entity',
+    code: 'unresolved-dependents',
+    files: { 'x.yaml': customer('colour: blue\n'), 'ws.yaml': 'kind: Entity\nid: ws\ncustomer: acme\n' },
+    at: { file: 'x.yaml', line: 4, column: 1, pointer: '/colour' },
+    says: [/Customer "acme" has errors/, /1 entity \(acme\/ws\)/],
+    alongside: ['unknown-key'],
+  },
+  // Derived amounts past 2^53 - 1 would be rounded floats in the artifact: refused where the value is set.
+  {
+    name: "a plan's maxPurchase times a price of 2^53 - 1",
+    code: 'money-out-of-range',
+    files: { 'x.yaml': HUGE_PRICE_PLAN + '    maxPurchase: 2\n---\nkind: Customer\nid: acme\nplan: p2\n' },
+    at: { file: 'x.yaml', line: 10, column: 18, pointer: '/features/calls/maxPurchase' },
+    says: [/ceil\(2 \/ 1\) × 9007199254740991 minor units/, /customer "acme"/, /2\^53 - 1/],
+    related: { file: 'x.yaml', line: 9, column: 12 },
+  },
+  {
+    name: "a customer's spend limit times a large price",
+    code: 'money-out-of-range',
+    files: { 'x.yaml': HUGE_PRICE_PLAN + '---\nkind: Customer\nid: acme\nplan: p2\ncontrols:\n  calls:\n    maxOverageUnits: 3\n' },
+    at: { file: 'x.yaml', line: 16, column: 22, pointer: '/controls/calls/maxOverageUnits' },
+    says: [/ceil\(3 \/ 1\)/],
+    related: { file: 'x.yaml', line: 9, column: 12 },
+  },
+  {
+    name: 'two safe maximum charges (customer and entity) that add up past 2^53 - 1',
+    code: 'money-out-of-range',
+    files: {
+      'x.yaml': HUGE_PRICE_PLAN.replace('9007199254740991', '4503599627370496') + '    maxPurchase: 1\n---\nkind: Customer\nid: acme\nplan: p2\nentities:\n  ws: {}\n',
+    },
+    at: { file: 'x.yaml', line: 13, column: 5, pointer: '/id' },
+    says: [/customer "acme" and its entities can be billed adds up to more than 9007199254740991/, /onLimitReached: block/],
+  },
+  {
+    name: 'a spend limit that takes the hard limit past 2^53 - 1',
+    code: 'units-out-of-range',
+    files: { 'x.yaml': customer('controls:\n  calls:\n    maxOverageUnits: 9007199254740991\n') },
+    at: { file: 'x.yaml', line: 6, column: 22, pointer: '/controls/calls/maxOverageUnits' },
+    says: [/1000 included \+ 9007199254740991 overage units/],
   },
 ];
 

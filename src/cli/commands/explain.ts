@@ -6,6 +6,7 @@ import { UsageError, UserError } from '../errors.js';
 import type { CliIO } from '../io.js';
 import { loadValid } from '../load.js';
 import { formatValue } from '../../plan/format/values.js';
+import { profilesOffPlan } from '../../resolve/resolve.js';
 
 /** `tollgate explain customer[/entity] [feature]`: each effective value, where it came from, what it overrode. */
 export function explainCommand(options: { dir: string; subject: string; feature?: string }, io: CliIO): number {
@@ -23,7 +24,9 @@ export function explainCommand(options: { dir: string; subject: string; feature?
     name = entity.name === undefined ? customer.name && `of ${customer.name}` : `${entity.name}${customer.name ? ` of ${customer.name}` : ''}`;
   }
   if (options.feature !== undefined && !features[options.feature]) {
-    throw new UserError(`Plan "${customer.plan}" of ${customerId} has no controllable feature "${options.feature}".${didYouMean(options.feature, Object.keys(features))}`);
+    const profiles = profilesOffPlan(analysis.set, analysis.set.customers.get(customerId)!, options.feature);
+    const ignored = profiles.length === 0 ? '' : ` ${profiles.map((p) => `Profile "${p}"`).join(' and ')} ${profiles.length === 1 ? 'sets' : 'set'} "${options.feature}", but a profile's controls for a feature the plan lacks do not apply.`;
+    throw new UserError(`Plan "${customer.plan}" of ${customerId} has no controllable feature "${options.feature}".${ignored}${didYouMean(options.feature, Object.keys(features))}`);
   }
   const c = pc.createColors(io.color);
   const lines: string[] = [];

@@ -3,7 +3,10 @@ import path from 'node:path';
 import { FEATURE_CONTROLS, parseObjectKey, type LiveObject } from '../../plan/objects.js';
 import type { ObjectPlan } from '../../plan/plan.js';
 import { writeFailureReason, writeFileAtomic } from '../../util/atomic-write.js';
+import { jsonTooDeep } from '../../util/json-depth.js';
 import { TargetError, type Capabilities, type ControlName, type Target } from '../target.js';
+
+const MAX_STATE_DEPTH = 32;
 
 const ALL: ReadonlySet<ControlName> = new Set([...FEATURE_CONTROLS, 'overageLimit']);
 
@@ -39,6 +42,11 @@ export class LocalTarget implements Target {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return (this.state = { formatVersion: 1, objects: {} });
       throw new TargetError(`Cannot read the local state ${this.endpoint}: ${(error as Error).message}`);
+    }
+    // objects.<key>.controls.features.<feature>.usageAlerts.<i> is 7 levels; far deeper is no state tollgate wrote.
+    const deep = jsonTooDeep(text, MAX_STATE_DEPTH);
+    if (deep) {
+      throw new TargetError(`The local state ${this.endpoint} nests objects and arrays deeper than ${MAX_STATE_DEPTH} levels (line ${deep.line}, column ${deep.column}); restore it from version control or delete it to start over.`);
     }
     let parsed: unknown;
     try {
