@@ -54,7 +54,8 @@ export function parsePolicyYaml(source: SourceFile): { docs: PolicyDoc[]; diagno
     const tokens = Array.from(new Parser().parse(source.text));
     const deep = deepestOffset(tokens, COMPOSE_DEPTH_LIMIT);
     if (deep !== undefined) return { docs, diagnostics: [tooDeep(deep)] };
-    parsed = Array.from(new Composer({ uniqueKeys: true }).compose(tokens)) as Document.Parsed[];
+    // Duplicate keys are found by the converter: yaml's own check compares each key with every earlier one.
+    parsed = Array.from(new Composer({ uniqueKeys: false }).compose(tokens)) as Document.Parsed[];
   } catch (error) {
     // Recursion on nesting; a stack overflow means a pathological document.
     if (error instanceof RangeError) return { docs, diagnostics: [tooDeep(0)] };
@@ -69,18 +70,7 @@ export function parsePolicyYaml(source: SourceFile): { docs: PolicyDoc[]; diagno
       return;
     }
     for (const problem of problems) {
-      if (problem.code === 'DUPLICATE_KEY') {
-        const key = keyAt(source.text, problem.pos[0]);
-        diagnostics.push(
-          diagnostic(
-            'yaml-duplicate-key',
-            `Duplicate key ${key ? `"${key.replace(/^["']|["']$/g, '')}"` : 'in a mapping'}; each key may appear once in a mapping. Remove or merge the repeated key.`,
-            rangeLocation(source, problem.pos[0], key ? problem.pos[0] + key.length : problem.pos[1]),
-          ),
-        );
-      } else {
-        diagnostics.push(diagnostic('yaml-syntax', firstLine(problem.message), rangeLocation(source, problem.pos[0], problem.pos[1])));
-      }
+      diagnostics.push(diagnostic('yaml-syntax', firstLine(problem.message), rangeLocation(source, problem.pos[0], problem.pos[1])));
     }
     if (problems.length > 0) return;
     if (doc.contents === null || isEmptyScalar(doc.contents as Node)) {
@@ -92,8 +82,9 @@ export function parsePolicyYaml(source: SourceFile): { docs: PolicyDoc[]; diagno
     }
     const converter = new Converter(doc, source);
     const value = converter.convert(doc.contents as Node, 0);
-    if (converter.problem) {
-      diagnostics.push(converter.problem);
+    if (converter.problem || converter.duplicates.length > 0) {
+      diagnostics.push(...converter.duplicates);
+      if (converter.problem) diagnostics.push(converter.problem);
       return;
     }
     const range = (doc.contents as Node).range ?? [0, 0, 0];
@@ -121,10 +112,12 @@ function isEmptyScalar(node: Node): boolean {
   return isScalar(node) && node.value === null && node.range !== undefined && node.range !== null && node.range[0] === node.range[1];
 }
 
-/** The key written at `offset`: a quoted string, or plain text up to the colon. */
-function keyAt(text: string, offset: number): string | undefined {
-  const m = /^("(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^\s:,{}[\]]+(?: +[^\s:,{}[\]]+)*)/.exec(text.slice(offset, offset + 300));
-  return m?.[1];
+function duplicateKey(source: SourceFile, key: string, range: readonly number[]): Diagnostic {
+  return diagnostic(
+    'yaml-duplicate-key',
+    `Duplicate key ${JSON.stringify(key.length > 60 ? key.slice(0, 57) + '...' : key)}; each key may appear once in a mapping. Remove or merge the repeated key.`,
+    rangeLocation(source, range[0]!, range[1]!),
+  );
 }
 
 function firstLine(message: string): string {
@@ -134,6 +127,8 @@ function firstLine(message: string): string {
 /** Turns a YAML node tree into plain values, recording spans and refusing alias bombs and deep nesting. */
 class Converter {
   problem: Diagnostic | undefined;
+  /** Keys written twice in one mapping; the document is still converted so that every one is found. */
+  readonly duplicates: Diagnostic[] = [];
   private aliasNodes = 0;
   private readonly expanding = new Set<Node>();
   /** The alias written in the document whose expansion is under way: where a bomb is reported. */
@@ -192,11 +187,16 @@ class Converter {
           return this.fail('yaml-complex-key', keyNode, 'Mapping keys must be plain strings.');
         }
         const key = String(keyNode === null ? '' : keyNode.value);
+        const k = keyNode?.range ?? node.range ?? [0, 0, 0];
+        if (spans.has(key)) {
+          // once, where the mapping is written, not again wherever an alias repeats it
+          if (!viaAlias) this.duplicates.push(duplicateKey(this.source, key, k));
+          continue;
+        }
         const valueNode = pair.value as Node | null;
         const value = this.convert(valueNode, depth + 1, viaAlias);
         // defineProperty: a key such as __proto__ becomes an own property and never reaches a prototype.
         Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-        const k = keyNode?.range ?? node.range ?? [0, 0, 0];
         const v = valueNode?.range ?? [k[1], k[1], k[1]];
         spans.set(key, [k[0], v[0], v[1]]);
       }
