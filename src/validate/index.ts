@@ -1,3 +1,4 @@
+import { capDiagnostics } from '../diagnostics/cap.js';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { listPolicyFiles, readPolicyFile } from '../load/files.js';
 import type { SourceFile } from '../load/source.js';
@@ -12,7 +13,7 @@ import { validateShape } from './schema.js';
 /** Everything known about a policy directory after loading, validating and resolving it. */
 export interface Analysis {
   set: PolicySet;
-  /** Sorted; one per place and code. */
+  /** Sorted; one per place and code; past DIAGNOSTICS_PER_CODE_AND_FILE of a code in a file, one that counts the rest. */
   diagnostics: Diagnostic[];
   sources: Map<string, SourceFile>;
   /** Effective policy per customer whose plan is known, in id order, resolved on demand. */
@@ -63,7 +64,7 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   }
   const analysis: Analysis = {
     set,
-    diagnostics: dedupe(sortDiagnostics(diagnostics)),
+    diagnostics: capDiagnostics(dedupe(sortDiagnostics(diagnostics))),
     sources,
     customers: new EffectiveCustomers(set),
     files: listed.files.length,
