@@ -39,3 +39,12 @@ describe('locating keys of one large mapping', () => {
     expect(spanOf((doc.value as { entities: object }).entities, 'seat_3')).toBeUndefined();
   });
 });
+
+describe('keys that objects list first', () => {
+  it('keeps each key at its own place when integer-like keys come after others', () => {
+    const text = 'm:\n  b: 1\n  "20": x\n  a: 3\n  3: y\n  "007": z\n';
+    const doc = parsePolicyYaml(new SourceFile('x.yaml', text)).docs[0]!;
+    expect(Object.keys((doc.value as { m: object }).m)).toEqual(['3', '20', 'b', 'a', '007']);
+    expect(['b', '20', 'a', '3', '007'].map((k) => locate(doc, `/m/${k}`, 'key').line)).toEqual([2, 3, 4, 5, 6]);
+  });
+});

@@ -32,3 +32,21 @@ describe('duplicate keys', () => {
     expect(diagnostics.map((d) => [d.code, d.line])).toEqual([['yaml-duplicate-key', 3]]);
   });
 });
+
+describe('limits leave room for a real fleet', () => {
+  it('reads one customer with 50,000 inline entities', () => {
+    const lines = ['kind: Customer', 'id: big', 'plan: pro', 'entities:'];
+    for (let i = 0; i < 50_000; i++) lines.push(`  seat_${i}: { name: Seat ${i} }`);
+    const { docs, diagnostics } = parse(lines.join('\n') + '\n');
+    expect(diagnostics).toEqual([]);
+    expect(Object.keys((docs[0]!.value as { entities: object }).entities)).toHaveLength(50_000);
+  });
+
+  it('reads one customer and 50,000 Entity documents in one file', () => {
+    const parts = ['kind: Customer\nid: big\nplan: pro\n'];
+    for (let i = 0; i < 50_000; i++) parts.push(`---\nkind: Entity\nid: seat_${i}\ncustomer: big\n`);
+    const { docs, diagnostics } = parse(parts.join(''));
+    expect(diagnostics).toEqual([]);
+    expect(docs).toHaveLength(50_001);
+  });
+});
