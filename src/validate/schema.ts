@@ -3,7 +3,7 @@ import policySchema from '../../schema/policy.schema.json' with { type: 'json' }
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { locate, type PolicyDoc } from '../load/yaml.js';
-import { pointerSegments, toPointer } from '../load/positions.js';
+import { findSpan, pointerSegments, toPointer } from '../load/positions.js';
 
 export const DOCUMENT_KINDS = ['Feature', 'Plan', 'Profile', 'Customer', 'Entity'] as const;
 export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
@@ -163,6 +163,12 @@ function toDiagnostic(doc: PolicyDoc, e: ErrorObject): Diagnostic {
         locate(doc, path),
       );
     }
+    case 'maximum': {
+      // 99999999999999999999999 reads back as 1e+23: quote the number as it is written
+      const limit = (e.params as { limit: number }).limit;
+      const unit = parent?.title === 'MinorUnits' ? ' minor units' : '';
+      return diagnostic(parent?.title === 'MinorUnits' ? 'invalid-money' : 'invalid-value', `${where || 'Value'} is ${written(doc, path)}, which exceeds the maximum of ${limit}${unit}.`, locate(doc, path));
+    }
     default: {
       if (parent?.title === 'MinorUnits') {
         return diagnostic('invalid-money', `${where || 'Amount'} must be a non-negative whole number of minor units (e.g. 1999 for 19.99); got ${describeValue(e.data)}.`, locate(doc, path));
@@ -174,11 +180,19 @@ function toDiagnostic(doc: PolicyDoc, e: ErrorObject): Diagnostic {
       if (e.keyword === 'enum' || e.keyword === 'const') {
         const allowed = parent?.enum ?? [parent?.const];
         const hint = typeof e.data === 'string' ? didYouMean(e.data, allowed.filter((a): a is string => typeof a === 'string')) : '';
-        return diagnostic('invalid-value', `${where || 'Value'} must be ${allowed.map(fmt).join(' or ')}; got ${describeValue(e.data)}.${hint}`, locate(doc, path));
+        // a long list (currency codes) is named, not spelt out
+        const expected = allowed.length > 12 ? describeSchema(parent ?? {}) : allowed.map(fmt).join(' or ');
+        return diagnostic('invalid-value', `${where || 'Value'} must be ${expected}; got ${describeValue(e.data)}.${hint}`, locate(doc, path));
       }
       return diagnostic('invalid-value', `${where || 'Value'} ${e.message ?? 'is invalid'}; got ${describeValue(e.data)}.`, locate(doc, path));
     }
   }
+}
+
+/** The text of a value as written in its file. */
+function written(doc: PolicyDoc, pointer: string): string {
+  const { span } = findSpan(doc.value, doc.span, pointer);
+  return doc.source.text.slice(span[1], span[2]).trim();
 }
 
 function resolveRef(s: SchemaNode): SchemaNode | undefined {
@@ -189,6 +203,7 @@ function resolveRef(s: SchemaNode): SchemaNode | undefined {
 /** A short English description of what a schema accepts. */
 function describeSchema(schema: SchemaNode): string {
   const s = resolveRef(schema) ?? schema;
+  if (s.title === 'Currency') return 'an ISO 4217 currency code in capitals, such as "USD" or "EUR"';
   if (s.anyOf) return joinOr(s.anyOf.map(describeSchema));
   if (s.const !== undefined) return fmt(s.const);
   if (s.enum) return joinOr(s.enum.map(fmt));
@@ -201,7 +216,7 @@ function describeSchema(schema: SchemaNode): string {
     case 'null':
       return 'null (inherit)';
     case 'object':
-      return s.title ? `a mapping (${s.title})` : 'a mapping';
+      return mappingWords(s);
     case 'array':
       return 'a list';
     case 'string':
@@ -211,6 +226,14 @@ function describeSchema(schema: SchemaNode): string {
     default:
       return type ?? 'a valid value';
   }
+}
+
+/** What a mapping holds, in the words of the policy files rather than the schema's type names. */
+function mappingWords(s: SchemaNode): string {
+  if (s.title === 'ControlsByFeature') return 'a mapping of feature ids to their controls';
+  if (s.title === 'FeatureControls') return 'a mapping of one feature\'s controls (overage, maxOverageUnits, usageAlerts, autoTopup)';
+  const keys = Object.keys(s.properties ?? {}).filter((k) => k !== 'kind');
+  return keys.length > 0 ? `a mapping with ${joinOr(keys).replace(/ or /, ' and ')}` : 'a mapping';
 }
 
 function joinOr(parts: string[]): string {
