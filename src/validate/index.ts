@@ -35,22 +35,29 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   const sources = new Map<string, SourceFile>();
   const listed = listPolicyFiles(dir);
   diagnostics.push(...listed.diagnostics);
-  const valid: Array<{ doc: PolicyDoc; value: PolicyDocumentValue }> = [];
-  let documents = 0;
+  const parsedDocs: PolicyDoc[] = [];
   for (const file of listed.files) {
     const read = readPolicyFile(file);
     diagnostics.push(...read.diagnostics);
     if (!read.source) continue;
     sources.set(read.source.path, read.source);
     const parsed = parsePolicyYaml(read.source);
-    diagnostics.push(...parsed.diagnostics);
-    for (const doc of parsed.docs) {
-      documents++;
-      const shape = validateShape(doc);
-      diagnostics.push(...shape.diagnostics);
-      if (shape.kind) valid.push({ doc, value: doc.value as PolicyDocumentValue });
-    }
+    append(diagnostics, parsed.diagnostics);
+    append(parsedDocs, parsed.docs);
   }
+  // Feature ids and types, read before any shape is checked, so that schema messages can name features.
+  const features = new Map<string, string>();
+  for (const { value } of parsedDocs) {
+    const v = value as { kind?: unknown; id?: unknown; type?: unknown } | null;
+    if (v?.kind === 'Feature' && typeof v.id === 'string' && typeof v.type === 'string' && !features.has(v.id)) features.set(v.id, v.type);
+  }
+  const valid: Array<{ doc: PolicyDoc; value: PolicyDocumentValue }> = [];
+  for (const doc of parsedDocs) {
+    const shape = validateShape(doc, features);
+    append(diagnostics, shape.diagnostics);
+    if (shape.kind) valid.push({ doc, value: doc.value as PolicyDocumentValue });
+  }
+  const documents = parsedDocs.length;
   const { set, duplicates } = buildPolicySet(valid);
   diagnostics.push(...checkReferences(set, duplicates));
   // Checks point at the winning layers themselves, so resolving without provenance is enough here; so is the
@@ -72,6 +79,11 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   };
   if (digest) analysis.policyDigest = digest.digest();
   return analysis;
+}
+
+/** push(...items) without spreading tens of thousands of arguments onto the stack. */
+function append<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
 }
 
 /** A profile or plan shared by many customers would repeat one finding per customer: keep the first per place. */

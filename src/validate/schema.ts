@@ -52,8 +52,11 @@ function withRefsInlined(node: unknown): unknown {
   return { ...out, ...(withRefsInlined(target) as object) };
 }
 
-/** Checks one document against the schema of its kind; returns the kind when the shape is valid. */
-export function validateShape(doc: PolicyDoc): { kind?: DocumentKind; diagnostics: Diagnostic[] } {
+/**
+ * Checks one document against the schema of its kind; returns the kind when the shape is valid. `features`
+ * (id → type, from the Feature documents) only improves messages.
+ */
+export function validateShape(doc: PolicyDoc, features?: ReadonlyMap<string, string>): { kind?: DocumentKind; diagnostics: Diagnostic[] } {
   const value = doc.value;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return {
@@ -78,8 +81,57 @@ export function validateShape(doc: PolicyDoc): { kind?: DocumentKind; diagnostic
     };
   }
   const validate = validatorFor(kind as DocumentKind);
-  if (validate(value)) return { kind: kind as DocumentKind, diagnostics: [] };
-  return { diagnostics: collapseErrors(validate.errors ?? []).map((e) => toDiagnostic(doc, e)) };
+  const valid = validate(value);
+  const misplaced = misplacedControls(doc, kind as DocumentKind, features);
+  if (valid && misplaced.length === 0) return { kind: kind as DocumentKind, diagnostics: [] };
+  // errors inside a misplaced control come from reading it as a feature's controls: its own message says it all
+  const at = new Set(misplaced.map((m) => m.pointer));
+  const inside = (p: string) => ancestors(p, true).some((a) => at.has(a));
+  const errors = collapseErrors(valid ? [] : (validate.errors ?? [])).filter((e) => misplaced.length === 0 || !inside(e.instancePath));
+  return { diagnostics: [...misplaced, ...errors.map((e) => toDiagnostic(doc, e))] };
+}
+
+/** The keys of one feature's controls; written directly under `controls`, they were meant one level deeper. */
+const CONTROL_KEYS = ['overage', 'maxOverageUnits', 'usageAlerts', 'autoTopup'];
+
+/**
+ * A control key written where a feature id belongs (`controls: { autoTopup: … }`), named as what it is
+ * rather than read as a feature. The feature it belongs under is guessed as the feature written just above
+ * it, else one of a fitting type.
+ */
+function misplacedControls(doc: PolicyDoc, kind: DocumentKind, features?: ReadonlyMap<string, string>): Diagnostic[] {
+  if (kind === 'Feature') return [];
+  const value = doc.value as { controls?: unknown; entities?: unknown };
+  const blocks: Array<[string, unknown]> = [['/controls', value.controls]];
+  if (kind === 'Customer' && value.entities !== null && typeof value.entities === 'object') {
+    for (const [id, entity] of Object.entries(value.entities)) {
+      if (entity !== null && typeof entity === 'object') blocks.push([toPointer(['entities', id, 'controls']), (entity as { controls?: unknown }).controls]);
+    }
+  }
+  const out: Diagnostic[] = [];
+  for (const [base, controls] of blocks) {
+    if (controls === null || typeof controls !== 'object' || Array.isArray(controls)) continue;
+    let above: string | undefined;
+    for (const key of Object.keys(controls)) {
+      if (!CONTROL_KEYS.includes(key) || features?.has(key)) {
+        above = key;
+        continue;
+      }
+      const under = above ?? exampleFeature(key, features);
+      const where = under === undefined ? 'under the feature it controls' : `under a feature such as "${under}"`;
+      out.push(diagnostic('unknown-key', `${key} is not a feature: indent it ${where}.`, locate(doc, `${base}/${key}`, 'key')));
+    }
+  }
+  return out;
+}
+
+/** A feature a control suits: a credits feature for an auto top-up, a metered one for the others. */
+function exampleFeature(control: string, features?: ReadonlyMap<string, string>): string | undefined {
+  if (!features) return undefined;
+  const want = control === 'autoTopup' ? 'credits' : 'metered';
+  for (const [id, type] of features) if (type === want) return id;
+  for (const [id, type] of features) if (type !== 'boolean') return id;
+  return undefined;
 }
 
 /**

@@ -58,3 +58,31 @@ describe('plan currencies are ISO 4217 codes', () => {
     for (const code of ['USD', 'EUR', 'JPY', 'GBP', 'CHF', 'KWD', 'XOF', 'INR', 'BRL']) expect(shapeErrors(plan(code)), code).toEqual([]);
   });
 });
+
+describe('a feature control written directly under controls', () => {
+  const FEATURES = new Map([['api_calls', 'metered'], ['credits', 'credits'], ['sso', 'boolean']]);
+
+  it('is named as a control indented too shallow, under the feature written above it', () => {
+    const errors = shapeErrors(customer('controls:\n  credits:\n    overage: allow\n  autoTopup: { threshold: 100, quantity: 1000 }\n'), FEATURES);
+    expect(errors).toEqual([{ code: 'unknown-key', line: 7, column: 3, pointer: '/controls/autoTopup', message: 'autoTopup is not a feature: indent it under a feature such as "credits".' }]);
+  });
+
+  it('suggests a feature of a fitting type when none is written above, for every control key, in entities too', () => {
+    const text = customer('entities:\n  ws:\n    controls:\n      overage: block\n      maxOverageUnits: 5\n      usageAlerts: []\n      autoTopup: null\n');
+    expect(shapeErrors(text, FEATURES).map((d) => [d.pointer, d.message])).toEqual([
+      ['/entities/ws/controls/overage', 'overage is not a feature: indent it under a feature such as "api_calls".'],
+      ['/entities/ws/controls/maxOverageUnits', 'maxOverageUnits is not a feature: indent it under a feature such as "api_calls".'],
+      ['/entities/ws/controls/usageAlerts', 'usageAlerts is not a feature: indent it under a feature such as "api_calls".'],
+      ['/entities/ws/controls/autoTopup', 'autoTopup is not a feature: indent it under a feature such as "credits".'],
+    ]);
+  });
+
+  it('never lists the control as an allowed key of itself', () => {
+    const [d] = shapeErrors(`kind: Plan\nid: pro\ncurrency: USD\nfeatures: {}\ncontrols:\n  autoTopup: { threshold: 1, quantity: 1 }\n`);
+    expect(d!.message).toBe('autoTopup is not a feature: indent it under the feature it controls.');
+  });
+
+  it('leaves a feature that really has such an id alone', () => {
+    expect(shapeErrors(customer('controls:\n  overage: { overage: allow }\n'), new Map([['overage', 'metered']]))).toEqual([]);
+  });
+});
