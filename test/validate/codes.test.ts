@@ -274,7 +274,7 @@ const CASES: Case[] = [
     code: 'invalid-value',
     files: { 'x.yaml': customer('overageLimit: unlimted\n') },
     at: { file: 'x.yaml', line: 4, column: 15, pointer: '/overageLimit' },
-    says: [/"overageLimit" must be a mapping \(OverageLimitValue\), "unlimited" or null/, /Did you mean "unlimited"\?/],
+    says: [/"overageLimit" must be a mapping with maxOverageAmount and onLimitReached, "unlimited" or null/, /Did you mean "unlimited"\?/],
   },
   {
     name: 'a negative cap',
@@ -316,7 +316,7 @@ const CASES: Case[] = [
     code: 'invalid-money',
     files: { 'x.yaml': 'kind: Plan\nid: p2\ncurrency: USD\nfeatures:\n  calls:\n    included: 0\n    pricing: usage_based\n    price: { amount: 99999999999999999999, per: 1000 }\n' },
     at: { file: 'x.yaml', line: 8, column: 22, pointer: '/features/calls/price/amount' },
-    says: [/non-negative whole number of minor units/],
+    says: [/is 99999999999999999999, which exceeds the maximum of 9007199254740991 minor units/],
   },
   {
     name: 'an infinite overage limit',
