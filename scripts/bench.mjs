@@ -5,6 +5,11 @@
 //   npm run bench -- --sizes 1000,10000         # other sizes
 //   npm run bench -- --quick                    # N = 1,000 only: a smoke test of the harness
 //   npm run bench -- --profile                  # also a CPU profile of validate (at N = 10,000 if run)
+//   npm run bench -- --big-customer-only        # only the single-big-customer shapes (below)
+//
+// Then one customer of many seats: N entities inline under `entities:` and the same N as standalone
+// `kind: Entity` documents (N = 10,000 and 40,000; --big-sizes to change), and a customer with 20,000
+// unknown feature keys (--unknown-keys N); validate and plan each. --no-big-customer skips them.
 //
 // Options: --timeout <seconds> per command (default 600), --replan-max <N> (largest N for the
 // apply + no-change plan, default 10000), --no-keep-floor (skip the "parse, documents kept" row).
@@ -19,6 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatSummary, summarizeProfile } from './bench/cpuprofile-top.mjs';
+import { generateBigCustomer } from './bench/generate-big-customer.mjs';
 import { fleetStamp, generateFleet, readStamp } from './bench/generate-fleet.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -28,7 +34,7 @@ const FLOOR = path.join(root, 'scripts', 'bench', 'parse-floor.mjs');
 const PRELOAD = path.join(root, 'scripts', 'bench', 'rusage-preload.mjs');
 
 function parseArgs(argv) {
-  const opts = { sizes: [10000, 100000], timeout: 600, replanMax: 10000, profile: false, keepFloor: true, quick: false };
+  const opts = { sizes: [10000, 100000], timeout: 600, replanMax: 10000, profile: false, keepFloor: true, quick: false, big: true, fleet: true, bigSizes: [10000, 40000], unknownKeys: 20000 };
   let sizesGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -47,12 +53,20 @@ function parseArgs(argv) {
     else if (a === '--replan-max') opts.replanMax = Number(value());
     else if (a === '--profile') opts.profile = true;
     else if (a === '--no-keep-floor') opts.keepFloor = false;
+    else if (a === '--no-big-customer') opts.big = false;
+    else if (a === '--big-customer-only') opts.fleet = false;
+    else if (a === '--big-sizes') opts.bigSizes = value().split(',').map((x) => Number(x.trim().replace(/_/g, '')));
+    else if (a === '--unknown-keys') opts.unknownKeys = Number(value().replace(/_/g, ''));
     else if (a === '--help' || a === '-h') {
-      console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 15).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+      console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 21).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (see --help)`);
   }
-  if (opts.quick && !sizesGiven) opts.sizes = [1000];
+  if (opts.quick && !sizesGiven) {
+    opts.sizes = [1000];
+    opts.bigSizes = [1000];
+    opts.unknownKeys = 1000;
+  }
   if (opts.sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 999999)) throw new Error('--sizes takes customer counts from 1 to 999999, e.g. --sizes 1000,10000');
   if (!(opts.timeout > 0)) throw new Error('--timeout must be a positive number of seconds');
   return opts;
@@ -281,6 +295,66 @@ async function profileValidate(result, opts) {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// One big customer.
+
+async function runBigCustomer(opts) {
+  const cases = [...opts.bigSizes.flatMap((n) => [['inline', n], ['standalone', n]]), ...(opts.unknownKeys > 0 ? [['unknown-keys', opts.unknownKeys]] : [])];
+  const rows = [];
+  for (const [shape, n] of cases) {
+    const dir = path.join(OUT, `big-${shape}-${n}`);
+    const bytes = generateBigCustomer({ shape, n, out: dir });
+    const rel = path.relative(root, dir);
+    const state = path.join(OUT, `big-state-${process.pid}.json`);
+    rmSync(state, { force: true });
+    const row = { shape, n, bytes };
+    log(`big customer, ${shape} ${n}: validate ...`);
+    // unknown keys: exit 1 is the expected verdict
+    row.validate = await measure('validate', [TOLLGATE, 'validate', '--dir', rel, '--format', 'json'], { timeoutSec: opts.timeout, okCodes: shape === 'unknown-keys' ? [1] : [0] });
+    if (shape !== 'unknown-keys') {
+      log(`big customer, ${shape} ${n}: plan ...`);
+      row.plan = await measure('plan', [TOLLGATE, 'plan', '--dir', rel, '--state', path.relative(root, state), '--format', 'json', '--detailed-exitcode'], { timeoutSec: opts.timeout, okCodes: [2] });
+    }
+    rmSync(dir, { recursive: true, force: true });
+    rows.push(row);
+  }
+  return rows;
+}
+
+function bigTable(rows) {
+  const cell = (r) => (!r ? '–' : r.ok ? `${r.wall.toFixed(2)} s (CPU ${r.cpuSeconds !== undefined ? r.cpuSeconds.toFixed(2) : '?'} s, ${fmtMiB(r.maxRssMiB)} MiB, load ${r.load.toFixed(1)})` : r.error.split('\n')[0].replace(/\|/g, '\\|'));
+  const lines = ['| shape | N | file MiB | validate | plan (empty state) |', '|---|---:|---:|---|---|'];
+  for (const r of rows) lines.push(`| ${r.shape} | ${r.n.toLocaleString('en-US')} | ${(r.bytes / 1048576).toFixed(1)} | ${cell(r.validate)} | ${cell(r.plan)} |`);
+  const find = (shape, n) => rows.find((r) => r.shape === shape && r.n === n);
+  const ratios = [];
+  const cpu = (r) => (r?.ok ? r.cpuSeconds : undefined);
+  for (const n of new Set(rows.map((r) => r.n))) {
+    const i = find('inline', n);
+    const s = find('standalone', n);
+    for (const step of ['validate', 'plan']) {
+      const a = cpu(i?.[step]);
+      const b = cpu(s?.[step]);
+      if (a !== undefined && b !== undefined) ratios.push(`${step} at ${n.toLocaleString('en-US')}: inline / standalone = ${(a / b).toFixed(2)} (CPU)`);
+    }
+  }
+  const sizes = [...new Set(rows.filter((r) => r.shape === 'inline').map((r) => r.n))].sort((x, y) => x - y);
+  if (sizes.length >= 2) {
+    const [lo, hi] = [sizes[0], sizes.at(-1)];
+    for (const step of ['validate', 'plan']) {
+      const a = cpu(find('inline', hi)?.[step]);
+      const b = cpu(find('inline', lo)?.[step]);
+      if (a !== undefined && b !== undefined) ratios.push(`${step} inline: ${hi.toLocaleString('en-US')} / ${lo.toLocaleString('en-US')} = ${(a / b).toFixed(2)} (CPU; ${(hi / lo).toFixed(0)}× the entities)`);
+    }
+  }
+  return lines.join('\n') + (ratios.length ? `\n\n${ratios.map((x) => `- ${x}`).join('\n')}` : '');
+}
+
+function bigFailures(rows) {
+  return rows
+    .flatMap((r) => [r.validate, r.plan].filter((m) => m && !m.ok && m.stderrTail).map((m) => `${m.label} (${r.shape} ${r.n}), last lines of stderr:\n\n\`\`\`\n${m.stderrTail}\n\`\`\``))
+    .join('\n\n');
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Output.
 
 function fmtMiB(x) {
@@ -308,7 +382,7 @@ function failures(result) {
     .join('\n\n');
 }
 
-function markdown(results, m, profile) {
+function markdown(results, m, profile, big) {
   const out = [
     '## tollgate benchmark',
     '',
@@ -320,6 +394,11 @@ function markdown(results, m, profile) {
     const sizes = Object.entries(r.artifacts).map(([f, b]) => `${f} ${(b / 1048576).toFixed(1)} MiB`);
     if (sizes.length) out.push('', `Artifacts: ${sizes.join(', ')}.`);
     const f = failures(r);
+    if (f) out.push('', f);
+  }
+  if (big) {
+    out.push('', '### One big customer', '', bigTable(big));
+    const f = bigFailures(big);
     if (f) out.push('', f);
   }
   if (profile) out.push('', '### Profile', '', '```', profile, '```');
@@ -339,15 +418,20 @@ async function main() {
   if (m.nodeOptions) log(`note: NODE_OPTIONS="${m.nodeOptions}" is passed on to every measured command`);
   const results = [];
   let profile;
-  for (const n of opts.sizes) {
+  for (const n of opts.fleet ? opts.sizes : []) {
     const result = await runSize(n, opts);
     results.push(result);
     process.stdout.write(`\nN = ${n.toLocaleString('en-US')}\n${table(result)}\n`);
     if (opts.profile && !profile && (n === 10000 || !opts.sizes.includes(10000))) profile = await profileValidate(result, opts);
   }
-  const md = markdown(results, m, profile);
+  let big;
+  if (opts.big) {
+    big = await runBigCustomer(opts);
+    process.stdout.write(`\nOne big customer\n${bigTable(big)}\n`);
+  }
+  const md = markdown(results, m, profile, big);
   writeFileSync(path.join(OUT, 'results.md'), md);
-  writeFileSync(path.join(OUT, 'results.json'), JSON.stringify({ machine: m, date: new Date().toISOString(), results: results.map(({ dir, ...r }) => r), profile }, null, 2) + '\n');
+  writeFileSync(path.join(OUT, 'results.json'), JSON.stringify({ machine: m, date: new Date().toISOString(), results: results.map(({ dir, ...r }) => r), profile, bigCustomer: big }, null, 2) + '\n');
   process.stdout.write(`\n${md}`);
   log(`wrote ${path.relative(root, path.join(OUT, 'results.md'))} and results.json`);
 }

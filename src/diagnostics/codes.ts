@@ -10,6 +10,8 @@ export const DIAGNOSTIC_CODES = {
   'yaml-duplicate-key': { severity: 'error', title: 'Duplicate key in a YAML mapping' },
   'yaml-alias-limit': { severity: 'error', title: 'Too many YAML alias expansions' },
   'yaml-too-deep': { severity: 'error', title: 'Document nested too deeply' },
+  'yaml-too-many-documents': { severity: 'error', title: 'More YAML documents in a file than tollgate reads' },
+  'yaml-too-many-entries': { severity: 'error', title: 'More keys in a mapping (or items in a list) than tollgate reads' },
   'yaml-complex-key': { severity: 'error', title: 'Mapping key is not a plain string' },
   'yaml-empty-document': { severity: 'warning', title: 'Empty YAML document' },
   // schema

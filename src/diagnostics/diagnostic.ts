@@ -19,6 +19,8 @@ export interface Diagnostic extends Location {
   message: string;
   /** Other places that explain this one, such as the first definition of a duplicate id. */
   related?: Array<Location & { message: string }>;
+  /** Set on a diagnostic that counts this many others of its code in its file, not listed one by one. */
+  omitted?: number;
 }
 
 /** Builds a diagnostic whose severity comes from the code registry. */
@@ -50,13 +52,13 @@ export interface DiagnosticSummary {
   warnings: number;
 }
 
-/** Counts errors and warnings. */
+/** Counts errors and warnings, including those a count stands for. */
 export function summarize(diagnostics: readonly Diagnostic[]): DiagnosticSummary {
   let errors = 0;
   let warnings = 0;
   for (const d of diagnostics) {
-    if (d.severity === 'error') errors++;
-    else warnings++;
+    if (d.severity === 'error') errors += d.omitted ?? 1;
+    else warnings += d.omitted ?? 1;
   }
   return { errors, warnings };
 }

@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { diagnostic, type Diagnostic, type Location } from '../diagnostics/diagnostic.js';
+import { MAX_FILE_BYTES } from './limits.js';
 import { SourceFile } from './source.js';
 
-/** Largest policy file read; a fleet this large belongs in many files. */
-export const MAX_FILE_BYTES = 16 * 1024 * 1024;
+export { MAX_FILE_BYTES } from './limits.js';
 
 /** The display form of a path: relative to the current directory, with forward slashes. */
 export function displayPath(absolute: string, cwd = process.cwd()): string {

@@ -18,26 +18,41 @@ export function setSpans(container: object, offsets: number[]): void {
   Object.defineProperty(container, POSITIONS, { value: offsets, enumerable: false });
 }
 
+/** Mappings with more keys than this get a key → index map on their first lookup; smaller ones are scanned. */
+const INDEXED_FROM = 16;
+const keyIndexes = new WeakMap<object, Map<string, number>>();
+
 /** The span of one key or item of a container made from YAML. */
 export function spanOf(container: unknown, key: string): Span | undefined {
   if (container === null || typeof container !== 'object') return undefined;
   const offsets = (container as Positioned)[POSITIONS];
   if (!offsets) return undefined;
-  let index = -1;
-  if (Array.isArray(container)) {
-    index = /^(0|[1-9]\d*)$/.test(key) ? Number(key) : -1;
-  } else {
-    let i = 0;
-    for (const k in container) {
-      if (k === key) {
-        index = i;
-        break;
-      }
-      i++;
-    }
-  }
+  const index = Array.isArray(container) ? (/^(0|[1-9]\d*)$/.test(key) ? Number(key) : -1) : keyIndex(container, key, offsets.length / 3);
   if (index < 0 || index * 3 + 2 >= offsets.length) return undefined;
   return [offsets[index * 3]!, offsets[index * 3 + 1]!, offsets[index * 3 + 2]!];
+}
+
+/**
+ * The position of `key` among a mapping's keys. A customer with tens of thousands of inline entities is
+ * looked up once per entity, so a scan of its keys per lookup would make locating them quadratic.
+ */
+function keyIndex(container: object, key: string, size: number): number {
+  if (size > INDEXED_FROM) {
+    let index = keyIndexes.get(container);
+    if (!index) {
+      index = new Map();
+      let i = 0;
+      for (const k in container) index.set(k, i++);
+      keyIndexes.set(container, index);
+    }
+    return index.get(key) ?? -1;
+  }
+  let i = 0;
+  for (const k in container) {
+    if (k === key) return i;
+    i++;
+  }
+  return -1;
 }
 
 /** Splits a JSON pointer into unescaped segments. */

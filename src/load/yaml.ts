@@ -1,17 +1,10 @@
-import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Parser, type CST, type Document, type Node } from 'yaml';
+import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Parser, type Document, type Node } from 'yaml';
 import { diagnostic, type Diagnostic, type Location } from '../diagnostics/diagnostic.js';
+import { ALIAS_NODE_BUDGET, documentOverLimit, excessIn, MAX_DEPTH, MAX_DOCUMENTS_PER_FILE, MAX_ENTRIES_PER_COLLECTION } from './limits.js';
 import { findSpan, setSpans, type Span } from './positions.js';
 import type { SourceFile } from './source.js';
 
-/** Nodes an alias may expand to, in total per document: more is an alias bomb, not a policy. */
-export const ALIAS_NODE_BUDGET = 10_000;
-/** Deepest nesting accepted; policy documents need about eight levels. */
-export const MAX_DEPTH = 64;
-/**
- * Deepest nesting handed to yaml's composer, which recurses per level: a few thousand levels exhaust the
- * stack, sometimes inside V8's regexp compiler, which aborts the process instead of throwing.
- */
-const COMPOSE_DEPTH_LIMIT = MAX_DEPTH * 4;
+export { ALIAS_NODE_BUDGET, MAX_DEPTH } from './limits.js';
 
 /** One YAML document of a policy file, converted to plain values that remember their positions. */
 export interface PolicyDoc {
@@ -42,78 +35,84 @@ export function rangeLocation(source: SourceFile, start: number, end: number, po
   return { file: source.path, line: a.line, column: a.column, endLine: b.line, endColumn: b.column, pointer };
 }
 
-/** Parses every YAML document of a file; documents with YAML errors are reported and left out. */
+/**
+ * Parses every YAML document of a file; documents with YAML errors are reported and left out. A file past a
+ * limit (documents, entries of one collection, nesting) is refused whole, with one error where it goes over.
+ */
 export function parsePolicyYaml(source: SourceFile): { docs: PolicyDoc[]; diagnostics: Diagnostic[] } {
   const docs: PolicyDoc[] = [];
   const diagnostics: Diagnostic[] = [];
-  let parsed: Document.Parsed[];
+  const refuse = (d: Diagnostic) => ({ docs: [], diagnostics: [d] });
   const tooDeep = (offset: number) =>
     diagnostic('yaml-too-deep', `The file is nested too deeply to parse; policies need at most ${MAX_DEPTH} levels.`, rangeLocation(source, offset, offset));
+  const tooMany = (offset: number) =>
+    refuse(
+      diagnostic('yaml-too-many-documents', `The file holds more than ${n(MAX_DOCUMENTS_PER_FILE)} YAML documents; tollgate reads at most ${n(MAX_DOCUMENTS_PER_FILE)} per file. Split it, e.g. one file per customer.`, rangeLocation(source, offset, offset)),
+    );
+  const over = documentOverLimit(source.text);
+  if (over !== undefined) return tooMany(over);
+  let index = 0;
+  const take = (doc: Document.Parsed) => convertDocument(source, doc, index++, docs, diagnostics, tooDeep);
   try {
-    // parseAllDocuments in two steps: the parser is iterative, so its tokens can be measured before composing.
-    const tokens = Array.from(new Parser().parse(source.text));
-    const deep = deepestOffset(tokens, COMPOSE_DEPTH_LIMIT);
-    if (deep !== undefined) return { docs, diagnostics: [tooDeep(deep)] };
-    parsed = Array.from(new Composer({ uniqueKeys: true }).compose(tokens)) as Document.Parsed[];
+    // parseAllDocuments one document at a time: each is measured before it is composed, and its syntax tree
+    // is dropped once it is converted, so a file of many documents never holds all their trees at once.
+    const composer = new Composer({ uniqueKeys: false }); // duplicate keys: see Converter
+    let documents = 0;
+    for (const token of new Parser().parse(source.text)) {
+      if (token.type === 'document' && ++documents > MAX_DOCUMENTS_PER_FILE) return tooMany(token.offset);
+      const excess = excessIn(token);
+      if (excess?.kind === 'depth') return refuse(tooDeep(excess.offset));
+      if (excess) {
+        const what = excess.mapping ? 'mapping has more than' : 'list has more than';
+        const unit = excess.mapping ? 'keys' : 'items';
+        return refuse(
+          diagnostic('yaml-too-many-entries', `This ${what} ${n(MAX_ENTRIES_PER_COLLECTION)} ${unit} (here is the next one); tollgate reads at most ${n(MAX_ENTRIES_PER_COLLECTION)} ${unit} in one ${excess.mapping ? 'mapping' : 'list'}. Split the customer's entities into files of their own.`, rangeLocation(source, excess.offset, excess.offset)),
+        );
+      }
+      for (const doc of composer.next(token)) take(doc as Document.Parsed);
+    }
+    for (const doc of composer.end()) take(doc as Document.Parsed);
   } catch (error) {
     // Recursion on nesting; a stack overflow means a pathological document.
-    if (error instanceof RangeError) return { docs, diagnostics: [tooDeep(0)] };
+    if (error instanceof RangeError) return refuse(tooDeep(0));
     throw error;
   }
-  parsed.forEach((doc, index) => {
-    const problems = [...doc.errors, ...doc.warnings];
-    const exhausted = problems.find((p) => p.code === 'RESOURCE_EXHAUSTION');
-    if (exhausted) {
-      // yaml caught a stack overflow of its own: one finding, not one per remaining token
-      diagnostics.push(tooDeep(exhausted.pos[0]));
-      return;
-    }
-    for (const problem of problems) {
-      if (problem.code === 'DUPLICATE_KEY') {
-        const key = keyAt(source.text, problem.pos[0]);
-        diagnostics.push(
-          diagnostic(
-            'yaml-duplicate-key',
-            `Duplicate key ${key ? `"${key.replace(/^["']|["']$/g, '')}"` : 'in a mapping'}; each key may appear once in a mapping. Remove or merge the repeated key.`,
-            rangeLocation(source, problem.pos[0], key ? problem.pos[0] + key.length : problem.pos[1]),
-          ),
-        );
-      } else {
-        diagnostics.push(diagnostic('yaml-syntax', firstLine(problem.message), rangeLocation(source, problem.pos[0], problem.pos[1])));
-      }
-    }
-    if (problems.length > 0) return;
-    if (doc.contents === null || isEmptyScalar(doc.contents as Node)) {
-      // A stray `---` (or one followed only by comments) yields a document with nothing in it.
-      diagnostics.push(
-        diagnostic('yaml-empty-document', 'This YAML document is empty; remove the extra "---" or give the document a kind.', rangeLocation(source, doc.range[0], doc.range[0])),
-      );
-      return;
-    }
-    const converter = new Converter(doc, source);
-    const value = converter.convert(doc.contents as Node, 0);
-    if (converter.problem) {
-      diagnostics.push(converter.problem);
-      return;
-    }
-    const range = (doc.contents as Node).range ?? [0, 0, 0];
-    docs.push({ source, index, value, span: [range[0], range[0], range[1]] });
-  });
   return { docs, diagnostics };
 }
 
-/** Offset of the first collection nested deeper than `limit` in a CST, walked without recursion. */
-function deepestOffset(tokens: readonly CST.Token[], limit: number): number | undefined {
-  const stack: Array<[unknown, number]> = tokens.map((t) => [t, 0]);
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== 'object') continue;
-    const type = (node as { type?: unknown }).type;
-    const level = type === 'block-map' || type === 'block-seq' || type === 'flow-collection' ? depth + 1 : depth;
-    if (level > limit) return (node as { offset?: number }).offset ?? 0;
-    for (const child of Object.values(node)) if (child !== null && typeof child === 'object') stack.push([child, level]);
+/** Reports the problems of one composed document, or converts it and adds it to `docs`. */
+function convertDocument(source: SourceFile, doc: Document.Parsed, index: number, docs: PolicyDoc[], diagnostics: Diagnostic[], tooDeep: (offset: number) => Diagnostic): void {
+  const problems = [...doc.errors, ...doc.warnings];
+  const exhausted = problems.find((p) => p.code === 'RESOURCE_EXHAUSTION');
+  if (exhausted) {
+    // yaml caught a stack overflow of its own: one finding, not one per remaining token
+    diagnostics.push(tooDeep(exhausted.pos[0]));
+    return;
   }
-  return undefined;
+  for (const problem of problems) {
+    diagnostics.push(diagnostic('yaml-syntax', firstLine(problem.message), rangeLocation(source, problem.pos[0], problem.pos[1])));
+  }
+  if (problems.length > 0) return;
+  if (doc.contents === null || isEmptyScalar(doc.contents as Node)) {
+    // A stray `---` (or one followed only by comments) yields a document with nothing in it.
+    diagnostics.push(
+      diagnostic('yaml-empty-document', 'This YAML document is empty; remove the extra "---" or give the document a kind.', rangeLocation(source, doc.range[0], doc.range[0])),
+    );
+    return;
+  }
+  const converter = new Converter(doc, source);
+  const value = converter.convert(doc.contents as Node, 0);
+  if (converter.problem || converter.duplicates.length > 0) {
+    diagnostics.push(...converter.duplicates);
+    if (converter.problem) diagnostics.push(converter.problem);
+    return;
+  }
+  const range = (doc.contents as Node).range ?? [0, 0, 0];
+  docs.push({ source, index, value, span: [range[0], range[0], range[1]] });
+}
+
+function n(value: number): string {
+  return value.toLocaleString('en-US');
 }
 
 /** An empty document parses as a null scalar with no text (unlike an explicit `null` or `~`). */
@@ -121,10 +120,17 @@ function isEmptyScalar(node: Node): boolean {
   return isScalar(node) && node.value === null && node.range !== undefined && node.range !== null && node.range[0] === node.range[1];
 }
 
-/** The key written at `offset`: a quoted string, or plain text up to the colon. */
-function keyAt(text: string, offset: number): string | undefined {
-  const m = /^("(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^\s:,{}[\]]+(?: +[^\s:,{}[\]]+)*)/.exec(text.slice(offset, offset + 300));
-  return m?.[1];
+function duplicateKey(source: SourceFile, key: string, range: readonly number[]): Diagnostic {
+  return diagnostic(
+    'yaml-duplicate-key',
+    `Duplicate key ${JSON.stringify(key.length > 60 ? key.slice(0, 57) + '...' : key)}; each key may appear once in a mapping. Remove or merge the repeated key.`,
+    rangeLocation(source, range[0]!, range[1]!),
+  );
+}
+
+/** Keys an object lists before all others, in numeric order: array indices. */
+function isIndexLike(key: string): boolean {
+  return /^(0|[1-9]\d{0,9})$/.test(key) && Number(key) < 4294967295;
 }
 
 function firstLine(message: string): string {
@@ -134,6 +140,8 @@ function firstLine(message: string): string {
 /** Turns a YAML node tree into plain values, recording spans and refusing alias bombs and deep nesting. */
 class Converter {
   problem: Diagnostic | undefined;
+  /** Keys written twice in one mapping; the document is still converted so that every one is found. */
+  readonly duplicates: Diagnostic[] = [];
   private aliasNodes = 0;
   private readonly expanding = new Set<Node>();
   /** The alias written in the document whose expansion is under way: where a bomb is reported. */
@@ -184,7 +192,10 @@ class Converter {
     }
     if (isMap(node)) {
       const out: Record<string, unknown> = {};
-      const spans = new Map<string, Span>();
+      // three offsets per key in the order written; objects list integer-like keys first, so those reorder
+      const offsets: number[] = [];
+      const keys: string[] = [];
+      let reorder = false;
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
         const keyNode = pair.key as Node | null;
@@ -192,17 +203,31 @@ class Converter {
           return this.fail('yaml-complex-key', keyNode, 'Mapping keys must be plain strings.');
         }
         const key = String(keyNode === null ? '' : keyNode.value);
+        const k = keyNode?.range ?? node.range ?? [0, 0, 0];
+        if (Object.hasOwn(out, key)) {
+          // once, where the mapping is written, not again wherever an alias repeats it
+          if (!viaAlias) this.duplicates.push(duplicateKey(this.source, key, k));
+          continue;
+        }
         const valueNode = pair.value as Node | null;
         const value = this.convert(valueNode, depth + 1, viaAlias);
         // defineProperty: a key such as __proto__ becomes an own property and never reaches a prototype.
         Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-        const k = keyNode?.range ?? node.range ?? [0, 0, 0];
         const v = valueNode?.range ?? [k[1], k[1], k[1]];
-        spans.set(key, [k[0], v[0], v[1]]);
+        offsets.push(k[0], v[0], v[1]);
+        keys.push(key);
+        if (!reorder && isIndexLike(key)) reorder = true;
       }
-      // in the object's own key order, which puts integer-like keys first
-      const offsets: number[] = [];
-      for (const key in out) offsets.push(...spans.get(key)!);
+      if (reorder) {
+        const at = new Map(keys.map((key, i) => [key, i]));
+        const ordered: number[] = [];
+        for (const key in out) {
+          const i = at.get(key)! * 3;
+          ordered.push(offsets[i]!, offsets[i + 1]!, offsets[i + 2]!);
+        }
+        setSpans(out, ordered);
+        return out;
+      }
       setSpans(out, offsets);
       return out;
     }

@@ -9,6 +9,10 @@ export type PolicyDocument = FeatureDocument | PlanDocument | ProfileDocument | 
  */
 export type Id = string;
 /**
+ * An ISO 4217 currency code in capitals (USD, EUR, JPY); money is in its minor units. The list is the currencies Node's Intl knows (ICU data of Node 20).
+ */
+export type Currency = string;
+/**
  * Units included per reset period.
  */
 export type Units = number;
@@ -41,10 +45,7 @@ export interface PlanDocument {
   id: Id;
   name?: string;
   description?: string;
-  /**
-   * ISO 4217 code; money is in its minor units.
-   */
-  currency: string;
+  currency: Currency;
   features: {
     [k: string]: PlanItem;
   };

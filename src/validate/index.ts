@@ -1,3 +1,4 @@
+import { capDiagnostics } from '../diagnostics/cap.js';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { listPolicyFiles, readPolicyFile } from '../load/files.js';
 import type { SourceFile } from '../load/source.js';
@@ -13,7 +14,7 @@ import type { OnProgress } from '../util/progress.js';
 /** Everything known about a policy directory after loading, validating and resolving it. */
 export interface Analysis {
   set: PolicySet;
-  /** Sorted; one per place and code. */
+  /** Sorted; one per place and code; past DIAGNOSTICS_PER_CODE_AND_FILE of a code in a file, one that counts the rest. */
   diagnostics: Diagnostic[];
   sources: Map<string, SourceFile>;
   /** Effective policy per customer whose plan is known, in id order, resolved on demand. */
@@ -37,9 +38,7 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   const sources = new Map<string, SourceFile>();
   const listed = listPolicyFiles(dir);
   diagnostics.push(...listed.diagnostics);
-  const valid: Array<{ doc: PolicyDoc; value: PolicyDocumentValue }> = [];
-  const broken: BrokenDocument[] = [];
-  let documents = 0;
+  const parsedDocs: PolicyDoc[] = [];
   const progress = options.onProgress;
   const total = listed.files.length;
   progress?.({ phase: 'reading policy files', done: 0, total, unit: 'files' });
@@ -50,19 +49,28 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
     if (!read.source) continue;
     sources.set(read.source.path, read.source);
     const parsed = parsePolicyYaml(read.source);
-    diagnostics.push(...parsed.diagnostics);
-    for (const doc of parsed.docs) {
-      documents++;
-      const shape = validateShape(doc);
-      diagnostics.push(...shape.diagnostics);
-      if (shape.kind) valid.push({ doc, value: doc.value as PolicyDocumentValue });
-      else {
-        const named = brokenDocument(doc, shape.diagnostics);
-        if (named) broken.push(named);
-      }
-    }
+    append(diagnostics, parsed.diagnostics);
+    append(parsedDocs, parsed.docs);
   }
   progress?.({ phase: 'reading policy files', done: total, total, unit: 'files' });
+  // Feature ids and types, read before any shape is checked, so that schema messages can name features.
+  const features = new Map<string, string>();
+  for (const { value } of parsedDocs) {
+    const v = value as { kind?: unknown; id?: unknown; type?: unknown } | null;
+    if (v?.kind === 'Feature' && typeof v.id === 'string' && typeof v.type === 'string' && !features.has(v.id)) features.set(v.id, v.type);
+  }
+  const valid: Array<{ doc: PolicyDoc; value: PolicyDocumentValue }> = [];
+  const broken: BrokenDocument[] = [];
+  for (const doc of parsedDocs) {
+    const shape = validateShape(doc, features);
+    append(diagnostics, shape.diagnostics);
+    if (shape.kind) valid.push({ doc, value: doc.value as PolicyDocumentValue });
+    else {
+      const named = brokenDocument(doc, shape.diagnostics);
+      if (named) broken.push(named);
+    }
+  }
+  const documents = parsedDocs.length;
   const { set, duplicates } = buildPolicySet(valid, broken);
   const customers = set.customers.size;
   progress?.({ phase: 'checking policies', done: 0, total: customers, unit: 'customers' });
@@ -82,7 +90,7 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   progress?.({ phase: 'checking policies', done: customers, total: customers, unit: 'customers' });
   const analysis: Analysis = {
     set,
-    diagnostics: dedupe(sortDiagnostics(diagnostics)),
+    diagnostics: capDiagnostics(dedupe(sortDiagnostics(diagnostics))),
     sources,
     customers: new EffectiveCustomers(set),
     files: listed.files.length,
@@ -90,6 +98,11 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   };
   if (digest) analysis.policyDigest = digest.digest();
   return analysis;
+}
+
+/** push(...items) without spreading tens of thousands of arguments onto the stack. */
+function append<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
 }
 
 /** A profile or plan shared by many customers would repeat one finding per customer: keep the first per place. */

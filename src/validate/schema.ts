@@ -3,7 +3,7 @@ import policySchema from '../../schema/policy.schema.json' with { type: 'json' }
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { locate, type PolicyDoc } from '../load/yaml.js';
-import { pointerSegments, toPointer } from '../load/positions.js';
+import { findSpan, pointerSegments, toPointer } from '../load/positions.js';
 
 export const DOCUMENT_KINDS = ['Feature', 'Plan', 'Profile', 'Customer', 'Entity'] as const;
 export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
@@ -28,16 +28,35 @@ let validators: Map<DocumentKind, ValidateFunction> | undefined;
 function validatorFor(kind: DocumentKind): ValidateFunction {
   if (!validators) {
     const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: false });
-    ajv.addSchema(policySchema, 'policy.schema.json');
-    validators = new Map(
-      DOCUMENT_KINDS.map((k) => [k, ajv.getSchema(`policy.schema.json#/$defs/${k}Document`)!]),
-    );
+    validators = new Map(DOCUMENT_KINDS.map((k) => [k, ajv.compile(withRefsInlined(defs[`${k}Document`]!) as object)]));
   }
   return validators.get(kind)!;
 }
 
-/** Checks one document against the schema of its kind; returns the kind when the shape is valid. */
-export function validateShape(doc: PolicyDoc): { kind?: DocumentKind; diagnostics: Diagnostic[] } {
+/**
+ * A copy of a schema with every `$ref` replaced by the definition it names (the schema has no cycles).
+ * ajv compiles a `$ref` that itself holds refs into a function of its own and appends that function's
+ * errors with `concat`, copying all earlier errors once per failing value: a customer with 20,000 invalid
+ * entities took minutes. Inlined, every error is a push onto one list.
+ */
+function withRefsInlined(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withRefsInlined);
+  if (node === null || typeof node !== 'object') return node;
+  const { $ref, ...rest } = node as SchemaNode & Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(rest)) out[key] = key === 'enum' || key === 'const' ? value : withRefsInlined(value);
+  if ($ref === undefined) return out;
+  const target = resolveRef({ $ref });
+  if (!target) throw new Error(`policy schema: unresolved $ref ${$ref}`);
+  // the definition's own keywords (and title) win; a sibling such as "description" only annotates
+  return { ...out, ...(withRefsInlined(target) as object) };
+}
+
+/**
+ * Checks one document against the schema of its kind; returns the kind when the shape is valid. `features`
+ * (id → type, from the Feature documents) only improves messages.
+ */
+export function validateShape(doc: PolicyDoc, features?: ReadonlyMap<string, string>): { kind?: DocumentKind; diagnostics: Diagnostic[] } {
   const value = doc.value;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return {
@@ -62,8 +81,57 @@ export function validateShape(doc: PolicyDoc): { kind?: DocumentKind; diagnostic
     };
   }
   const validate = validatorFor(kind as DocumentKind);
-  if (validate(value)) return { kind: kind as DocumentKind, diagnostics: [] };
-  return { diagnostics: collapseErrors(validate.errors ?? []).map((e) => toDiagnostic(doc, e)) };
+  const valid = validate(value);
+  const misplaced = misplacedControls(doc, kind as DocumentKind, features);
+  if (valid && misplaced.length === 0) return { kind: kind as DocumentKind, diagnostics: [] };
+  // errors inside a misplaced control come from reading it as a feature's controls: its own message says it all
+  const at = new Set(misplaced.map((m) => m.pointer));
+  const inside = (p: string) => ancestors(p, true).some((a) => at.has(a));
+  const errors = collapseErrors(valid ? [] : (validate.errors ?? [])).filter((e) => misplaced.length === 0 || !inside(e.instancePath));
+  return { diagnostics: [...misplaced, ...errors.map((e) => toDiagnostic(doc, e))] };
+}
+
+/** The keys of one feature's controls; written directly under `controls`, they were meant one level deeper. */
+const CONTROL_KEYS = ['overage', 'maxOverageUnits', 'usageAlerts', 'autoTopup'];
+
+/**
+ * A control key written where a feature id belongs (`controls: { autoTopup: … }`), named as what it is
+ * rather than read as a feature. The feature it belongs under is guessed as the feature written just above
+ * it, else one of a fitting type.
+ */
+function misplacedControls(doc: PolicyDoc, kind: DocumentKind, features?: ReadonlyMap<string, string>): Diagnostic[] {
+  if (kind === 'Feature') return [];
+  const value = doc.value as { controls?: unknown; entities?: unknown };
+  const blocks: Array<[string, unknown]> = [['/controls', value.controls]];
+  if (kind === 'Customer' && value.entities !== null && typeof value.entities === 'object') {
+    for (const [id, entity] of Object.entries(value.entities)) {
+      if (entity !== null && typeof entity === 'object') blocks.push([toPointer(['entities', id, 'controls']), (entity as { controls?: unknown }).controls]);
+    }
+  }
+  const out: Diagnostic[] = [];
+  for (const [base, controls] of blocks) {
+    if (controls === null || typeof controls !== 'object' || Array.isArray(controls)) continue;
+    let above: string | undefined;
+    for (const key of Object.keys(controls)) {
+      if (!CONTROL_KEYS.includes(key) || features?.has(key)) {
+        above = key;
+        continue;
+      }
+      const under = above ?? exampleFeature(key, features);
+      const where = under === undefined ? 'under the feature it controls' : `under a feature such as "${under}"`;
+      out.push(diagnostic('unknown-key', `${key} is not a feature: indent it ${where}.`, locate(doc, `${base}/${key}`, 'key')));
+    }
+  }
+  return out;
+}
+
+/** A feature a control suits: a credits feature for an auto top-up, a metered one for the others. */
+function exampleFeature(control: string, features?: ReadonlyMap<string, string>): string | undefined {
+  if (!features) return undefined;
+  const want = control === 'autoTopup' ? 'credits' : 'metered';
+  for (const [id, type] of features) if (type === want) return id;
+  for (const [id, type] of features) if (type !== 'boolean') return id;
+  return undefined;
 }
 
 /**
@@ -75,25 +143,37 @@ export function validateShape(doc: PolicyDoc): { kind?: DocumentKind; diagnostic
  * restart at the referenced definition.
  */
 function collapseErrors(errors: ErrorObject[]): ErrorObject[] {
+  // One pass to index by place, so a document with thousands of errors is not compared pairwise.
   const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
   const mismatch = (e: ErrorObject) =>
     anyOfPaths.has(e.instancePath) && (e.keyword === 'type' || e.keyword === 'const' || e.keyword === 'enum');
-  const within = (e: ErrorObject, path: string) => e.instancePath === path || e.instancePath.startsWith(path + '/');
-  const specific = errors.filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'if' && e.keyword !== 'propertyNames' && !mismatch(e));
+  /** Places at or above a specific error. */
+  const specificAtOrBelow = new Set<string>();
+  /** Places strictly above an anyOf error. */
+  const anyOfBelow = new Set<string>();
+  for (const e of errors) {
+    if (e.keyword === 'anyOf') ancestors(e.instancePath, false).forEach((p) => anyOfBelow.add(p));
+    else if (e.keyword !== 'if' && e.keyword !== 'propertyNames' && !mismatch(e)) ancestors(e.instancePath, true).forEach((p) => specificAtOrBelow.add(p));
+  }
   const kept: ErrorObject[] = [];
   const seen = new Set<string>();
   for (const e of errors) {
     if (e.keyword === 'if' || e.keyword === 'propertyNames' || mismatch(e)) continue;
-    if (e.keyword === 'anyOf') {
-      const nestedAnyOf = errors.some((d) => d.keyword === 'anyOf' && d.instancePath.startsWith(e.instancePath + '/'));
-      if (nestedAnyOf || specific.some((d) => within(d, e.instancePath))) continue;
-    }
+    if (e.keyword === 'anyOf' && (anyOfBelow.has(e.instancePath) || specificAtOrBelow.has(e.instancePath))) continue;
     const key = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
     if (seen.has(key)) continue;
     seen.add(key);
     kept.push(e);
   }
   return kept;
+}
+
+/** The pointers above `pointer` (from the root down), and `pointer` itself when `self`. */
+function ancestors(pointer: string, self: boolean): string[] {
+  const out = [''];
+  for (let i = pointer.indexOf('/', 1); i > 0; i = pointer.indexOf('/', i + 1)) out.push(pointer.slice(0, i));
+  if (self && pointer !== '') out.push(pointer);
+  return out;
 }
 
 function toDiagnostic(doc: PolicyDoc, e: ErrorObject): Diagnostic {
@@ -135,6 +215,12 @@ function toDiagnostic(doc: PolicyDoc, e: ErrorObject): Diagnostic {
         locate(doc, path),
       );
     }
+    case 'maximum': {
+      // 99999999999999999999999 reads back as 1e+23: quote the number as it is written
+      const limit = (e.params as { limit: number }).limit;
+      const unit = parent?.title === 'MinorUnits' ? ' minor units' : '';
+      return diagnostic(parent?.title === 'MinorUnits' ? 'invalid-money' : 'invalid-value', `${where || 'Value'} is ${written(doc, path)}, which exceeds the maximum of ${limit}${unit}.`, locate(doc, path));
+    }
     default: {
       if (parent?.title === 'MinorUnits') {
         return diagnostic('invalid-money', `${where || 'Amount'} must be a non-negative whole number of minor units (e.g. 1999 for 19.99); got ${describeValue(e.data)}.`, locate(doc, path));
@@ -146,11 +232,19 @@ function toDiagnostic(doc: PolicyDoc, e: ErrorObject): Diagnostic {
       if (e.keyword === 'enum' || e.keyword === 'const') {
         const allowed = parent?.enum ?? [parent?.const];
         const hint = typeof e.data === 'string' ? didYouMean(e.data, allowed.filter((a): a is string => typeof a === 'string')) : '';
-        return diagnostic('invalid-value', `${where || 'Value'} must be ${allowed.map(fmt).join(' or ')}; got ${describeValue(e.data)}.${hint}`, locate(doc, path));
+        // a long list (currency codes) is named, not spelt out
+        const expected = allowed.length > 12 ? describeSchema(parent ?? {}) : allowed.map(fmt).join(' or ');
+        return diagnostic('invalid-value', `${where || 'Value'} must be ${expected}; got ${describeValue(e.data)}.${hint}`, locate(doc, path));
       }
       return diagnostic('invalid-value', `${where || 'Value'} ${e.message ?? 'is invalid'}; got ${describeValue(e.data)}.`, locate(doc, path));
     }
   }
+}
+
+/** The text of a value as written in its file. */
+function written(doc: PolicyDoc, pointer: string): string {
+  const { span } = findSpan(doc.value, doc.span, pointer);
+  return doc.source.text.slice(span[1], span[2]).trim();
 }
 
 function resolveRef(s: SchemaNode): SchemaNode | undefined {
@@ -161,6 +255,7 @@ function resolveRef(s: SchemaNode): SchemaNode | undefined {
 /** A short English description of what a schema accepts. */
 function describeSchema(schema: SchemaNode): string {
   const s = resolveRef(schema) ?? schema;
+  if (s.title === 'Currency') return 'an ISO 4217 currency code in capitals, such as "USD" or "EUR"';
   if (s.anyOf) return joinOr(s.anyOf.map(describeSchema));
   if (s.const !== undefined) return fmt(s.const);
   if (s.enum) return joinOr(s.enum.map(fmt));
@@ -173,7 +268,7 @@ function describeSchema(schema: SchemaNode): string {
     case 'null':
       return 'null (inherit)';
     case 'object':
-      return s.title ? `a mapping (${s.title})` : 'a mapping';
+      return mappingWords(s);
     case 'array':
       return 'a list';
     case 'string':
@@ -183,6 +278,14 @@ function describeSchema(schema: SchemaNode): string {
     default:
       return type ?? 'a valid value';
   }
+}
+
+/** What a mapping holds, in the words of the policy files rather than the schema's type names. */
+function mappingWords(s: SchemaNode): string {
+  if (s.title === 'ControlsByFeature') return 'a mapping of feature ids to their controls';
+  if (s.title === 'FeatureControls') return 'a mapping of one feature\'s controls (overage, maxOverageUnits, usageAlerts, autoTopup)';
+  const keys = Object.keys(s.properties ?? {}).filter((k) => k !== 'kind');
+  return keys.length > 0 ? `a mapping with ${joinOr(keys).replace(/ or /, ' and ')}` : 'a mapping';
 }
 
 function joinOr(parts: string[]): string {

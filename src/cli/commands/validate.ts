@@ -14,5 +14,11 @@ export function validateCommand(options: ValidateOptions, io: CliIO): number {
   const analysis = analyzeShowingProgress(options.dir, io);
   io.out(renderDiagnostics(analysis.diagnostics, options.format, analysis.sources, io.color));
   const { errors, warnings } = summarize(analysis.diagnostics);
-  return errors > 0 || (options.strict && warnings > 0) ? 1 : 0;
+  if (errors > 0) return 1;
+  if (options.strict && warnings > 0) {
+    // stderr, so json, github and sarif output on stdout stays a report and nothing else
+    io.err(`--strict makes warnings fail: ${warnings} warning${warnings === 1 ? '' : 's'} and no errors (without --strict, validate passes).\n`);
+    return 1;
+  }
+  return 0;
 }
