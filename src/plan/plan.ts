@@ -20,6 +20,8 @@ export interface ObjectPlan {
   /** Currency of money values in the changes. */
   currency?: string;
   changes: ControlChange[];
+  /** The target's management record moves (null: none); written with the object, after the controls it covers. */
+  marker?: { before: string | null; after: string | null };
 }
 
 /** How one customer's effective policy moves. */
@@ -90,10 +92,14 @@ export function computePlan(input: PlanInput): Plan {
     const want = desired.get(key);
     const have = live.get(key)?.controls ?? null;
     const after = want?.controls ?? EMPTY;
-    if (isEmptyControls(have) && isEmptyControls(after)) continue;
+    const marker = { before: live.get(key)?.marker ?? null, after: want?.marker ?? null };
+    const markerMoves = marker.before !== marker.after;
+    if (isEmptyControls(have) && isEmptyControls(after) && !markerMoves) continue;
     const changes = diffControls(have, after, want?.locations, want?.setBy);
-    if (changes.length === 0) continue;
-    const o: ObjectPlan = { key, ref: want?.ref ?? parseObjectKey(key), action: objectAction(have, after), fingerprint: fingerprint(have), after, changes };
+    if (changes.length === 0 && !markerMoves) continue;
+    const action = changes.length === 0 ? 'update' : objectAction(have, after);
+    const o: ObjectPlan = { key, ref: want?.ref ?? parseObjectKey(key), action, fingerprint: fingerprint(have), after, changes };
+    if (markerMoves) o.marker = marker;
     const plan = want?.plan ?? live.get(key)?.plan;
     if (plan !== undefined) o.plan = plan;
     if (want?.currency !== undefined) o.currency = want.currency;

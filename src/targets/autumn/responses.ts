@@ -67,11 +67,24 @@ export async function readCustomerPage(value: unknown): Promise<{ customers: Cus
   return { customers: body.list.map((c) => customerOf(c, 'customers.list', schema)), next };
 }
 
-/** The answer of entities.get. */
-export async function readEntity(value: unknown): Promise<ControlsRead> {
+/** An entity as entities.list returns it, reduced to what tollgate reads. */
+export interface EntityRead extends ControlsRead {
+  id: string;
+  customer: string;
+}
+
+/** One page of entities.list: its entities and the cursor of the next page (null on the last). */
+export async function readEntityPage(value: unknown): Promise<{ entities: EntityRead[]; next: string | null }> {
+  const { ListEntitiesBillingControls$inboundSchema: schema } = await loadSdk();
   const body = record(value);
-  if (!body) throw unexpected('entities.get', 'not an object');
-  return { controls: controlsOf((await loadSdk()).GetEntityBillingControls$inboundSchema, body, 'entities.get') };
+  if (!body || !Array.isArray(body.list)) throw unexpected('entities.list', 'no list');
+  const next = typeof body.next_cursor === 'string' && body.next_cursor !== '' ? body.next_cursor : null;
+  const entities = body.list.map((item): EntityRead => {
+    const e = record(item);
+    if (!e || typeof e.id !== 'string' || typeof e.customer_id !== 'string') throw unexpected('entities.list', 'an entity without an id or customer_id');
+    return { id: e.id, customer: e.customer_id, controls: controlsOf(schema, e, 'entities.list') };
+  });
+  return { entities, next };
 }
 
 /** The answer of plans.get. */
