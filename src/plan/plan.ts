@@ -83,6 +83,11 @@ export interface PlanInput {
 
 const EMPTY: ObjectControls = { features: {} };
 
+/** The fingerprint of an object's live controls; holding nothing is one state, however the target reports it. */
+export function liveFingerprint(live: LiveObject | null | undefined): string {
+  return fingerprint(isEmptyControls(live?.controls) ? null : live!.controls);
+}
+
 /** Compares desired with live state, object by object; pure. */
 export function computePlan(input: PlanInput): Plan {
   const { desired, live } = input;
@@ -98,7 +103,7 @@ export function computePlan(input: PlanInput): Plan {
     const changes = diffControls(have, after, want?.locations, want?.setBy);
     if (changes.length === 0 && !markerMoves) continue;
     const action = changes.length === 0 ? 'update' : objectAction(have, after);
-    const o: ObjectPlan = { key, ref: want?.ref ?? parseObjectKey(key), action, fingerprint: fingerprint(have), after, changes };
+    const o: ObjectPlan = { key, ref: want?.ref ?? parseObjectKey(key), action, fingerprint: liveFingerprint(live.get(key)), after, changes };
     if (markerMoves) o.marker = marker;
     const plan = want?.plan ?? live.get(key)?.plan;
     if (plan !== undefined) o.plan = plan;

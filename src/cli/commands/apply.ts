@@ -4,8 +4,7 @@ import { acquireLock } from '../../apply/lock.js';
 import { applyPlan, sameControls, type ApplyReport } from '../../apply/apply.js';
 import { describeRef } from '../../plan/objects.js';
 import { formatPlanText, summaryLine } from '../../plan/format/text.js';
-import { PLAN_FORMAT_VERSION, type Plan } from '../../plan/plan.js';
-import { fingerprint } from '../../resolve/canonical.js';
+import { liveFingerprint, PLAN_FORMAT_VERSION, type Plan } from '../../plan/plan.js';
 import { createTarget, type TargetSettings } from '../../targets/index.js';
 import type { Target } from '../../targets/target.js';
 import { writeOutputFile } from '../output.js';
@@ -66,7 +65,7 @@ export function readPlanFile(file: string): Plan {
  */
 async function checkLive(plan: Plan, target: Target): Promise<{ stale: string[]; done: Set<string> }> {
   const live = await target.read(plan.objects.map((o) => o.key));
-  const moved = plan.objects.filter((o) => fingerprint(live.get(o.key)?.controls ?? null) !== o.fingerprint);
+  const moved = plan.objects.filter((o) => liveFingerprint(live.get(o.key)) !== o.fingerprint);
   const done = new Set(moved.filter((o) => sameControls(live.get(o.key)?.controls, o.after)).map((o) => o.key));
   return { stale: moved.map((o) => o.key), done };
 }

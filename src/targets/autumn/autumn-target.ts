@@ -159,17 +159,25 @@ export class AutumnTarget implements Target {
       const ref = object.ref;
       if (ref.kind === 'plan') {
         await this.client.send('/v1/plans.update', { plan_id: ref.id, billing_controls: billing }, ctx.idempotencyKey);
+        this.wrote(object, known);
       } else if (ref.kind === 'customer') {
         await this.writeCustomer(object, keys.length > 0 ? billing : undefined, known, ctx);
       } else {
         // Marked before it is given controls, unmarked only once they are cleared: a kill in between loses no marker.
         const holds = !isEmptyControls(object.after);
         if (holds) await this.settleMarker(ref.customer, ctx, { adding: ref.id });
-        await this.client.send('/v1/entities.update', { customer_id: ref.customer, entity_id: ref.id, billing_controls: billing }, ctx.idempotencyKey);
-        known.decoded = { ...known.decoded, controls: object.after };
+        try {
+          await this.client.send('/v1/entities.update', { customer_id: ref.customer, entity_id: ref.id, billing_controls: billing }, ctx.idempotencyKey);
+        } catch (error) {
+          if (holds || !(error instanceof TargetError && error.options.duplicate)) throw error;
+          // An earlier attempt of this clear landed, and its marker write may not have: shrink once it is seen empty.
+          await this.readEntities([object.key]);
+          if (isEmptyControls(this.known.get(object.key)?.decoded.controls)) await this.settleMarker(ref.customer, ctx, { removing: ref.id });
+          throw error;
+        }
+        this.wrote(object, known);
         if (!holds) await this.settleMarker(ref.customer, ctx, { removing: ref.id });
       }
-      known.decoded = { ...known.decoded, controls: object.after };
     } catch (error) {
       throw explainWriteError(error, object, billing);
     }
@@ -203,8 +211,13 @@ export class AutumnTarget implements Target {
         if (!(await this.sendMarker(meta, body, next, ctx, billing !== undefined))) throw new TargetError(`The tollgate_managed marker of customer ${id} changed while tollgate wrote it; retrying.`, { retryable: true });
       }
       // Inside the lock: the entity writes queued behind this one see what the customer now holds.
-      known.decoded = { ...known.decoded, controls: object.after };
+      this.wrote(object, known);
     });
+  }
+
+  /** Remembers what an object holds once its write landed (in the map: a re-read meanwhile may have replaced `known`). */
+  private wrote(object: ObjectPlan, known: Known): void {
+    this.known.set(object.key, { ...known, decoded: { ...known.decoded, controls: object.after } });
   }
 
   /** Writes the marker the customer should hold now, if it differs from what Autumn holds; serialized per customer. */
@@ -273,18 +286,22 @@ export class AutumnTarget implements Target {
   private async readEntities(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
     const customers = [...new Set(keys.map((key) => (parseObjectKey(key) as { customer: string }).customer))];
-    for (const key of keys) this.known.set(key, null);
-    if (customers.length > this.scanThreshold) await this.listEntities(undefined);
-    else await Promise.all(customers.map((id) => this.readLimit(() => this.listEntities(id))));
+    const seen = new Set<string>();
+    if (customers.length > this.scanThreshold) await this.listEntities(undefined, seen);
+    else await Promise.all(customers.map((id) => this.readLimit(() => this.listEntities(id, seen))));
+    // Only once the listing is in: a marker write meanwhile must not take a listed entity for an absent one.
+    for (const key of keys) if (!seen.has(key)) this.known.set(key, null);
   }
 
-  private async listEntities(customerId: string | undefined): Promise<void> {
+  private async listEntities(customerId: string | undefined, seen: Set<string>): Promise<void> {
     let cursor = '';
     do {
       const body = { start_cursor: cursor, limit: this.entityPageSize, ...(customerId !== undefined ? { customer_id: customerId } : {}) };
       const page = await readEntityPage(await this.client.read('/v1/entities.list', body));
       for (const entity of page.entities) {
-        this.known.set(`entity:${entity.customer}/${entity.id}`, { decoded: decodeControls(entity.controls, ownOf.entity) });
+        const key = `entity:${entity.customer}/${entity.id}`;
+        this.known.set(key, { decoded: decodeControls(entity.controls, ownOf.entity) });
+        seen.add(key);
       }
       cursor = page.next ?? '';
     } while (cursor !== '');
