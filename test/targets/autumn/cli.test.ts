@@ -113,6 +113,21 @@ describe('autumn target through the CLI', () => {
     expect((await tollgate(args('plan', '--detailed-exitcode'), cwd)).code).toBe(0);
   });
 
+  it('applies a saved plan after a killed apply marked a customer that holds nothing yet (not stale)', async () => {
+    const { cwd, emu, args } = await setup();
+    expect((await tollgate(args('plan', '-o', 'plan.json'), cwd)).code).toBe(0);
+    // What an apply killed right after its first marker write leaves: acme marked for workspace_a, no controls yet.
+    await fetch(`${emu.url}/v1/customers.update`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ customer_id: 'acme', metadata: { tollgate_managed: 'v1 workspace_a' } }),
+    });
+    const apply = await tollgate(args('apply', 'plan.json', '--yes'), cwd);
+    expect(apply.stdout + apply.stderr).not.toContain('stale');
+    expect(apply.code).toBe(0);
+    expect((await tollgate(args('plan', '--detailed-exitcode'), cwd)).code).toBe(0);
+  });
+
   it('leaves controls set by hand on customers tollgate never wrote to', async () => {
     const { cwd, emu, args } = await setup();
     emu.seed({ customers: [{ id: 'manual', plan_id: 'pro', billing_controls: { overage_allowed: [{ feature_id: 'api_calls', enabled: false }] } }] });
