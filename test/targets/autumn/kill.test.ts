@@ -8,7 +8,7 @@ import type { AutumnEmulator, AutumnSeed } from '../../../src/emulate/autumn/emu
 import { mulberry32 } from '../../../src/emulate/common/prng.js';
 import { emulator, SMALL_POLICIES, tollgate, workDir } from './helpers.js';
 
-const CUSTOMERS = 12;
+const CUSTOMERS = 10;
 const ENTITIES = ['e0', 'e1', 'e2', 'e3'];
 const RUNS = 4;
 // CLI start-up dominates (about 1.5 s a run on an idle machine); a shared CI runner may be several times slower.
