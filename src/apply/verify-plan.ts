@@ -1,7 +1,7 @@
-import { canonicalJson, fingerprint } from '../resolve/canonical.js';
+import { canonicalJson } from '../resolve/canonical.js';
 import { diffControls } from '../plan/diff.js';
 import type { DesiredObject, LiveObject, ObjectControls } from '../plan/objects.js';
-import { planObject, type ObjectPlan } from '../plan/plan.js';
+import { liveFingerprint, planObject, type ObjectPlan } from '../plan/plan.js';
 import { sameControls } from './apply.js';
 
 // A saved plan is applied only as the policies at its digest produce it: every object it lists is
@@ -45,8 +45,9 @@ export function checkSavedPlan(
     }
     seen.add(saved.key);
     const now = live.get(saved.key) ?? null;
-    if (fingerprint(now?.controls ?? null) !== saved.fingerprint) {
-      (sameControls(now?.controls, saved.after) ? check.done : check.stale).push(saved.key);
+    if (liveFingerprint(now) !== saved.fingerprint) {
+      const holds = sameControls(now?.controls, saved.after) && (saved.marker === undefined || (now?.marker ?? null) === saved.marker.after);
+      (holds ? check.done : check.stale).push(saved.key);
       continue;
     }
     // The live state is the one the plan was made against, so recomputing must give the very same change.

@@ -67,6 +67,8 @@ export interface DesiredObject {
   plan?: string;
   /** Currency of the plan, for showing money. */
   currency?: string;
+  /** The target's record that tollgate manages this object (Autumn: a customer's metadata marker), when the target keeps one. */
+  marker?: string;
 }
 
 /** "api_calls.maxOverageUnits" or "overageLimit". */
@@ -83,4 +85,6 @@ export function isEmptyControls(c: ObjectControls | null | undefined): boolean {
 export interface LiveObject {
   controls: ObjectControls;
   plan?: string;
+  /** The target's management record on this object as read; compared with the desired one like a control. */
+  marker?: string;
 }

@@ -21,6 +21,8 @@ export interface ObjectPlan {
   /** Currency of money values in the changes. */
   currency?: string;
   changes: ControlChange[];
+  /** The target's management record moves (null: none); written with the object, after the controls it covers. */
+  marker?: { before: string | null; after: string | null };
 }
 
 /** How one customer's effective policy moves. */
@@ -97,6 +99,11 @@ export interface PlanInput {
 
 const EMPTY: ObjectControls = { features: {} };
 
+/** The fingerprint of an object's live controls; holding nothing is one state, however the target reports it. */
+export function liveFingerprint(live: LiveObject | null | undefined): string {
+  return fingerprint(isEmptyControls(live?.controls) ? null : live!.controls);
+}
+
 /** Compares desired with live state, object by object; pure. */
 export function computePlan(input: PlanInput): Plan {
   const { desired, live } = input;
@@ -121,10 +128,15 @@ export function computePlan(input: PlanInput): Plan {
 export function planObject(key: string, want: DesiredObject | undefined, live: LiveObject | null): ObjectPlan | undefined {
   const have = live?.controls ?? null;
   const after = want?.controls ?? EMPTY;
-  if (isEmptyControls(have) && isEmptyControls(after)) return undefined;
+  // A target's managed marker (Autumn's metadata) that differs from what the policies imply is a change too.
+  const marker = { before: live?.marker ?? null, after: want?.marker ?? null };
+  const markerMoves = marker.before !== marker.after;
+  if (isEmptyControls(have) && isEmptyControls(after) && !markerMoves) return undefined;
   const changes = diffControls(have, after, want?.locations, want?.setBy);
-  if (changes.length === 0) return undefined;
-  const o: ObjectPlan = { key, ref: want?.ref ?? parseObjectKey(key), action: objectAction(have, after), fingerprint: fingerprint(have), after, changes };
+  if (changes.length === 0 && !markerMoves) return undefined;
+  const action = changes.length === 0 ? 'update' : objectAction(have, after);
+  const o: ObjectPlan = { key, ref: want?.ref ?? parseObjectKey(key), action, fingerprint: liveFingerprint(live), after, changes };
+  if (markerMoves) o.marker = marker;
   const plan = want?.plan ?? live?.plan;
   if (plan !== undefined) o.plan = plan;
   if (want?.currency !== undefined) o.currency = want.currency;

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Autumn, GetCustomerResponse$inboundSchema, ListCustomersResponse$inboundSchema } from 'autumn-js';
+import { Autumn, GetCustomerResponse$inboundSchema, ListCustomersResponse$inboundSchema, ListEntitiesResponse$inboundSchema } from 'autumn-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAutumnEmulator, type AutumnEmulator } from '../../src/emulate/autumn/emulator.js';
 import type { EmulatorOptions } from '../../src/emulate/common/options.js';
@@ -252,5 +252,63 @@ describe('autumn emulator: customers.list', () => {
     const second = await autumn.customers.list({ limit: 2, startCursor: first.nextCursor ?? '' });
     expect(second.list.map((customer) => customer.id)).toEqual(['a']);
     expect(second.nextCursor).toBeNull();
+  });
+});
+
+describe('autumn emulator: entities.list', () => {
+  /** Two customers whose entities share ids, created at the same instant: the cursor must still tell them apart. */
+  async function fleet(options: EmulatorOptions = {}): Promise<AutumnEmulator> {
+    const emulator = await start({ now: () => 1_000, ...options });
+    emulator.seed({
+      customers: [{ id: 'a' }, { id: 'b' }],
+      entities: ['a', 'b'].flatMap((customer) =>
+        ['w1', 'w2', 'w3'].map((id) => ({
+          customer_id: customer,
+          id,
+          billing_controls: { spend_limits: [{ feature_id: 'api', enabled: true, overage_limit: id.length }] },
+        })),
+      ),
+    });
+    return emulator;
+  }
+
+  it('pages every entity once, newest first, with their billing_controls, as autumn-js parses them', async () => {
+    const emulator = await fleet();
+    const seen: string[] = [];
+    let cursor: string | null = '';
+    while (cursor !== null) {
+      const page = await call(emulator.url, '/v1/entities.list', { start_cursor: cursor, limit: 4 }, { headers: V23 });
+      expect(page.status).toBe(200);
+      expect(ListEntitiesResponse$inboundSchema.safeParse(page.body).success).toBe(true);
+      const items = list(page.body, 'list');
+      expect(items.every((item) => Array.isArray((item.billing_controls as { spend_limits?: unknown }).spend_limits))).toBe(true);
+      seen.push(...items.map((item) => `${String(item.customer_id)}/${String(item.id)}`));
+      cursor = page.body.next_cursor as string | null;
+    }
+    expect(seen).toEqual(['b/w3', 'b/w2', 'b/w1', 'a/w3', 'a/w2', 'a/w1']);
+  });
+
+  it('restricts the listing to one customer with customer_id, through autumn-js as well', async () => {
+    const emulator = await fleet();
+    const autumn = new Autumn({ secretKey: 'am_sk_test_x', serverURL: emulator.url });
+    const page = await autumn.entities.list({ customerId: 'a', limit: 2 });
+    expect(page.list.map((e) => `${e.customerId}/${e.id}`)).toEqual(['a/w3', 'a/w2']);
+    const rest = await autumn.entities.list({ customerId: 'a', limit: 2, startCursor: page.nextCursor ?? '' });
+    expect(rest.list.map((e) => e.id)).toEqual(['w1']);
+    expect(rest.nextCursor).toBeNull();
+  });
+
+  it('refuses a limit outside 1..5000 and an unknown cursor, and counts against the rate limit like every route', async () => {
+    const emulator = await fleet({ rateLimit: 2 });
+    expect((await call(emulator.url, '/v1/entities.list', { limit: 5001 })).status).toBe(400);
+    expect((await call(emulator.url, '/v1/entities.list', { start_cursor: 'garbage' })).status).toBe(400);
+    expect((await call(emulator.url, '/v1/entities.list', {})).status).toBe(429);
+  });
+
+  it('takes injected faults like every route', async () => {
+    const emulator = await fleet({ faultRate: 1, faultKinds: ['server_error'] });
+    const answer = await call(emulator.url, '/v1/entities.list', {});
+    expect(answer.status).toBe(500);
+    expect(emulator.requests().map((r) => r.fault)).toEqual(['server_error']);
   });
 });

@@ -1,4 +1,5 @@
 import { ListCustomersParams$outboundSchema, type ListCustomersParams$Outbound } from 'autumn-js';
+import { comparePositions, decodeCursor, encodeCursor, type Position } from './cursor.js';
 import { renderCustomer } from './render.js';
 import { invalid, ok, parseBody, type AutumnRoute } from './route-kit.js';
 import type { CustomerRecord } from './wire.js';
@@ -41,31 +42,8 @@ export const listCustomers: AutumnRoute = (context) => {
   });
 };
 
-/** Where a customer sits in the listing: creation time, then id to break ties. */
-type Position = [createdAt: number, id: string];
-
 function positionOf(customer: CustomerRecord): Position {
   return [customer.created_at, customer.id];
-}
-
-function comparePositions(a: Position, b: Position): number {
-  if (a[0] !== b[0]) return a[0] - b[0];
-  return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
-}
-
-function encodeCursor(position: Position): string {
-  return Buffer.from(JSON.stringify(position)).toString('base64url');
-}
-
-function decodeCursor(cursor: string): Position | undefined {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'string')
-      return [value[0], value[1]];
-  } catch {
-    // Any undecodable cursor is reported below as invalid input.
-  }
-  return undefined;
 }
 
 function matchesSearch(customer: CustomerRecord, search: string): boolean {

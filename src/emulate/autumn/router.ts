@@ -4,6 +4,7 @@ import { getCustomer, getOrCreateCustomer, updateCustomer } from './customer-rou
 import { createEntity, getEntity, updateEntity } from './entity-routes.js';
 import { autumnError, autumnErrorBody, envOfKey, PIPELINE_CODES } from './errors.js';
 import { listCustomers } from './list-customers.js';
+import { listEntities } from './list-entities.js';
 import { getPlan, updatePlan } from './plan-routes.js';
 import type { AutumnRoute } from './route-kit.js';
 import type { AutumnStore } from './store.js';
@@ -17,6 +18,7 @@ export const AUTUMN_ROUTES: ReadonlyMap<string, AutumnRoute> = new Map([
   ['/v1/customers.update', updateCustomer],
   ['/v1/entities.create', createEntity],
   ['/v1/entities.get', getEntity],
+  ['/v1/entities.list', listEntities],
   ['/v1/entities.update', updateEntity],
   ['/v1/plans.get', getPlan],
   ['/v1/plans.update', updatePlan],

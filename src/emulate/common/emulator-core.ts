@@ -54,6 +54,7 @@ export async function startEmulatorCore<S>(api: EmulatedApi<S>, options: Emulato
   const record = (entry: LoggedRequest): void => {
     log.push(entry);
     if (log.length > opts.maxLoggedRequests) log.splice(0, log.length - opts.maxLoggedRequests);
+    opts.onRequest?.(structuredClone(entry));
   };
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

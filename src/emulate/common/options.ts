@@ -1,3 +1,4 @@
+import type { LoggedRequest } from './api.js';
 import type { FaultKind } from './faults.js';
 
 /** Options shared by both emulators; every field is optional. */
@@ -26,6 +27,8 @@ export interface EmulatorOptions {
   maxLoggedRequests?: number;
   /** Clock in epoch milliseconds, for the rate limiter and timestamps; tests pass a frozen one. */
   now?: () => number;
+  /** Called as each request is logged: handled (and any write stored), its answer not yet sent. Tests wait on it. */
+  onRequest?: (request: LoggedRequest) => void;
 }
 
 /** EmulatorOptions with every default filled in. */
@@ -42,6 +45,7 @@ export interface ResolvedOptions {
   statePath: string | undefined;
   maxLoggedRequests: number;
   now: () => number;
+  onRequest: ((request: LoggedRequest) => void) | undefined;
 }
 
 /** Fills defaults and rejects values no emulator could honour. */
@@ -59,6 +63,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     statePath: options.statePath,
     maxLoggedRequests: options.maxLoggedRequests ?? 10_000,
     now: options.now ?? Date.now,
+    onRequest: options.onRequest,
   };
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) {
     throw new RangeError(`port must be an integer between 0 and 65535, got ${resolved.port}`);

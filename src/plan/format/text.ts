@@ -39,6 +39,7 @@ export function formatPlanText(plan: Plan, ctx: PlanFormatContext): string {
       const where = ch.location ? c.dim(`  (${ch.location.file}:${ch.location.line})`) : '';
       lines.push(`      ${paint(ch.action, SYMBOL[ch.action])} ${text}${where}`);
     }
+    if (o.marker) lines.push(c.dim(`      ~ managed marker: ${o.marker.before ?? '(none)'} → ${o.marker.after ?? '(none)'}`));
   };
 
   for (const note of ctx.notes) lines.push(c.yellow(`! ${note}`));

@@ -4,14 +4,16 @@ import pLimit from 'p-limit';
 import { DEFAULT_RETRY, type RetryPolicy } from '../../apply/backoff.js';
 import { systemClock, type Clock, type Random } from '../../apply/clock.js';
 import { TokenBucket } from '../../apply/token-bucket.js';
-import { FEATURE_CONTROLS, isEmptyControls, objectKey, parseObjectKey, type LiveObject, type ObjectRef } from '../../plan/objects.js';
+import { FEATURE_CONTROLS, isEmptyControls, objectKey, parseObjectKey, type DesiredObject, type LiveObject, type ObjectRef } from '../../plan/objects.js';
 import type { ObjectPlan } from '../../plan/plan.js';
+import type { Diagnostic } from '../../diagnostics/diagnostic.js';
+import type { PolicySet } from '../../model/policy-set.js';
 import { TargetError, type Capabilities, type ControlName, type Target, type WriteContext } from '../target.js';
-import { AUTUMN_API_URL, AutumnApiError, AutumnClient } from './client.js';
+import { AUTUMN_API_URL, AutumnApiError, AutumnClient, type AutumnRoutes } from './client.js';
 import { explainWriteError, unknownObjects } from './errors.js';
-import { managedKeysOf, MANAGED_KEY, readMarker, withMarker, type ManagedMarker } from './managed.js';
-import { readCustomer, readCustomerPage, readEntity, readPlan, type CustomerRead } from './responses.js';
-import { decodeControls, encodeControls, keysOf, type DecodedControls, type OwnSource } from './wire.js';
+import { formatMarker, impliedMarkers, managedKeysOf, markerToHold, MANAGED_KEY, readMarker, withMarker, type ManagedMarker, type MarkerState } from './managed.js';
+import { readCustomer, readCustomerPage, readEntityPage, readPlan, type CustomerRead } from './responses.js';
+import { decodeControls, encodeControls, keysOf, type BillingControlsWire, type DecodedControls, type OwnSource } from './wire.js';
 
 /** Autumn holds no customer-wide overage cap, and entities take no auto top-ups (SPEC §5). */
 export const AUTUMN_CAPABILITIES: Capabilities = {
@@ -33,9 +35,11 @@ export interface AutumnTargetOptions {
   retry?: Partial<RetryPolicy>;
   clock?: Clock;
   random?: Random;
-  /** customers.list page size (Autumn allows up to 5000). */
+  /** customers.list page size (Autumn allows up to 1000 by default). */
   pageSize?: number;
-  /** read() lists every customer instead of getting them one by one when it needs more than this many. */
+  /** entities.list page size (Autumn allows up to 5000). */
+  entityPageSize?: number;
+  /** read() lists every customer (or every entity) instead of reading customer by customer when it needs more than this many customers. */
   scanThreshold?: number;
   lockPath?: string;
   fetch?: typeof fetch;
@@ -47,13 +51,13 @@ interface Known {
   plan?: string;
 }
 
-/** A customer's managed marker: what Autumn holds as far as tollgate knows, and what it should hold. */
+/** A customer's managed marker: as Autumn holds it as far as tollgate knows, and what the plan wants. */
 interface CustomerMeta {
   /** Metadata other than the marker, sent back unchanged (Autumn replaces metadata whole). */
   others: Record<string, unknown>;
   confirmed: ManagedMarker | undefined;
-  /** confirmed plus entities about to be written (added before their write, so no marker write can drop them). */
-  intent: ManagedMarker;
+  /** Set once this apply writes the customer's planned marker change: from then on marker writes aim at it. */
+  planned?: { marker: ManagedMarker | undefined };
   plan?: string;
 }
 
@@ -64,7 +68,7 @@ const ownOf: Record<ObjectRef['kind'], OwnSource> = {
   entity: (s) => s === undefined || s === 'entity',
 };
 
-/** Autumn over its HTTP API: reads in bulk with customers.list, writes one update per object. */
+/** Autumn over its HTTP API: reads in bulk with customers.list and entities.list, writes one update per object. */
 export class AutumnTarget implements Target {
   readonly name = 'autumn';
   readonly capabilities = AUTUMN_CAPABILITIES;
@@ -73,6 +77,7 @@ export class AutumnTarget implements Target {
   readonly lockPath: string;
   private readonly client: AutumnClient;
   private readonly pageSize: number;
+  private readonly entityPageSize: number;
   private readonly scanThreshold: number;
   private readonly readLimit: ReturnType<typeof pLimit>;
   private readonly known = new Map<string, Known | null>();
@@ -88,6 +93,7 @@ export class AutumnTarget implements Target {
     this.rateLimit = options.rateLimit ?? AUTUMN_RATE_LIMIT;
     this.lockPath = options.lockPath ?? path.join('.tollgate', 'autumn', 'apply.lock');
     this.pageSize = options.pageSize ?? 1000;
+    this.entityPageSize = options.entityPageSize ?? 5000;
     this.scanThreshold = options.scanThreshold ?? 50;
     this.readLimit = pLimit(Math.max(4, Math.ceil(this.rateLimit)));
     const clock = options.clock ?? systemClock;
@@ -112,53 +118,69 @@ export class AutumnTarget implements Target {
     return keys.sort();
   }
 
+  /** Each desired customer carries the marker the policies imply, so plan diffs it like a control. */
+  express(desired: ReadonlyMap<string, DesiredObject>, _set: PolicySet): { desired: Map<string, DesiredObject>; problems: Diagnostic[] } {
+    const markers = impliedMarkers(desired);
+    const out = new Map(desired);
+    for (const [key, o] of desired) {
+      if (o.ref.kind !== 'customer') continue;
+      const marker = formatMarker(markers.get(o.ref.id));
+      if (marker !== undefined) out.set(key, { ...o, marker });
+    }
+    return { desired: out, problems: [] };
+  }
+
   async read(keys: readonly string[], onRead?: (done: number) => void): Promise<Map<string, LiveObject | null>> {
     const refs = new Map(keys.map((key) => [key, parseObjectKey(key)]));
     const customersToGet = keys.filter((key) => refs.get(key)!.kind === 'customer' && !this.prefetched.has(key));
     if (customersToGet.length > this.scanThreshold) await this.scan();
-    const missing: ObjectRef[] = [];
-    const out = new Map<string, LiveObject | null>();
+    const entityKeys = keys.filter((key) => refs.get(key)!.kind === 'entity');
+    await this.readEntities(entityKeys);
+    // Entities come in pages of thousands: each is counted once its page is in.
+    let done = 0;
+    while (done < entityKeys.length) onRead?.(++done);
     await Promise.all(
       keys.map((key) =>
         this.readLimit(async () => {
-          let known: Known | null;
-          if (this.prefetched.delete(key)) known = this.known.get(key) ?? null;
-          else known = await this.fetch(key, refs.get(key)!);
-          if (known === null && !this.markedOnly.has(key)) missing.push(refs.get(key)!);
-          out.set(key, this.live(refs.get(key)!, known));
-          onRead?.(out.size);
+          const ref = refs.get(key)!;
+          if (ref.kind !== 'entity' && !this.prefetched.delete(key)) await this.fetch(key, ref);
+          if (ref.kind !== 'entity') onRead?.(++done);
         }),
       ),
     );
+    // Built once every read is in: an entity takes its plan from its customer's.
+    const missing = keys.filter((key) => (this.known.get(key) ?? null) === null && !this.markedOnly.has(key)).map((key) => refs.get(key)!);
     if (missing.length > 0) throw unknownObjects(missing.sort((a, b) => (objectKey(a) < objectKey(b) ? -1 : 1)));
-    return new Map(keys.map((key) => [key, out.get(key) ?? null]));
+    return new Map(keys.map((key) => [key, this.live(refs.get(key)!, this.known.get(key) ?? null)]));
   }
 
   async write(object: ObjectPlan, ctx: WriteContext): Promise<void> {
     const known = this.known.get(object.key) ?? (await this.fetch(object.key, object.ref));
     if (known === null) throw unknownObjects([object.ref]);
-    const billing = encodeControls(object.after, keysOf(object.changes), known.decoded.foreign);
+    const keys = keysOf(object.changes);
+    const billing = encodeControls(object.after, keys, known.decoded.foreign);
     try {
       const ref = object.ref;
       if (ref.kind === 'plan') {
         await this.client.send('/v1/plans.update', { plan_id: ref.id, billing_controls: billing }, ctx.idempotencyKey);
+        this.wrote(object, known);
       } else if (ref.kind === 'customer') {
-        const meta = await this.customerMeta(ref.id);
-        if (meta.confirmed) {
-          await this.client.send('/v1/customers.update', { customer_id: ref.id, billing_controls: billing }, ctx.idempotencyKey);
-        } else {
-          // First write under this customer: the marker goes in the same call.
-          await this.locked(ref.id, async () => {
-            const sent = copy(meta.intent);
-            await this.client.send('/v1/customers.update', { customer_id: ref.id, billing_controls: billing, metadata: this.metadataOf(meta, sent) }, ctx.idempotencyKey);
-            meta.confirmed = sent;
-          });
-        }
+        await this.writeCustomer(object, keys.length > 0 ? billing : undefined, known, ctx);
       } else {
+        // Marked before it is given controls, unmarked only once they are cleared: a kill in between loses no marker.
         const holds = !isEmptyControls(object.after);
-        if (holds) await this.mark(ref.customer, ref.id, true, ctx);
-        await this.client.send('/v1/entities.update', { customer_id: ref.customer, entity_id: ref.id, billing_controls: billing }, ctx.idempotencyKey);
-        if (!holds) await this.mark(ref.customer, ref.id, false, ctx);
+        if (holds) await this.settleMarker(ref.customer, ctx, { adding: ref.id });
+        try {
+          await this.client.send('/v1/entities.update', { customer_id: ref.customer, entity_id: ref.id, billing_controls: billing }, ctx.idempotencyKey);
+        } catch (error) {
+          if (holds || !(error instanceof TargetError && error.options.duplicate)) throw error;
+          // An earlier attempt of this clear landed, and its marker write may not have: shrink once it is seen empty.
+          await this.readEntities([object.key]);
+          if (isEmptyControls(this.known.get(object.key)?.decoded.controls)) await this.settleMarker(ref.customer, ctx, { removing: ref.id });
+          throw error;
+        }
+        this.wrote(object, known);
+        if (!holds) await this.settleMarker(ref.customer, ctx, { removing: ref.id });
       }
     } catch (error) {
       throw explainWriteError(error, object, billing);
@@ -167,6 +189,85 @@ export class AutumnTarget implements Target {
 
   async flush(): Promise<void> {
     // Every write is stored by Autumn as it is made.
+  }
+
+  /**
+   * A customer's controls and its planned marker in one customers.update, so the two land together. The marker
+   * sent still lists every entity whose clear has not landed yet; the last of those clears shrinks it.
+   */
+  private async writeCustomer(object: ObjectPlan, billing: BillingControlsWire | undefined, known: Known, ctx: WriteContext): Promise<void> {
+    const id = object.ref.id;
+    const meta = await this.customerMeta(id);
+    if (object.marker) {
+      meta.planned = { marker: object.marker.after === null ? undefined : readMarker({ [MANAGED_KEY]: object.marker.after }) };
+      await this.knowEntities(id, [...(meta.confirmed?.entities ?? [])]);
+    }
+    const holds = !isEmptyControls(object.after);
+    await this.locked(id, async () => {
+      // A customer given controls is marked in the same call, even by a plan that carries no marker change.
+      const next = markerToHold(this.markerState(id, meta, holds)) ?? (holds ? { entities: new Set<string>() } : undefined);
+      const markerMoves = formatMarker(next) !== formatMarker(meta.confirmed);
+      if (billing === undefined && !markerMoves) return;
+      if (!markerMoves) {
+        await this.client.send('/v1/customers.update', { customer_id: id, billing_controls: billing }, ctx.idempotencyKey);
+      } else {
+        const body = { customer_id: id, metadata: withMarker(meta.others, next), ...(billing ? { billing_controls: billing } : {}) };
+        if (!(await this.sendMarker(meta, body, next, ctx, billing !== undefined))) throw new TargetError(`The tollgate_managed marker of customer ${id} changed while tollgate wrote it; retrying.`, { retryable: true });
+      }
+      // Inside the lock: the entity writes queued behind this one see what the customer now holds.
+      this.wrote(object, known);
+    });
+  }
+
+  /** Remembers what an object holds once its write landed (in the map: a re-read meanwhile may have replaced `known`). */
+  private wrote(object: ObjectPlan, known: Known): void {
+    this.known.set(object.key, { ...known, decoded: { ...known.decoded, controls: object.after } });
+  }
+
+  /** Writes the marker the customer should hold now, if it differs from what Autumn holds; serialized per customer. */
+  private async settleMarker(customerId: string, ctx: WriteContext, change: Pick<MarkerState, 'adding' | 'removing'>): Promise<void> {
+    const meta = await this.customerMeta(customerId);
+    await this.locked(customerId, async () => {
+      const customerHolds = !isEmptyControls(this.known.get(`customer:${customerId}`)?.decoded.controls);
+      for (let round = 0; round < 3; round++) {
+        const next = markerToHold({ ...this.markerState(customerId, meta, customerHolds), ...change });
+        if (formatMarker(next) === formatMarker(meta.confirmed)) return;
+        const done = await this.sendMarker(meta, { customer_id: customerId, metadata: withMarker(meta.others, next) }, next, ctx, false);
+        if (done) return;
+      }
+      throw new TargetError(`The tollgate_managed marker of customer ${customerId} keeps changing under tollgate; run apply again.`, { retryable: true });
+    });
+  }
+
+  /**
+   * Sends a customers.update that sets the marker, under a key naming this very transition. A 409 on a marker-only
+   * write means an earlier attempt landed, perhaps long ago: the customer is read again and the caller decides afresh.
+   */
+  private async sendMarker(meta: CustomerMeta, body: AutumnRoutes['/v1/customers.update'], next: ManagedMarker | undefined, ctx: WriteContext, withControls: boolean): Promise<boolean> {
+    const key = createHash('sha256').update(`${ctx.idempotencyKey}|${formatMarker(meta.confirmed) ?? ''}|${formatMarker(next) ?? ''}`).digest('hex').slice(0, 32);
+    try {
+      const answer = await this.client.send('/v1/customers.update', body, key);
+      meta.confirmed = readMarker(metadataOf(answer) ?? body.metadata ?? undefined);
+      return true;
+    } catch (error) {
+      if (withControls || !(error instanceof TargetError && error.options.duplicate)) throw error;
+      await this.fetch(`customer:${body.customer_id}`, { kind: 'customer', id: body.customer_id });
+      return false;
+    }
+  }
+
+  private markerState(customerId: string, meta: CustomerMeta, customerHolds: boolean): MarkerState {
+    const state: MarkerState = {
+      confirmed: meta.confirmed,
+      customerHolds,
+      // Unknown counts as holding: only an entity seen to hold nothing leaves the marker.
+      entityHolds: (id) => {
+        const known = this.known.get(`entity:${customerId}/${id}`);
+        return known === undefined || (known !== null && !isEmptyControls(known.decoded.controls));
+      },
+    };
+    if (meta.planned) state.planned = meta.planned;
+    return state;
   }
 
   /** Lists every customer, page by page, remembering each one's own controls and marker. */
@@ -182,14 +283,47 @@ export class AutumnTarget implements Target {
     } while (cursor !== '');
   }
 
-  /** Reads one object; null (and remembered as such) when Autumn answers 404. */
+  /**
+   * Reads these entities with entities.list: one listing per customer, or, past scanThreshold customers, one
+   * listing of every entity (5000 a page). Entities the listing lacks are remembered as absent.
+   */
+  private async readEntities(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const customers = [...new Set(keys.map((key) => (parseObjectKey(key) as { customer: string }).customer))];
+    const seen = new Set<string>();
+    if (customers.length > this.scanThreshold) await this.listEntities(undefined, seen);
+    else await Promise.all(customers.map((id) => this.readLimit(() => this.listEntities(id, seen))));
+    // Only once the listing is in: a marker write meanwhile must not take a listed entity for an absent one.
+    for (const key of keys) if (!seen.has(key)) this.known.set(key, null);
+  }
+
+  private async listEntities(customerId: string | undefined, seen: Set<string>): Promise<void> {
+    let cursor = '';
+    do {
+      const body = { start_cursor: cursor, limit: this.entityPageSize, ...(customerId !== undefined ? { customer_id: customerId } : {}) };
+      const page = await readEntityPage(await this.client.read('/v1/entities.list', body));
+      for (const entity of page.entities) {
+        const key = `entity:${entity.customer}/${entity.id}`;
+        this.known.set(key, { decoded: decodeControls(entity.controls, ownOf.entity) });
+        seen.add(key);
+      }
+      cursor = page.next ?? '';
+    } while (cursor !== '');
+  }
+
+  /** Reads a customer's entities among `ids` that tollgate has not seen yet. */
+  private async knowEntities(customerId: string, ids: readonly string[]): Promise<void> {
+    const unknown = ids.map((id) => `entity:${customerId}/${id}`).filter((key) => !this.known.has(key));
+    if (unknown.length > 0) await this.readEntities(unknown);
+  }
+
+  /** Reads one object; null (and remembered as such) when Autumn answers 404 or does not list it. */
   private async fetch(key: string, ref: ObjectRef): Promise<Known | null> {
     try {
       if (ref.kind === 'customer') {
         this.rememberCustomer(await readCustomer(await this.client.read('/v1/customers.get', { customer_id: ref.id })));
       } else if (ref.kind === 'entity') {
-        const entity = await readEntity(await this.client.read('/v1/entities.get', { customer_id: ref.customer, entity_id: ref.id }));
-        this.known.set(key, { decoded: decodeControls(entity.controls, ownOf.entity) });
+        await this.readEntities([key]);
       } else {
         const plan = await readPlan(await this.client.read('/v1/plans.get', { plan_id: ref.id }));
         this.known.set(key, { decoded: decodeControls(plan.controls, ownOf.plan) });
@@ -206,12 +340,9 @@ export class AutumnTarget implements Target {
     if (customer.plan !== undefined) known.plan = customer.plan;
     this.known.set(`customer:${customer.id}`, known);
     const { [MANAGED_KEY]: _marker, ...others } = customer.metadata;
-    const confirmed = readMarker(customer.metadata);
-    const previous = this.meta.get(customer.id);
-    // Entities about to be marked stay in the intent: a re-read must not let a later marker write drop them.
-    const intent = copy(confirmed ?? { entities: new Set() });
-    for (const id of previous?.intent.entities ?? []) if (!previous?.confirmed?.entities.has(id)) intent.entities.add(id);
-    const meta: CustomerMeta = { others, confirmed, intent };
+    const meta: CustomerMeta = { others, confirmed: readMarker(customer.metadata) };
+    const planned = this.meta.get(customer.id)?.planned;
+    if (planned) meta.planned = planned;
     if (customer.plan !== undefined) meta.plan = customer.plan;
     this.meta.set(customer.id, meta);
   }
@@ -223,33 +354,6 @@ export class AutumnTarget implements Target {
     return this.meta.get(id)!;
   }
 
-  private metadataOf(meta: CustomerMeta, marker: ManagedMarker): Record<string, unknown> {
-    return withMarker(meta.others, marker);
-  }
-
-  /** Adds an entity to its customer's marker before the entity is written, or removes it once cleared. */
-  private async mark(customerId: string, entityId: string, managed: boolean, ctx: WriteContext): Promise<void> {
-    const meta = await this.customerMeta(customerId);
-    if (managed) meta.intent.entities.add(entityId);
-    await this.locked(customerId, async () => {
-      // Checked under the lock: another entity's marker write may have carried this one already.
-      const needed = managed ? !meta.confirmed?.entities.has(entityId) : meta.confirmed?.entities.has(entityId) === true;
-      if (!needed) return;
-      const next = copy(meta.intent);
-      if (!managed) next.entities.delete(entityId);
-      const metadata = this.metadataOf(meta, next);
-      // Its own key, derived from the change's: a retry of this very marker write is answered 409, and is then done.
-      const key = createHash('sha256').update(`${ctx.idempotencyKey}|managed`).digest('hex').slice(0, 32);
-      try {
-        await this.client.send('/v1/customers.update', { customer_id: customerId, metadata }, key);
-      } catch (error) {
-        if (!(error instanceof TargetError && error.options.duplicate)) throw error;
-      }
-      if (!managed) meta.intent.entities.delete(entityId);
-      meta.confirmed = next;
-    });
-  }
-
   /** Runs `fn` after every earlier locked call for the same customer: marker writes must not overtake each other. */
   private locked<T>(customerId: string, fn: () => Promise<T>): Promise<T> {
     const previous = this.locks.get(customerId) ?? Promise.resolve();
@@ -259,14 +363,18 @@ export class AutumnTarget implements Target {
   }
 
   private live(ref: ObjectRef, known: Known | null): LiveObject | null {
-    if (known === null || isEmptyControls(known.decoded.controls)) return null;
+    const marker = ref.kind === 'customer' ? formatMarker(this.meta.get(ref.id)?.confirmed) : undefined;
+    if (known === null || (isEmptyControls(known.decoded.controls) && marker === undefined)) return null;
     const live: LiveObject = { controls: known.decoded.controls };
     const plan = known.plan ?? (ref.kind === 'entity' ? this.meta.get(ref.customer)?.plan : undefined);
     if (plan !== undefined) live.plan = plan;
+    if (marker !== undefined) live.marker = marker;
     return live;
   }
 }
 
-function copy(marker: ManagedMarker): ManagedMarker {
-  return { entities: new Set(marker.entities) };
+/** The metadata in a customers.update answer, when it has one. */
+function metadataOf(answer: unknown): Record<string, unknown> | undefined {
+  const metadata = (answer as { metadata?: unknown } | null)?.metadata;
+  return typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata) ? (metadata as Record<string, unknown>) : undefined;
 }

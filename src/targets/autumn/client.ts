@@ -2,9 +2,9 @@
 // sorted into what is worth retrying. One request per send(); reads are retried here, writes by the executor.
 import type {
   GetCustomerParams$Outbound,
-  GetEntityParams$Outbound,
   GetPlanParams$Outbound,
   ListCustomersParams$Outbound,
+  ListEntitiesParams$Outbound,
   UpdateCustomerParams$Outbound,
   UpdateEntityParams$Outbound,
   UpdatePlanParams$Outbound,
@@ -24,7 +24,7 @@ export interface AutumnRoutes {
   '/v1/customers.get': GetCustomerParams$Outbound;
   '/v1/customers.list': ListCustomersParams$Outbound;
   '/v1/customers.update': Pick<UpdateCustomerParams$Outbound, 'customer_id' | 'billing_controls' | 'metadata'>;
-  '/v1/entities.get': GetEntityParams$Outbound;
+  '/v1/entities.list': ListEntitiesParams$Outbound;
   '/v1/entities.update': UpdateEntityParams$Outbound;
   '/v1/plans.get': GetPlanParams$Outbound;
   '/v1/plans.update': Pick<UpdatePlanParams$Outbound, 'plan_id' | 'billing_controls'>;

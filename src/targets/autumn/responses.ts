@@ -93,11 +93,29 @@ export async function readCustomerPage(value: unknown): Promise<{ customers: Cus
   return { customers: body.list.map((c, i) => customerOf(c, 'customers.list', schema, `list[${i}].`)), next };
 }
 
-/** The answer of entities.get. */
-export async function readEntity(value: unknown): Promise<ControlsRead> {
+/** An entity as entities.list returns it, reduced to what tollgate reads. */
+export interface EntityRead extends ControlsRead {
+  id: string;
+  customer: string;
+}
+
+/** One page of entities.list: its entities and the cursor of the next page (null on the last). */
+export async function readEntityPage(value: unknown): Promise<{ entities: EntityRead[]; next: string | null }> {
+  const { ListEntitiesBillingControls$inboundSchema: schema } = await loadSdk();
   const body = record(value);
-  if (!body) throw unexpected('entities.get', `the answer is ${shown(value)}, expected an object`);
-  return { controls: controlsOf((await loadSdk()).GetEntityBillingControls$inboundSchema, body, 'entities.get') };
+  if (!body) throw unexpected('entities.list', `the answer is ${shown(value)}, expected an object`);
+  if (!Array.isArray(body.list)) throw unexpected('entities.list', `list is ${shown(body.list)}, expected an array`);
+  const cursor = body.next_cursor;
+  if (cursor !== undefined && cursor !== null && typeof cursor !== 'string') throw unexpected('entities.list', `next_cursor is ${shown(cursor)}, expected a string or null`);
+  const next = typeof cursor === 'string' && cursor !== '' ? cursor : null;
+  const entities = body.list.map((item, i): EntityRead => {
+    const e = record(item);
+    if (!e) throw unexpected('entities.list', `list[${i}] is ${shown(item)}, expected an entity object`);
+    if (typeof e.id !== 'string' || e.id === '') throw unexpected('entities.list', `list[${i}].id is ${shown(e.id)}, expected the entity id`);
+    if (typeof e.customer_id !== 'string' || e.customer_id === '') throw unexpected('entities.list', `list[${i}].customer_id is ${shown(e.customer_id)}, expected the customer id`);
+    return { id: e.id, customer: e.customer_id, controls: controlsOf(schema, e, 'entities.list', `list[${i}].`) };
+  });
+  return { entities, next };
 }
 
 /** The answer of plans.get. */

@@ -5,9 +5,9 @@ import type {
   GetCustomerBillingControls,
   GetCustomerSpendLimit,
   GetCustomerUsageAlert,
-  GetEntityBillingControls,
   GetPlanBillingControls,
   ListCustomersBillingControls,
+  ListEntitiesBillingControls,
   UpdateCustomerAutoTopupRequestBody$Outbound,
   UpdateCustomerBillingControlsRequestBody$Outbound,
   UpdateCustomerOverageAllowedRequestBody$Outbound,
@@ -26,7 +26,7 @@ export type AutoTopupWire = UpdateCustomerAutoTopupRequestBody$Outbound;
 export type BillingControlsWire = Pick<UpdateCustomerBillingControlsRequestBody$Outbound, BillingKey>;
 
 /** billing_controls as any read returns them, parsed by the SDK (camelCase). */
-export type ReadControls = GetCustomerBillingControls | ListCustomersBillingControls | GetEntityBillingControls | GetPlanBillingControls;
+export type ReadControls = GetCustomerBillingControls | ListCustomersBillingControls | ListEntitiesBillingControls | GetPlanBillingControls;
 
 /** The billing_controls keys tollgate writes; usage_limits is never sent, so Autumn keeps it as it is. */
 export type BillingKey = 'overage_allowed' | 'spend_limits' | 'usage_alerts' | 'auto_topups';

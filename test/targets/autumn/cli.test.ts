@@ -1,7 +1,9 @@
 // The Autumn target through the real CLI (a child process) against the emulator over loopback HTTP.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import planSchema from '../../../schema/plan.schema.json' with { type: 'json' };
 import type { AutumnEmulator } from '../../../src/emulate/autumn/emulator.js';
 import { emulator, expectSdkValidBodies, KEY, seedFor, SMALL_POLICIES, tollgate, workDir } from './helpers.js';
 
@@ -78,6 +80,51 @@ describe('autumn target through the CLI', () => {
     const acme = emu.state().customers.find((c) => c.id === 'acme')!;
     expect(acme.billing_controls).toEqual({});
     expect(emu.state().entities.find((e) => e.id === 'workspace_a')!.billing_controls).toEqual({});
+    expect((await tollgate(args('plan', '--detailed-exitcode'), cwd)).code).toBe(0);
+  });
+
+  it('plans a managed marker that differs from what the policies imply as a change, and apply sets it right', async () => {
+    const { cwd, emu, args } = await setup();
+    expect((await tollgate(args('apply', '--yes'), cwd)).code).toBe(0);
+    const setMetadata = (customer: string, metadata: Record<string, unknown>) =>
+      fetch(`${emu.url}/v1/customers.update`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ customer_id: customer, metadata }),
+      });
+    // acme lists an entity that holds nothing (left by an apply killed after clearing it); hooli lost its marker.
+    await setMetadata('acme', { tollgate_managed: 'v1 gone workspace_a', crm: 'x' });
+    await setMetadata('hooli', {});
+    const plan = await tollgate(args('plan', '--detailed-exitcode'), cwd);
+    expect(plan.code).toBe(2);
+    expect(plan.stdout).toContain('~ managed marker: v1 gone workspace_a → v1 workspace_a');
+    expect(plan.stdout).toContain('~ managed marker: (none) → v1');
+    expect(plan.stdout).toContain('Plan: 0 to add, 2 to change, 0 to remove');
+    // The saved plan carries the marker change, and is still a plan by schema/plan.schema.json.
+    const json = JSON.parse((await tollgate(args('plan', '--format', 'json'), cwd)).stdout);
+    const validate = new Ajv2020({ strict: false, allErrors: true }).compile(planSchema);
+    expect(validate(json), JSON.stringify(validate.errors)).toBe(true);
+    expect(json.objects.find((o: { key: string }) => o.key === 'customer:hooli')).toMatchObject({ changes: [], marker: { before: null, after: 'v1' } });
+    const apply = await tollgate(args('apply', '--yes'), cwd);
+    expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+    const metadata = (id: string) => emu.state().customers.find((c) => c.id === id)!.metadata;
+    expect(metadata('acme')).toEqual({ tollgate_managed: 'v1 workspace_a', crm: 'x' });
+    expect(metadata('hooli')).toEqual({ tollgate_managed: 'v1' });
+    expect((await tollgate(args('plan', '--detailed-exitcode'), cwd)).code).toBe(0);
+  });
+
+  it('applies a saved plan after a killed apply marked a customer that holds nothing yet (not stale)', async () => {
+    const { cwd, emu, args } = await setup();
+    expect((await tollgate(args('plan', '-o', 'plan.json'), cwd)).code).toBe(0);
+    // What an apply killed right after its first marker write leaves: acme marked for workspace_a, no controls yet.
+    await fetch(`${emu.url}/v1/customers.update`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ customer_id: 'acme', metadata: { tollgate_managed: 'v1 workspace_a' } }),
+    });
+    const apply = await tollgate(args('apply', 'plan.json', '--yes'), cwd);
+    expect(apply.stdout + apply.stderr).not.toContain('stale');
+    expect(apply.code).toBe(0);
     expect((await tollgate(args('plan', '--detailed-exitcode'), cwd)).code).toBe(0);
   });
 

@@ -146,10 +146,11 @@ describe('autumn apply under injected faults', () => {
   it('times out a slow answer and retries it; the late original and the retry agree', async () => {
     const dir = workDir(fleetPolicies(40, 10));
     const policies = path.join(dir.cwd, 'policies');
-    const emu = await emulator({ rateLimit: 0, faultRate: 0.3, faultKinds: ['slow'], faultSeed: 3, slowMs: 400 });
+    const emu = await emulator({ rateLimit: 0, faultRate: 0.3, faultKinds: ['slow'], faultSeed: 3, slowMs: 1500 });
     cleanups.push(dir.cleanup, () => emu.close());
     emu.seed(seedFor(policies));
-    const t = target(emu, { timeoutMs: 100 });
+    // Far apart, so a busy machine's ordinary answers never pass for slow ones.
+    const t = target(emu, { timeoutMs: 500 });
     const plan = await makePlan(analyze(policies), t, silentIO);
     const report = await applyPlan(plan, t, { retry: FAST_RETRY });
     expect(report.failed).toEqual([]);
