@@ -138,13 +138,16 @@ export class AutumnTarget implements Target {
     await this.readEntities(entityKeys);
     // Entities come in pages of thousands: each is counted once its page is in.
     let done = 0;
-    while (done < entityKeys.length) onRead?.(++done);
+    for (; done < entityKeys.length; done++) onRead?.(done + 1);
     await Promise.all(
       keys.map((key) =>
         this.readLimit(async () => {
           const ref = refs.get(key)!;
           if (ref.kind !== 'entity' && !this.prefetched.delete(key)) await this.fetch(key, ref);
-          if (ref.kind !== 'entity') onRead?.(++done);
+          if (ref.kind !== 'entity') {
+            done += 1;
+            onRead?.(done);
+          }
         }),
       ),
     );
