@@ -50,15 +50,29 @@ export function checkSavedPlan(
       (holds ? check.done : check.stale).push(saved.key);
       continue;
     }
-    // The live state is the one the plan was made against, so recomputing must give the very same change.
+    // A managed marker is not part of the fingerprint (a killed apply may have moved it since); the plan may only
+    // ask for the marker the policies imply, and what is written is recomputed against the marker there now.
+    const wantMarker = want?.marker ?? null;
+    if ((saved.marker === undefined ? wantMarker : saved.marker.after) !== wantMarker) {
+      check.edited.push({ key: saved.key, differences: [] });
+      continue;
+    }
+    // The live controls are the ones the plan was made against, so recomputing must give the very same change.
     const fresh = planObject(saved.key, want, now);
-    if (fresh === undefined || essence(fresh) !== essence(saved)) check.edited.push({ key: saved.key, differences: [] });
+    if (fresh === undefined) {
+      // Only a marker change can have been done since without moving the fingerprint.
+      if (saved.changes.length === 0) check.done.push(saved.key);
+      else check.edited.push({ key: saved.key, differences: [] });
+      continue;
+    }
+    if (essence(fresh) !== essence(saved)) check.edited.push({ key: saved.key, differences: [] });
     else check.write.push(fresh);
   }
   return check;
 }
 
-/** An object change without where its values were written, which depends on the directory the policies were read from. */
+/** An object change without where its values were written (that depends on the directory the policies were read from) and without its marker. */
 function essence(o: ObjectPlan): string {
-  return canonicalJson({ ...o, changes: o.changes.map(({ location: _location, ...c }) => c) });
+  const { marker: _marker, ...rest } = o;
+  return canonicalJson({ ...rest, changes: o.changes.map(({ location: _location, ...c }) => c) });
 }

@@ -124,7 +124,7 @@ describe('autumn target through the CLI', () => {
     });
     const apply = await tollgate(args('apply', 'plan.json', '--yes'), cwd);
     expect(apply.stdout + apply.stderr).not.toContain('stale');
-    expect(apply.code).toBe(0);
+    expect(apply.code, apply.stderr).toBe(0);
     expect((await tollgate(args('plan', '--detailed-exitcode'), cwd)).code).toBe(0);
   });
 

@@ -20,6 +20,7 @@ import { startAutumnEmulator, type AutumnEmulator, type AutumnSeed, type Emulato
 import { parseWithSdkSchema, type SdkSchema } from '../../../src/emulate/autumn/sdk-parse.js';
 import { desiredObjects } from '../../../src/plan/desired.js';
 import { analyze } from '../../../src/validate/index.js';
+import { withoutProgress } from '../../helpers/progress-lines.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const BIN = path.join(REPO, 'bin/tollgate.js');
@@ -76,7 +77,7 @@ export function tollgate(args: string[], cwd: string, env: Record<string, string
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const done = new Promise<RunResult>((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr }));
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr: withoutProgress(stderr) }));
   });
   return Object.assign(done, { child });
 }

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { startOwostackEmulator, type EmulatorOptions, type OwostackEmulator, type StoredCustomer } from '../../../src/emulate/owostack/emulator.js';
 import { desiredObjects } from '../../../src/plan/desired.js';
 import { analyze } from '../../../src/validate/index.js';
+import { withoutProgress } from '../../helpers/progress-lines.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const BIN = path.join(REPO, 'bin/tollgate.js');
@@ -36,7 +37,7 @@ export function tollgate(args: string[], cwd: string, env: Record<string, string
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr: withoutProgress(stderr) }));
   });
 }
 
