@@ -88,8 +88,8 @@ export interface PhaseDisplay {
 }
 
 /**
- * When the last progress line of a run went to a log (or the run's first phase began): the 5 s between lines
- * are counted across phases and displays, so a run of many 4 s phases is not silent for all of them.
+ * When the last progress line of a run went to a log (or its first phase of at least `minItems` things began):
+ * the 5 s between lines are counted across such phases and displays, so a run of many 4 s phases is not silent.
  */
 const lastLogLine = new WeakMap<CliIO, number>();
 
@@ -130,7 +130,7 @@ export function phaseDisplay(io: CliIO, options: PhaseDisplayOptions = {}): Phas
     const complete = progress.total !== undefined && progress.done >= progress.total;
     const due = io.stderrIsTTY
       ? t - startedAt >= quietMs && (complete || t - lastPrint >= 100)
-      : complete ? printed : t - lastLogLine.get(io)! >= everyMs;
+      : complete ? printed : t - (progress.total !== undefined ? (lastLogLine.get(io) ?? lastPrint) : lastPrint) >= everyMs;
     if (!due) return;
     print(t);
     current.closed = complete;
@@ -139,7 +139,8 @@ export function phaseDisplay(io: CliIO, options: PhaseDisplayOptions = {}): Phas
     report(progress) {
       const t = now();
       if (current?.progress.phase !== progress.phase) {
-        if (!lastLogLine.has(io)) lastLogLine.set(io, t);
+        // the run's clock starts with its first phase big enough to show; one of unknown size keeps its own
+        if (!lastLogLine.has(io) && progress.total !== undefined && progress.total >= minItems) lastLogLine.set(io, t);
         current = { progress, startedAt: t, lastPrint: t, printed: false, closed: false };
       } else current.progress = progress;
       // Waiting on the network sends no events: the clock is looked at again meanwhile.

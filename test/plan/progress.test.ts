@@ -124,6 +124,22 @@ describe('progress of reading, checking and resolving', () => {
     expect(out.text.trim().split('\n')).toEqual(['checking policies: 249/1,000 customers (1.0s)', 'checking policies: 1,000/1,000 customers (4.0s)']);
   });
 
+  it('elsewhere, does not count small phases into the 5 s: a one-customer run on a busy machine prints only its error', () => {
+    let clock = 0;
+    const out = io(false);
+    const checks = phaseDisplay(out, { now: () => clock });
+    checks.report({ phase: 'checking policies', done: 0, total: 1, unit: 'customers' });
+    clock += 4000;
+    checks.report({ phase: 'checking policies', done: 1, total: 1, unit: 'customers' });
+    checks.finish();
+    const reads = phaseDisplay(out, { now: () => clock });
+    reads.report({ phase: 'reading the billing system', done: 0, unit: 'objects' });
+    clock += 4000;
+    reads.tick();
+    reads.finish();
+    expect(out.text).toBe('');
+  });
+
   it('keeps reporting while a phase waits without events (on the network)', () => {
     let clock = 0;
     const lines = io(false);
