@@ -145,11 +145,11 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   targetOptions(
     program
       .command('apply')
-      .argument('[plan]', 'a plan saved with tollgate plan -o; applied exactly, or refused when stale')
+      .argument('[plan]', 'a plan saved with tollgate plan -o: applied exactly, needing no other flag; refused when stale, edited by hand, or made for another target, endpoint, state file or --dir')
       .description('Push the changes to the billing system. Asks on a terminal; --yes to skip (required without one).')
       .addOption(dirOption())
       .option('--yes', 'apply without asking')
-      .option('--report <file>', 'write the applied / failed / not attempted report as JSON'),
+      .option('--report <file>', 'write the applied / failed / not attempted report as JSON (a path that cannot be written stops apply before its first write)'),
   ).action(async (planFile: string | undefined, opts: { dir?: string; yes?: boolean; report?: string; target?: string; endpoint?: string; state?: string; live?: boolean }) => {
     code = await applyCommand(
       { planFile, dir: dirOf(opts), dirFlag: opts.dir, targetFor: (planned) => namedTarget(opts, planned), targetExplicit: opts.target !== undefined, yes: Boolean(opts.yes), report: opts.report, command: `tollgate ${argv.join(' ')}` },

@@ -88,10 +88,16 @@ export interface PhaseDisplay {
 }
 
 /**
+ * When the last progress line of a run went to a log (or its first phase of at least `minItems` things began):
+ * the 5 s between lines are counted across such phases and displays, so a run of many 4 s phases is not silent.
+ */
+const lastLogLine = new WeakMap<CliIO, number>();
+
+/**
  * Progress of reading, checking, resolving and reading the billing system, on stderr. On a terminal, one line
  * rewritten in place (at most ten times a second) once a phase has taken `quietMs`; elsewhere, a line every
- * `everyMs` while a phase runs, and its final count when it ends. Runs that finish quickly, and phases with fewer
- * than `minItems` things to do, print nothing.
+ * `everyMs` of the run, whichever phase is running then, and a phase's final count when it ends if it printed.
+ * Runs that finish quickly, and phases with fewer than `minItems` things to do, print nothing.
  */
 export function phaseDisplay(io: CliIO, options: PhaseDisplayOptions = {}): PhaseDisplay {
   const quietMs = options.quietMs ?? 1000;
@@ -112,6 +118,7 @@ export function phaseDisplay(io: CliIO, options: PhaseDisplayOptions = {}): Phas
       lineOpen = true;
     } else {
       io.err(line + '\n');
+      lastLogLine.set(io, t);
     }
     c.lastPrint = t;
     c.printed = true;
@@ -123,7 +130,7 @@ export function phaseDisplay(io: CliIO, options: PhaseDisplayOptions = {}): Phas
     const complete = progress.total !== undefined && progress.done >= progress.total;
     const due = io.stderrIsTTY
       ? t - startedAt >= quietMs && (complete || t - lastPrint >= 100)
-      : complete ? printed : t - lastPrint >= everyMs;
+      : complete ? printed : t - (progress.total !== undefined ? (lastLogLine.get(io) ?? lastPrint) : lastPrint) >= everyMs;
     if (!due) return;
     print(t);
     current.closed = complete;
@@ -131,8 +138,11 @@ export function phaseDisplay(io: CliIO, options: PhaseDisplayOptions = {}): Phas
   return {
     report(progress) {
       const t = now();
-      if (current?.progress.phase !== progress.phase) current = { progress, startedAt: t, lastPrint: t, printed: false, closed: false };
-      else current.progress = progress;
+      if (current?.progress.phase !== progress.phase) {
+        // the run's clock starts with its first phase big enough to show; one of unknown size keeps its own
+        if (!lastLogLine.has(io) && progress.total !== undefined && progress.total >= minItems) lastLogLine.set(io, t);
+        current = { progress, startedAt: t, lastPrint: t, printed: false, closed: false };
+      } else current.progress = progress;
       // Waiting on the network sends no events: the clock is looked at again meanwhile.
       if (timer === undefined) {
         timer = setInterval(() => consider(now()), Math.min(everyMs, 1000));

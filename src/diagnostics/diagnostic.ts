@@ -42,6 +42,8 @@ export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
       (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
       a.line - b.line ||
       a.column - b.column ||
+      // the note on what a broken definition leaves unchecked follows that definition's own error, whatever its code
+      Number(a.code === 'unresolved-dependents') - Number(b.code === 'unresolved-dependents') ||
       (a.code < b.code ? -1 : a.code > b.code ? 1 : 0) ||
       (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
   );

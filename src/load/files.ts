@@ -3,6 +3,7 @@ import path from 'node:path';
 import { diagnostic, type Diagnostic, type Location } from '../diagnostics/diagnostic.js';
 import { MAX_FILE_BYTES } from './limits.js';
 import { SourceFile } from './source.js';
+import { formatCount } from '../util/money.js';
 
 export { MAX_FILE_BYTES } from './limits.js';
 
@@ -80,7 +81,7 @@ export function readPolicyFile(absolute: string): { source?: SourceFile; diagnos
     const size = statSync(absolute).size;
     if (size > MAX_FILE_BYTES) {
       const mib = MAX_FILE_BYTES / 1024 / 1024;
-      return { diagnostics: [diagnostic('file-too-large', `File is ${size} bytes; tollgate reads files up to ${MAX_FILE_BYTES} bytes (${mib} MiB). Split it, e.g. one file per customer.`, fileLocation(shown))] };
+      return { diagnostics: [diagnostic('file-too-large', `File is ${formatCount(size)} bytes; tollgate reads files up to ${formatCount(MAX_FILE_BYTES)} bytes (${mib} MiB). Split it, e.g. one file per customer.`, fileLocation(shown))] };
     }
     bytes = readFileSync(absolute);
   } catch (error) {

@@ -35,14 +35,24 @@ export function rangeLocation(source: SourceFile, start: number, end: number, po
   return { file: source.path, line: a.line, column: a.column, endLine: b.line, endColumn: b.column, pointer };
 }
 
+/** A document with YAML errors that still names its kind and id at its top level: others may refer to it. */
+export interface NamedBrokenDocument {
+  kind: string;
+  id: string;
+  /** Its first YAML error. */
+  at: Location;
+}
+
 /**
- * Parses every YAML document of a file; documents with YAML errors are reported and left out. A file past a
+ * Parses every YAML document of a file; documents with YAML errors are reported and left out (`broken` lists
+ * those that still name their kind and id). A file past a
  * limit (documents, entries of one collection, nesting) is refused whole, with one error where it goes over.
  */
-export function parsePolicyYaml(source: SourceFile): { docs: PolicyDoc[]; diagnostics: Diagnostic[] } {
+export function parsePolicyYaml(source: SourceFile): { docs: PolicyDoc[]; diagnostics: Diagnostic[]; broken: NamedBrokenDocument[] } {
   const docs: PolicyDoc[] = [];
   const diagnostics: Diagnostic[] = [];
-  const refuse = (d: Diagnostic) => ({ docs: [], diagnostics: [d] });
+  const broken: NamedBrokenDocument[] = [];
+  const refuse = (d: Diagnostic) => ({ docs: [], diagnostics: [d], broken: [] });
   const tooDeep = (offset: number) =>
     diagnostic('yaml-too-deep', `The file is nested too deeply to parse; policies need at most ${MAX_DEPTH} levels.`, rangeLocation(source, offset, offset));
   const tooMany = (offset: number) =>
@@ -52,7 +62,7 @@ export function parsePolicyYaml(source: SourceFile): { docs: PolicyDoc[]; diagno
   const over = documentOverLimit(source.text);
   if (over !== undefined) return tooMany(over);
   let index = 0;
-  const take = (doc: Document.Parsed) => convertDocument(source, doc, index++, docs, diagnostics, tooDeep);
+  const take = (doc: Document.Parsed) => convertDocument(source, doc, index++, docs, diagnostics, tooDeep, broken);
   try {
     // parseAllDocuments one document at a time: each is measured before it is composed, and its syntax tree
     // is dropped once it is converted, so a file of many documents never holds all their trees at once.
@@ -77,11 +87,19 @@ export function parsePolicyYaml(source: SourceFile): { docs: PolicyDoc[]; diagno
     if (error instanceof RangeError) return refuse(tooDeep(0));
     throw error;
   }
-  return { docs, diagnostics };
+  return { docs, diagnostics, broken };
 }
 
 /** Reports the problems of one composed document, or converts it and adds it to `docs`. */
-function convertDocument(source: SourceFile, doc: Document.Parsed, index: number, docs: PolicyDoc[], diagnostics: Diagnostic[], tooDeep: (offset: number) => Diagnostic): void {
+function convertDocument(
+  source: SourceFile,
+  doc: Document.Parsed,
+  index: number,
+  docs: PolicyDoc[],
+  diagnostics: Diagnostic[],
+  tooDeep: (offset: number) => Diagnostic,
+  broken: NamedBrokenDocument[],
+): void {
   const problems = [...doc.errors, ...doc.warnings];
   const exhausted = problems.find((p) => p.code === 'RESOURCE_EXHAUSTION');
   if (exhausted) {
@@ -92,7 +110,11 @@ function convertDocument(source: SourceFile, doc: Document.Parsed, index: number
   for (const problem of problems) {
     diagnostics.push(diagnostic('yaml-syntax', firstLine(problem.message), rangeLocation(source, problem.pos[0], problem.pos[1])));
   }
-  if (problems.length > 0) return;
+  if (problems.length > 0) {
+    const named = namedKindAndId(doc.contents);
+    if (named) broken.push({ ...named, at: rangeLocation(source, problems[0]!.pos[0], problems[0]!.pos[1]) });
+    return;
+  }
   if (doc.contents === null || isEmptyScalar(doc.contents as Node)) {
     // A stray `---` (or one followed only by comments) yields a document with nothing in it.
     diagnostics.push(
@@ -109,6 +131,18 @@ function convertDocument(source: SourceFile, doc: Document.Parsed, index: number
   }
   const range = (doc.contents as Node).range ?? [0, 0, 0];
   docs.push({ source, index, value, span: [range[0], range[0], range[1]] });
+}
+
+/** The top-level `kind` and `id` a document that failed to parse still holds, when both are plain strings. */
+function namedKindAndId(contents: unknown): { kind: string; id: string } | undefined {
+  if (!isMap(contents)) return undefined;
+  const top = (key: string): unknown => {
+    const pair = contents.items.find((p) => isScalar(p.key) && p.key.value === key);
+    return isScalar(pair?.value) ? pair.value.value : undefined;
+  };
+  const kind = top('kind');
+  const id = top('id');
+  return typeof kind === 'string' && typeof id === 'string' ? { kind, id } : undefined;
 }
 
 function n(value: number): string {

@@ -39,6 +39,8 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   const listed = listPolicyFiles(dir);
   diagnostics.push(...listed.diagnostics);
   const parsedDocs: PolicyDoc[] = [];
+  // Definitions whose YAML or schema is broken but that name their kind and id: what uses them gets one note.
+  const broken: BrokenDocument[] = [];
   const progress = options.onProgress;
   const total = listed.files.length;
   progress?.({ phase: 'reading policy files', done: 0, total, unit: 'files' });
@@ -51,6 +53,7 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
     const parsed = parsePolicyYaml(read.source);
     append(diagnostics, parsed.diagnostics);
     append(parsedDocs, parsed.docs);
+    append(broken, parsed.broken);
   }
   progress?.({ phase: 'reading policy files', done: total, total, unit: 'files' });
   // Feature ids and types, read before any shape is checked, so that schema messages can name features.
@@ -60,7 +63,6 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
     if (v?.kind === 'Feature' && typeof v.id === 'string' && typeof v.type === 'string' && !features.has(v.id)) features.set(v.id, v.type);
   }
   const valid: Array<{ doc: PolicyDoc; value: PolicyDocumentValue }> = [];
-  const broken: BrokenDocument[] = [];
   for (const doc of parsedDocs) {
     const shape = validateShape(doc, features);
     append(diagnostics, shape.diagnostics);

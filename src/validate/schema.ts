@@ -145,8 +145,11 @@ function exampleFeature(control: string, features?: ReadonlyMap<string, string>)
 function collapseErrors(errors: ErrorObject[]): ErrorObject[] {
   // One pass to index by place, so a document with thousands of errors is not compared pairwise.
   const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  // A value of the wrong type also fails the enum of its place (currency: 12): the type error says it all.
+  const typePaths = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
   const mismatch = (e: ErrorObject) =>
-    anyOfPaths.has(e.instancePath) && (e.keyword === 'type' || e.keyword === 'const' || e.keyword === 'enum');
+    (anyOfPaths.has(e.instancePath) && (e.keyword === 'type' || e.keyword === 'const' || e.keyword === 'enum')) ||
+    (typePaths.has(e.instancePath) && !anyOfPaths.has(e.instancePath) && (e.keyword === 'const' || e.keyword === 'enum'));
   /** Places at or above a specific error. */
   const specificAtOrBelow = new Set<string>();
   /** Places strictly above an anyOf error. */

@@ -46,6 +46,8 @@ describe('many diagnostics of one code in one file', () => {
     expect(count).toMatchObject({ code: 'unknown-feature', severity: 'error', file: dir.shown('big.yaml'), line: 56, column: 3, pointer: '/controls', omitted: 1950 });
     expect(count.message).toBe('…and 1,950 more unknown features under "controls" (lines 56 to 2,005), not listed one by one.');
     expect(summarize(shown)).toEqual({ errors: 2000, warnings: 0 });
+    const ctx = { sources: analysis.sources, color: false, toolVersion: '0.0.0' };
+    expect(diagnosticFormatters.stylish(shown, ctx).trimEnd().split('\n').at(-1)).toBe('✖ 2,000 errors');
   });
 
   it('says so in every output format, with the full count in the summaries', () => {

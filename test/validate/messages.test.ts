@@ -54,6 +54,12 @@ describe('plan currencies are ISO 4217 codes', () => {
     expect(d!.message).toBe('"currency" must be an ISO 4217 currency code in capitals, such as "USD" or "EUR"; got "XYZ".');
   });
 
+  it('reports a currency of the wrong type once, not once as a type and again as a value', () => {
+    expect(shapeErrors(plan('12'))).toEqual([
+      { code: 'invalid-type', line: 3, column: 11, pointer: '/currency', message: '"currency" must be an ISO 4217 currency code in capitals, such as "USD" or "EUR"; got 12.' },
+    ]);
+  });
+
   it('accepts the currencies of the world, with and without minor units', () => {
     for (const code of ['USD', 'EUR', 'JPY', 'GBP', 'CHF', 'KWD', 'XOF', 'INR', 'BRL']) expect(shapeErrors(plan(code)), code).toEqual([]);
   });

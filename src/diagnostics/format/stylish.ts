@@ -1,5 +1,6 @@
 import pc from 'picocolors';
 import { sortDiagnostics, summarize, type Diagnostic, type Location } from '../diagnostic.js';
+import { formatCount } from '../../util/money.js';
 import { codeFrame, printable } from './code-frame.js';
 import type { FormatContext } from './index.js';
 
@@ -50,5 +51,5 @@ function summaryLine(diagnostics: readonly Diagnostic[], c: Colors): string {
 }
 
 function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+  return `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;
 }
