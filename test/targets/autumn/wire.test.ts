@@ -68,7 +68,7 @@ describe('autumn wire mapping', () => {
     };
     fc.assert(
       fc.property(controls, (want) => {
-        const body = encodeControls(want, ALL_KEYS, { spend_limits: [], usage_alerts: [], auto_topups: [] });
+        const body = encodeControls(want, ALL_KEYS, { spend_limits: [], usage_alerts: [], usage_limits: [], auto_topups: [] });
         const { read } = throughAutumn({}, body, planControls);
         expect(readBack(read)).toEqual(want);
       }),
@@ -79,7 +79,7 @@ describe('autumn wire mapping', () => {
   it('moving between any two states with only the changed keys lands exactly on the second', () => {
     fc.assert(
       fc.property(controls, controls, (first, second) => {
-        const none = { spend_limits: [], usage_alerts: [], auto_topups: [] };
+        const none = { spend_limits: [], usage_alerts: [], usage_limits: [], auto_topups: [] };
         const start = throughAutumn({}, encodeControls(first, ALL_KEYS, none));
         // Only the keys whose content differs are sent (what a plan's changes lead to).
         const keys = ALL_KEYS.filter((k) => JSON.stringify(encodeControls(first, [k], none)[k]) !== JSON.stringify(encodeControls(second, [k], none)[k]));
@@ -92,7 +92,7 @@ describe('autumn wire mapping', () => {
   });
 
   it('writes unlimited as a disabled spend limit and [] as one disabled alert', () => {
-    const body = encodeControls({ features: { api_calls: { maxOverageUnits: 'unlimited', usageAlerts: [] } } }, ['spend_limits', 'usage_alerts'], { spend_limits: [], usage_alerts: [], auto_topups: [] });
+    const body = encodeControls({ features: { api_calls: { maxOverageUnits: 'unlimited', usageAlerts: [] } } }, ['spend_limits', 'usage_alerts'], { spend_limits: [], usage_alerts: [], usage_limits: [], auto_topups: [] });
     expect(body).toEqual({
       spend_limits: [{ feature_id: 'api_calls', enabled: false }],
       usage_alerts: [{ feature_id: 'api_calls', enabled: false, threshold: 0, threshold_type: 'usage', basis: 'balance', name: 'tollgate: no alerts' }],
