@@ -10,7 +10,7 @@ import type { BillingControls } from '../../../src/emulate/autumn/wire.js';
 import type { FeatureSettings, ObjectControls } from '../../../src/plan/objects.js';
 import { decodeControls, encodeControls, NO_ALERTS, type BillingKey } from '../../../src/targets/autumn/wire.js';
 
-const ALL_KEYS: BillingKey[] = ['auto_topups', 'overage_allowed', 'spend_limits', 'usage_alerts'];
+const ALL_KEYS: BillingKey[] = ['auto_topups', 'overage_allowed', 'spend_limits', 'usage_alerts', 'usage_limits'];
 const CONTROL_KEYS = ['auto_topups', 'spend_limits', 'usage_limits', 'usage_alerts', 'overage_allowed'] as const;
 const own = (s: string | undefined) => s === undefined || s === 'customer';
 
@@ -28,19 +28,32 @@ const topup = fc
   })
   .map((t) => (t.purchaseLimit === undefined ? { threshold: t.threshold, quantity: t.quantity, enabled: t.enabled } : t));
 
+// As the policy side stores a limit: defaults explicit, filter keys sorted.
+const usageLimit = fc
+  .record({
+    limit: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+    interval: fc.constantFrom('day' as const, 'week' as const, 'month' as const, 'year' as const),
+    anchor: fc.constantFrom('billing_cycle' as const, 'utc' as const),
+    enabled: fc.boolean(),
+    filter: fc.option(fc.dictionary(fc.stringMatching(/^[a-z_]{1,8}$/), fc.string({ maxLength: 8 }), { minKeys: 1, maxKeys: 3 }), { nil: undefined }),
+  })
+  .map(({ filter, ...l }) => (filter === undefined ? l : { ...l, filter: { properties: Object.fromEntries(Object.entries(filter).sort(([a], [b]) => (a < b ? -1 : 1))) } }));
+
 const settings = fc
   .record(
     {
       overage: fc.constantFrom('allow' as const, 'block' as const),
       maxOverageUnits: fc.oneof(fc.nat(), fc.constant('unlimited' as const)),
       usageAlerts: fc.array(alert, { maxLength: 3 }),
+      usageLimits: fc.array(usageLimit, { maxLength: 3 }),
       autoTopup: topup,
     },
     { requiredKeys: [] },
   )
   .filter((s) => Object.keys(s).length > 0)
   // A policy that spells out the very alert [] is written as would read back as []; nobody writes that.
-  .filter((s) => !(s.usageAlerts?.length === 1 && 'name' in s.usageAlerts[0]! && s.usageAlerts[0].name === NO_ALERTS.name)) as fc.Arbitrary<FeatureSettings>;
+  .filter((s) => !(s.usageAlerts?.length === 1 && 'name' in s.usageAlerts[0]! && s.usageAlerts[0].name === NO_ALERTS.name))
+  .filter((s) => !(s.usageLimits?.length === 1 && 'filter' in s.usageLimits[0]! && s.usageLimits[0].filter.properties.tollgate !== undefined)) as fc.Arbitrary<FeatureSettings>;
 
 const controls: fc.Arbitrary<ObjectControls> = fc
   .dictionary(fc.stringMatching(/^[a-z][a-z0-9_]{0,11}$/), settings, { maxKeys: 4 })
