@@ -34,6 +34,7 @@ export const DIAGNOSTIC_CODES = {
   'auto-topup-without-price': { severity: 'error', title: 'Auto top-up without a plan top-up price' },
   'alert-threshold-range': { severity: 'error', title: 'Percentage alert threshold outside 0-100' },
   'duplicate-alert': { severity: 'error', title: 'Two alerts with the same type and threshold' },
+  'duplicate-usage-limit': { severity: 'error', title: 'Two usage limits with the same interval and filter' },
   'usage-based-without-price': { severity: 'error', title: 'Usage-based pricing without a price' },
   'boolean-feature-controls': { severity: 'error', title: 'Billing controls on a boolean feature' },
   'boolean-feature-quantity': { severity: 'error', title: 'Quantities on a boolean feature' },

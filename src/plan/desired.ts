@@ -3,7 +3,8 @@ import { toPointer } from '../load/positions.js';
 import { at, type Origin, type PolicySet } from '../model/policy-set.js';
 import { customerOwnLayers, planLayer } from '../resolve/resolve.js';
 import { alertSetting, topupSetting, type ControlLayer } from '../resolve/precedence.js';
-import type { AutoTopup, UsageAlert } from '../types/policy.generated.js';
+import type { AutoTopup, UsageAlert, UsageLimit } from '../types/policy.generated.js';
+import { usageLimitSetting } from '../model/usage-limits.js';
 import {
   controlPath,
   FEATURE_CONTROLS,
@@ -98,6 +99,7 @@ function lazyLocation(locations: Record<string, Location>, path: string, origin:
 
 function normalizeSetting(control: string, value: unknown): unknown {
   if (control === 'usageAlerts') return (value as UsageAlert[]).map(alertSetting);
+  if (control === 'usageLimits') return (value as UsageLimit[]).map(usageLimitSetting);
   if (control === 'autoTopup') return topupSetting(value as AutoTopup);
   return value;
 }

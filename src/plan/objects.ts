@@ -1,5 +1,5 @@
 import type { Location } from '../diagnostics/diagnostic.js';
-import type { AlertSetting, EffectiveOverageLimit, TopupSetting } from '../resolve/effective.js';
+import type { AlertSetting, EffectiveOverageLimit, TopupSetting, UsageLimitSetting } from '../resolve/effective.js';
 
 /** The billing-system objects that hold controls: a plan, a customer, or one entity of a customer. */
 export type ObjectRef =
@@ -36,18 +36,19 @@ export function describeRef(ref: ObjectRef): string {
   return ref.kind === 'entity' ? `entity ${ref.customer}/${ref.id}` : `${ref.kind} ${ref.id}`;
 }
 
-export type { AlertSetting, TopupSetting };
+export type { AlertSetting, TopupSetting, UsageLimitSetting };
 
 /** The controls one object sets itself; an absent key is not set there (the billing system inherits). */
 export interface FeatureSettings {
   overage?: 'allow' | 'block';
   maxOverageUnits?: number | 'unlimited';
   usageAlerts?: AlertSetting[];
+  usageLimits?: UsageLimitSetting[];
   autoTopup?: TopupSetting;
 }
 
 export type FeatureControlName = keyof FeatureSettings;
-export const FEATURE_CONTROLS: readonly FeatureControlName[] = ['overage', 'maxOverageUnits', 'usageAlerts', 'autoTopup'];
+export const FEATURE_CONTROLS: readonly FeatureControlName[] = ['overage', 'maxOverageUnits', 'usageAlerts', 'usageLimits', 'autoTopup'];
 
 /** What one object holds: per-feature settings and, for customers and plans, the customer-wide overage limit. */
 export interface ObjectControls {

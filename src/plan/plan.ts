@@ -229,7 +229,7 @@ function customerEffects(input: PlanInput, objects: readonly ObjectPlan[]): Cust
 }
 
 /** Fields of an effective feature a reviewer compares, in the order they are shown. */
-const FEATURE_FIELDS = ['overage', 'charged', 'maxOverageUnits', 'hardLimit', 'maxOverageCharge', 'usageAlerts', 'autoTopup'] as const;
+const FEATURE_FIELDS = ['overage', 'charged', 'maxOverageUnits', 'hardLimit', 'maxOverageCharge', 'usageAlerts', 'usageLimits', 'autoTopup'] as const;
 
 /** The effective values that differ between two resolutions of one customer, customer first, then entities by id. */
 export function effectiveChanges(before: PlainCustomer | null, after: PlainCustomer | null): EffectiveChange[] {

@@ -1,4 +1,7 @@
 /** The shapes resolution produces: the effective policy each customer and entity gets, with provenance. */
+import type { UsageLimitSetting } from '../model/usage-limits.js';
+
+export type { UsageLimitSetting };
 
 export type LayerName = 'entity' | 'customer' | 'profile' | 'plan' | 'default';
 
@@ -60,7 +63,7 @@ export interface EffectiveOverageLimit {
   onLimitReached: 'block' | 'notify';
 }
 
-export type FeatureField = 'overage' | 'maxOverageUnits' | 'usageAlerts' | 'autoTopup';
+export type FeatureField = 'overage' | 'maxOverageUnits' | 'usageAlerts' | 'usageLimits' | 'autoTopup';
 
 export interface EffectiveFeature {
   type: 'metered' | 'credits';
@@ -77,6 +80,8 @@ export interface EffectiveFeature {
   /** Most overage money this feature can bill in a period (minor units); null when unbounded. */
   maxOverageCharge: number | null;
   usageAlerts: EffectiveAlert[];
+  /** Windowed caps on usage, whatever the balance; [] when none. */
+  usageLimits: UsageLimitSetting[];
   autoTopup: EffectiveAutoTopup | null;
   sources: Record<'included' | 'reset' | FeatureField, Source>;
 }

@@ -2,6 +2,7 @@ import type { AutoTopup, ControlsByFeature, FeatureControls, OverageLimit, PlanI
 import { at, atShared, type Origin } from '../model/policy-set.js';
 import { toPointer } from '../load/positions.js';
 import { exactAdd, overageCharge } from './exact.js';
+import { usageLimitSetting } from '../model/usage-limits.js';
 import type {
   AlertSetting,
   EffectiveAlert,
@@ -13,18 +14,21 @@ import type {
   Overridden,
   Source,
   TopupSetting,
+  UsageLimitSetting,
 } from './effective.js';
 
 /*
  * Precedence (SPEC §2). Each control resolves on its own: the first layer that sets it (not absent, not null) wins.
  *
- * | layer                 | overage | maxOverageUnits | usageAlerts | autoTopup | overageLimit |
- * |-----------------------|---------|-----------------|-------------|-----------|--------------|
- * | 1 entity              | yes     | yes             | yes         | error     | no           |
- * | 2 customer            | yes     | yes             | yes         | yes       | yes          |
- * | 3 profiles, later wins| yes     | yes             | yes         | yes       | yes          |
- * | 4 plan controls       | yes     | yes             | yes         | yes       | yes          |
- * | 5 plan item defaults  | allow if usage_based, else block | maxPurchase | none | none | none |
+ * | layer                 | overage | maxOverageUnits | usageAlerts | usageLimits | autoTopup | overageLimit |
+ * |-----------------------|---------|-----------------|-------------|-------------|-----------|--------------|
+ * | 1 entity              | yes     | yes             | yes         | yes         | error     | no           |
+ * | 2 customer            | yes     | yes             | yes         | yes         | yes       | yes          |
+ * | 3 profiles, later wins| yes     | yes             | yes         | yes         | yes       | yes          |
+ * | 4 plan controls       | yes     | yes             | yes         | yes         | yes       | yes          |
+ * | 5 plan item defaults  | allow if usage_based, else block | maxPurchase | none | none | none | none |
+ *
+ * usageAlerts and usageLimits are lists replaced whole by the winning layer; [] wins too and means none.
  */
 
 /** One layer of controls, highest precedence first in a stack. */
@@ -53,6 +57,7 @@ const SETTABLE: Record<FeatureField, ReadonlySet<ControlLayer['layer']>> = {
   overage: new Set(['entity', 'customer', 'profile', 'plan']),
   maxOverageUnits: new Set(['entity', 'customer', 'profile', 'plan']),
   usageAlerts: new Set(['entity', 'customer', 'profile', 'plan']),
+  usageLimits: new Set(['entity', 'customer', 'profile', 'plan']),
   autoTopup: new Set(['customer', 'profile', 'plan']),
 };
 
@@ -63,7 +68,7 @@ function controlPointer(featureId: string, name: FeatureField): string {
   let pointers = controlPointers.get(featureId);
   if (!pointers) {
     const of = (control: FeatureField) => toPointer(['controls', featureId, control]);
-    pointers = { overage: of('overage'), maxOverageUnits: of('maxOverageUnits'), usageAlerts: of('usageAlerts'), autoTopup: of('autoTopup') };
+    pointers = { overage: of('overage'), maxOverageUnits: of('maxOverageUnits'), usageAlerts: of('usageAlerts'), usageLimits: of('usageLimits'), autoTopup: of('autoTopup') };
     controlPointers.set(featureId, pointers);
   }
   return pointers[name];
@@ -197,6 +202,17 @@ export function resolveFeature(
     alertsSource = { ...itemSource(''), overridden: alerts.overridden };
   }
 
+  const limits = read('usageLimits');
+  let usageLimits: UsageLimitSetting[] = [];
+  let limitsSource: Source;
+  if (limits.value !== undefined) {
+    usageLimits = limits.value.map(usageLimitSetting);
+    limitsSource = limits.source;
+    winners.usageLimits = limits.winner;
+  } else {
+    limitsSource = { ...itemSource(''), overridden: limits.overridden };
+  }
+
   const topup = read('autoTopup');
   let autoTopup: EffectiveAutoTopup | null = null;
   let topupSource: Source;
@@ -230,6 +246,7 @@ export function resolveFeature(
       hardLimit,
       maxOverageCharge,
       usageAlerts,
+      usageLimits,
       autoTopup,
       sources: {
         included: itemSource('included'),
@@ -237,6 +254,7 @@ export function resolveFeature(
         overage: overageSource,
         maxOverageUnits: capSource,
         usageAlerts: alertsSource,
+        usageLimits: limitsSource,
         autoTopup: topupSource,
       },
     },

@@ -109,6 +109,10 @@ export interface FeatureControls {
    */
   usageAlerts?: UsageAlert[] | null;
   /**
+   * Windowed caps on usage; replaces the limits of lower layers whole; [] means no limits.
+   */
+  usageLimits?: UsageLimit[] | null;
+  /**
    * Automatic top-up of a prepaid balance. Not allowed on entities.
    */
   autoTopup?: AutoTopup | null;
@@ -127,6 +131,33 @@ export interface UsageAlert {
    * false keeps the alert configured but inactive. Default true.
    */
   enabled?: boolean;
+}
+/**
+ * At most `limit` units of usage per `interval`, whatever the balance.
+ */
+export interface UsageLimit {
+  /**
+   * Units allowed per interval.
+   */
+  limit: number;
+  interval: 'day' | 'week' | 'month' | 'year';
+  /**
+   * Where windows start: the customer's billing cycle (default) or the UTC calendar.
+   */
+  anchor?: 'billing_cycle' | 'utc';
+  filter?: UsageFilter;
+  /**
+   * false keeps the limit configured but inactive. Default true.
+   */
+  enabled?: boolean;
+}
+/**
+ * Only usage from events whose properties all match counts toward the limit.
+ */
+export interface UsageFilter {
+  properties: {
+    [k: string]: string;
+  };
 }
 /**
  * Buy `quantity` units at the plan's top-up price whenever the balance drops below `threshold`. Customer-level only.

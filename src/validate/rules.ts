@@ -4,6 +4,7 @@ import { toPointer } from '../load/positions.js';
 import { at, isUnusable, type Duplicate, type Origin, type PolicySet, type ProfileDef } from '../model/policy-set.js';
 import { unusableDependencies } from '../resolve/resolve.js';
 import type { ControlsByFeature, PlanItem } from '../types/policy.generated.js';
+import { usageLimitKey } from '../model/usage-limits.js';
 import { UnusableReferences, type UserKind } from './unusable.js';
 
 /** Semantic rules that need the whole policy set: references, duplicates, cycles, and what each layer may hold. */
@@ -140,6 +141,18 @@ function checkControls(set: PolicySet, origin: Origin, controls: ControlsByFeatu
         const firstLoc = at(origin, `${base}/usageAlerts/${first}`);
         out.push(diagnostic('duplicate-alert', `Two ${alert.type} alerts at ${alert.threshold} on "${featureId}"; the first is at line ${firstLoc.line}. Remove one.`, at(origin, pointer), [{ ...firstLoc, message: 'first alert with this type and threshold' }]));
       } else seen.set(key, i);
+    });
+    const windows = new Map<string, number>();
+    (block.usageLimits ?? []).forEach((limit, i) => {
+      const key = usageLimitKey(limit);
+      const first = windows.get(key);
+      if (first === undefined) {
+        windows.set(key, i);
+        return;
+      }
+      const firstLoc = at(origin, `${base}/usageLimits/${first}`);
+      const which = limit.filter ? `${limit.interval} limits with the same filter` : `${limit.interval} limits without a filter`;
+      out.push(diagnostic('duplicate-usage-limit', `Two ${which} on "${featureId}"; the first is at line ${firstLoc.line}. A feature takes at most one limit per interval and filter: remove one.`, at(origin, `${base}/usageLimits/${i}`), [{ ...firstLoc, message: 'first limit with this interval and filter' }]));
     });
   }
   return out;

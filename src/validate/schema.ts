@@ -4,6 +4,7 @@ import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { locate, type PolicyDoc } from '../load/yaml.js';
 import { findSpan, pointerSegments, toPointer } from '../load/positions.js';
+import { FEATURE_CONTROLS } from '../plan/objects.js';
 
 export const DOCUMENT_KINDS = ['Feature', 'Plan', 'Profile', 'Customer', 'Entity'] as const;
 export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
@@ -92,7 +93,7 @@ export function validateShape(doc: PolicyDoc, features?: ReadonlyMap<string, str
 }
 
 /** The keys of one feature's controls; written directly under `controls`, they were meant one level deeper. */
-const CONTROL_KEYS = ['overage', 'maxOverageUnits', 'usageAlerts', 'autoTopup'];
+const CONTROL_KEYS: readonly string[] = FEATURE_CONTROLS;
 
 /**
  * A control key written where a feature id belongs (`controls: { autoTopup: … }`), named as what it is
@@ -286,7 +287,7 @@ function describeSchema(schema: SchemaNode): string {
 /** What a mapping holds, in the words of the policy files rather than the schema's type names. */
 function mappingWords(s: SchemaNode): string {
   if (s.title === 'ControlsByFeature') return 'a mapping of feature ids to their controls';
-  if (s.title === 'FeatureControls') return 'a mapping of one feature\'s controls (overage, maxOverageUnits, usageAlerts, autoTopup)';
+  if (s.title === 'FeatureControls') return `a mapping of one feature's controls (${FEATURE_CONTROLS.join(', ')})`;
   const keys = Object.keys(s.properties ?? {}).filter((k) => k !== 'kind');
   return keys.length > 0 ? `a mapping with ${joinOr(keys).replace(/ or /, ' and ')}` : 'a mapping';
 }

@@ -143,6 +143,28 @@ describe('every cell of the precedence table (SPEC §2)', () => {
         })),
     },
     {
+      control: 'usageLimits',
+      feature: 'calls',
+      values: {
+        entity: [{ limit: 11, interval: 'day' }],
+        customer: [{ limit: 22, interval: 'week', anchor: 'utc', filter: { properties: { tier: 'pro', region: 'eu' } } }],
+        profile: [{ limit: 33, interval: 'month' }, { limit: 300, interval: 'year', enabled: false }],
+        plan: [{ limit: 44, interval: 'day', anchor: 'billing_cycle' }],
+      },
+      fallback: [],
+      fallbackAt: { line: 6, column: 5 },
+      fallbackIsValue: false,
+      // Defaults made explicit, filter keys sorted: as billing systems store a limit.
+      effective: (raw) =>
+        (raw as Array<{ limit: number; interval: string; anchor?: string; enabled?: boolean; filter?: { properties: Record<string, string> } }>).map((l) => ({
+          limit: l.limit,
+          interval: l.interval,
+          anchor: l.anchor ?? 'billing_cycle',
+          enabled: l.enabled ?? true,
+          ...(l.filter ? { filter: { properties: Object.fromEntries(Object.entries(l.filter.properties).sort()) } } : {}),
+        })),
+    },
+    {
       control: 'autoTopup',
       feature: 'credits',
       values: { customer: { threshold: 1, quantity: 200 }, profile: { threshold: 2, quantity: 300 }, plan: { threshold: 3, quantity: 400 } },
@@ -425,6 +447,20 @@ describe('explicit values that beat lower layers', () => {
       'customer.yaml': aCustomer('c1').with('calls', { usageAlerts: [{ threshold: 90, type: 'usage_percentage' }] }).toYaml(),
     });
     expect(customerOf(analysis).features.calls!.usageAlerts.map((a) => a.threshold)).toEqual([90]);
+  });
+
+  it('lets an entity clear its customer\'s usage limits with `usageLimits: []`, and replaces lists whole', () => {
+    const { analysis } = run({
+      'plan.yaml': PLAN + toYaml({ controls: { calls: { usageLimits: [{ limit: 50000, interval: 'month' }, { limit: 5000, interval: 'day' }] } } }),
+      'customer.yaml': aCustomer('c1')
+        .with('calls', { usageLimits: [{ limit: 2000, interval: 'day', anchor: 'utc' }] })
+        .entity('e1', { calls: { usageLimits: [] } })
+        .toYaml(),
+    });
+    expect(analysis.diagnostics).toEqual([]);
+    expect(customerOf(analysis).features.calls!.usageLimits).toEqual([{ limit: 2000, interval: 'day', anchor: 'utc', enabled: true }]);
+    expect(entityFeature(analysis, 'e1', 'calls').usageLimits).toEqual([]);
+    expect(entityFeature(analysis, 'e1', 'calls').sources.usageLimits.layer).toBe('entity');
   });
 
   it('lets `overageLimit: unlimited` remove a lower limit, so it no longer bounds exposure', () => {

@@ -16,7 +16,7 @@ const customer = (body: string) => `kind: Customer\nid: acme\nplan: pro\n${body}
 describe('mappings are described by what they hold, not by schema type names', () => {
   it('a feature given a number instead of its controls', () => {
     const [d] = shapeErrors(customer('controls:\n  api_calls: 5\n'));
-    expect(d!.message).toBe('"controls.api_calls" must be a mapping of one feature\'s controls (overage, maxOverageUnits, usageAlerts, autoTopup) or null (inherit); got 5.');
+    expect(d!.message).toBe('"controls.api_calls" must be a mapping of one feature\'s controls (overage, maxOverageUnits, usageAlerts, usageLimits, autoTopup) or null (inherit); got 5.');
     expect(d!.message).not.toMatch(/FeatureControls/);
   });
 

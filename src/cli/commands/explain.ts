@@ -6,6 +6,8 @@ import { UsageError, UserError } from '../errors.js';
 import type { CliIO } from '../io.js';
 import { loadValid } from '../load.js';
 import { formatValue } from '../../plan/format/values.js';
+import { formatUsageLimit, formatUsageLimits, usageLimitSetting } from '../../model/usage-limits.js';
+import type { UsageLimit } from '../../types/policy.generated.js';
 import { profilesOffPlan } from '../../resolve/resolve.js';
 
 /** `tollgate explain customer[/entity] [feature]`: each effective value, where it came from, what it overrode. */
@@ -78,6 +80,8 @@ function featureLines(id: string, f: EffectiveFeature, currency: string, c: Colo
   for (const a of f.usageAlerts) {
     lines.push(`  ${''.padEnd(18)}• ${a.type === 'usage_percentage' ? `${a.threshold}% (${formatCount(a.units)} units)` : `${formatCount(a.threshold)} units`}${a.name ? ` "${a.name}"` : ''}${a.enabled ? '' : ' — disabled'}`);
   }
+  lines.push(row('usageLimits', f.usageLimits.length === 0 ? 'none' : `${f.usageLimits.length} limit${f.usageLimits.length === 1 ? '' : 's'}`, f.sources.usageLimits, c, (v) => formatUsageLimits((v as UsageLimit[]).map(usageLimitSetting))));
+  for (const l of f.usageLimits) lines.push(`  ${''.padEnd(18)}• ${formatUsageLimit(l)}`);
   lines.push(row('autoTopup', f.autoTopup ? formatValue('autoTopup', f.autoTopup, currency) : 'none', f.sources.autoTopup, c));
   return lines;
 }

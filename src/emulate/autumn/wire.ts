@@ -36,7 +36,7 @@ export type AutoTopupEntry = {
   invoice_mode?: boolean | undefined;
 };
 
-/** `usage_limits` entry; kept as sent, since tollgate does not manage usage limits. */
+/** `usage_limits` entry, kept as sent: a full limit, or (customers only) the usage-only form that sets a window's counter. */
 export type UsageLimitEntry = { feature_id: string; [field: string]: unknown };
 
 /** A billing_controls object; an absent key means no own entries of that kind. */

@@ -182,6 +182,7 @@ function showValue(field: string, value: unknown, currency: string | null): stri
     if (alerts.length === 0) return '[]';
     return alerts.map((a) => `${a.type === 'usage_percentage' ? `${a.threshold}% (${formatCount(a.units)} units)` : `${formatCount(a.threshold)} units`}${a.name ? ` "${a.name}"` : ''}${a.enabled ? '' : ' disabled'}`).join(', ');
   }
+  if (field === 'usageLimits' && Array.isArray(value)) return value.length === 0 ? '[]' : formatValue('usageLimits', value, currency).slice(1, -1);
   if (field === 'autoTopup' && value !== null && typeof value === 'object') return formatValue('autoTopup', value, currency);
   if (typeof value === 'number') return formatCount(value);
   return value === null ? 'null' : typeof value === 'string' ? value : JSON.stringify(value);

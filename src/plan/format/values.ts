@@ -1,6 +1,7 @@
 import type { AlertSetting, TopupSetting } from '../objects.js';
 import type { ControlChange } from '../diff.js';
 import { formatCount, formatMoney } from '../../util/money.js';
+import { formatUsageLimits, type UsageLimitSetting } from '../../model/usage-limits.js';
 
 /** A control value as one short line. */
 export function formatValue(control: ControlChange['control'], value: unknown, currency: string | null): string {
@@ -11,6 +12,8 @@ export function formatValue(control: ControlChange['control'], value: unknown, c
       if (alerts.length === 0) return '[] (no alerts)';
       return `[${alerts.map(formatAlert).join(', ')}]`;
     }
+    case 'usageLimits':
+      return formatUsageLimits(value as UsageLimitSetting[]);
     case 'autoTopup': {
       const t = value as TopupSetting;
       const limit = t.purchaseLimit ? `, at most ${formatCount(t.purchaseLimit.limit)} per ${t.purchaseLimit.intervalCount === 1 ? '' : t.purchaseLimit.intervalCount + ' '}${t.purchaseLimit.interval}${t.purchaseLimit.intervalCount === 1 ? '' : 's'}` : '';

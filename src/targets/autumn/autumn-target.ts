@@ -19,7 +19,7 @@ import { decodeControls, encodeControls, keysOf, type BillingControlsWire, type 
 export const AUTUMN_CAPABILITIES: Capabilities = {
   plan: new Set<ControlName>(FEATURE_CONTROLS),
   customer: new Set<ControlName>(FEATURE_CONTROLS),
-  entity: new Set<ControlName>(['overage', 'maxOverageUnits', 'usageAlerts']),
+  entity: new Set<ControlName>(['overage', 'maxOverageUnits', 'usageAlerts', 'usageLimits']),
 };
 
 /** Autumn's documented limit on these routes, per organisation. */
@@ -161,7 +161,7 @@ export class AutumnTarget implements Target {
     const known = this.known.get(object.key) ?? (await this.fetch(object.key, object.ref));
     if (known === null) throw unknownObjects([object.ref]);
     const keys = keysOf(object.changes);
-    const billing = encodeControls(object.after, keys, known.decoded.foreign);
+    const billing = encodeControls(object.after, keys, known.decoded.foreign, known.decoded.limitUsage);
     try {
       const ref = object.ref;
       if (ref.kind === 'plan') {

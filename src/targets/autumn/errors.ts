@@ -46,7 +46,7 @@ export function explainWriteError(error: unknown, object: ObjectPlan, sent: Bill
 export function policyLocations(apiMessage: string, object: ObjectPlan, sent: BillingControlsWire): string[] {
   const found = new Set<string>();
   const located = object.changes.filter((c) => c.location !== undefined && c.location.file !== '');
-  for (const match of apiMessage.matchAll(/billing_controls\.(overage_allowed|spend_limits|usage_alerts|auto_topups)\[(\d+)\]/g)) {
+  for (const match of apiMessage.matchAll(/billing_controls\.(overage_allowed|spend_limits|usage_alerts|usage_limits|auto_topups)\[(\d+)\]/g)) {
     const key = match[1] as BillingKey;
     const entry = sent[key]?.[Number(match[2])];
     const change = located.find((c) => c.control === CONTROL_OF[key] && c.feature === entry?.feature_id);

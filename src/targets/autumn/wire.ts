@@ -5,6 +5,7 @@ import type {
   GetCustomerBillingControls,
   GetCustomerSpendLimit,
   GetCustomerUsageAlert,
+  GetCustomerUsageLimit,
   GetPlanBillingControls,
   ListCustomersBillingControls,
   ListEntitiesBillingControls,
@@ -13,29 +14,36 @@ import type {
   UpdateCustomerOverageAllowedRequestBody$Outbound,
   UpdateCustomerSpendLimitRequestBody$Outbound,
   UpdateCustomerUsageAlertRequestBody$Outbound,
+  UpdateCustomerUsageLimitRequestBody1$Outbound,
 } from 'autumn-js';
 import type { ControlChange } from '../../plan/diff.js';
 import type { EffectivePurchaseLimit } from '../../resolve/effective.js';
 import type { AlertSetting, FeatureControlName, FeatureSettings, ObjectControls, TopupSetting } from '../../plan/objects.js';
+import { sortedProperties, usageLimitKey, type UsageLimitSetting } from '../../model/usage-limits.js';
 
 export type OverageAllowedWire = UpdateCustomerOverageAllowedRequestBody$Outbound;
 export type SpendLimitWire = UpdateCustomerSpendLimitRequestBody$Outbound;
 export type UsageAlertWire = UpdateCustomerUsageAlertRequestBody$Outbound;
 export type AutoTopupWire = UpdateCustomerAutoTopupRequestBody$Outbound;
+export type UsageLimitWire = UpdateCustomerUsageLimitRequestBody1$Outbound;
 /** What a customers.update (and, without auto_topups, an entities.update or plans.update) sends. */
-export type BillingControlsWire = Pick<UpdateCustomerBillingControlsRequestBody$Outbound, BillingKey>;
+export type BillingControlsWire = Pick<UpdateCustomerBillingControlsRequestBody$Outbound, Exclude<BillingKey, 'usage_limits'>> & {
+  /** Only full limits (not the usage-only form customers.update also takes), so plans.update takes them too. */
+  usage_limits?: UsageLimitWire[];
+};
 
 /** billing_controls as any read returns them, parsed by the SDK (camelCase). */
 export type ReadControls = GetCustomerBillingControls | ListCustomersBillingControls | ListEntitiesBillingControls | GetPlanBillingControls;
 
-/** The billing_controls keys tollgate writes; usage_limits is never sent, so Autumn keeps it as it is. */
-export type BillingKey = 'overage_allowed' | 'spend_limits' | 'usage_alerts' | 'auto_topups';
+/** The billing_controls keys tollgate writes. */
+export type BillingKey = 'overage_allowed' | 'spend_limits' | 'usage_alerts' | 'usage_limits' | 'auto_topups';
 
 /** Which key holds each control (SPEC §5). */
 export const KEY_OF: Record<FeatureControlName, BillingKey> = {
   overage: 'overage_allowed',
   maxOverageUnits: 'spend_limits',
   usageAlerts: 'usage_alerts',
+  usageLimits: 'usage_limits',
   autoTopup: 'auto_topups',
 };
 
@@ -53,10 +61,22 @@ export const NO_ALERTS: Omit<UsageAlertWire, 'feature_id'> = {
   name: 'tollgate: no alerts',
 };
 
+/**
+ * `usageLimits: []` the same way: one disabled limit, told apart from any a user writes by its filter on a
+ * property only tollgate sets.
+ */
+export const NO_LIMITS: Omit<UsageLimitWire, 'feature_id'> = {
+  enabled: false,
+  limit: 1,
+  interval: 'year',
+  filter: { properties: { tollgate: 'no usage limits' } },
+};
+
 /** Own entries tollgate does not model, in wire form; kept as they are when their key is rewritten. */
 export interface ForeignEntries {
   spend_limits: SpendLimitWire[];
   usage_alerts: UsageAlertWire[];
+  usage_limits: UsageLimitWire[];
   auto_topups: AutoTopupWire[];
 }
 
@@ -64,6 +84,13 @@ export interface ForeignEntries {
 export interface DecodedControls {
   controls: ObjectControls;
   foreign: ForeignEntries;
+  /** Usage Autumn counted so far in each own limit's window, by limitUsageKey: sent back so a rewrite keeps it. */
+  limitUsage: Map<string, number>;
+}
+
+/** Identifies one limit's window counter on an object: its feature, interval and filter. */
+export function limitUsageKey(featureId: string, l: Pick<UsageLimitSetting, 'interval' | 'filter'>): string {
+  return `${featureId}\0${usageLimitKey(l)}`;
 }
 
 /** Whether an entry read back with this `source` is the object's own (not inherited from its plan or customer). */
@@ -74,7 +101,7 @@ type Read<K extends keyof GetCustomerBillingControls> = NonNullable<GetCustomerB
 /** Reads an object's own entries into ObjectControls; entries tollgate cannot express are set aside as foreign. */
 export function decodeControls(read: ReadControls | undefined, isOwn: OwnSource): DecodedControls {
   const features: Record<string, FeatureSettings> = {};
-  const foreign: ForeignEntries = { spend_limits: [], usage_alerts: [], auto_topups: [] };
+  const foreign: ForeignEntries = { spend_limits: [], usage_alerts: [], usage_limits: [], auto_topups: [] };
   const feature = (id: string): FeatureSettings => (features[id] ??= {});
   const own = <T extends { source?: string | undefined }>(entries: readonly T[] | undefined): T[] => (entries ?? []).filter((e) => isOwn(e.source));
 
@@ -98,6 +125,18 @@ export function decodeControls(read: ReadControls | undefined, isOwn: OwnSource)
     alerts.set(entry.featureId, list);
   }
   for (const [id, list] of alerts) feature(id).usageAlerts = list.length === 1 && isNoAlerts(list[0]!) ? [] : list;
+  const limits = new Map<string, UsageLimitSetting[]>();
+  const limitUsage = new Map<string, number>();
+  for (const entry of own<Read<'usageLimits'>>(read?.usageLimits)) {
+    const limit = plainLimit(entry);
+    if (limit === undefined) {
+      foreign.usage_limits.push(usageLimitWire(entry));
+      continue;
+    }
+    limits.set(entry.featureId, [...(limits.get(entry.featureId) ?? []), limit]);
+    if (entry.usage !== undefined) limitUsage.set(limitUsageKey(entry.featureId, limit), entry.usage);
+  }
+  for (const [id, list] of limits) feature(id).usageLimits = list.length === 1 && isNoLimits(list[0]!) ? [] : list;
   const topups = 'autoTopups' in (read ?? {}) ? (read as GetCustomerBillingControls).autoTopups : undefined;
   for (const entry of own<Read<'autoTopups'>>(topups)) {
     const topup = plainTopup(entry);
@@ -105,7 +144,7 @@ export function decodeControls(read: ReadControls | undefined, isOwn: OwnSource)
     else feature(entry.featureId).autoTopup = topup;
   }
   const sorted = Object.fromEntries(Object.keys(features).sort().map((id) => [id, features[id]!]));
-  return { controls: { features: sorted }, foreign };
+  return { controls: { features: sorted }, foreign, limitUsage };
 }
 
 /** The keys a set of changes touches: only these are sent, each with its whole array for the object. */
@@ -119,7 +158,12 @@ export function keysOf(changes: readonly ControlChange[]): BillingKey[] {
  * The billing_controls to send so that the object holds `after`: for each key, tollgate's entries for
  * every feature, plus the foreign entries of features tollgate does not set that control on.
  */
-export function encodeControls(after: ObjectControls, keys: readonly BillingKey[], foreign: ForeignEntries): BillingControlsWire {
+export function encodeControls(
+  after: ObjectControls,
+  keys: readonly BillingKey[],
+  foreign: ForeignEntries,
+  limitUsage: ReadonlyMap<string, number> = new Map(),
+): BillingControlsWire {
   const features = Object.keys(after.features).sort();
   const settings = (id: string): FeatureSettings => after.features[id]!;
   const out: BillingControlsWire = {};
@@ -150,6 +194,16 @@ export function encodeControls(after: ObjectControls, keys: readonly BillingKey[
         }),
         ...foreign.usage_alerts,
       ];
+    } else if (key === 'usage_limits') {
+      out.usage_limits = [
+        ...features.flatMap((id): UsageLimitWire[] => {
+          const limits = settings(id).usageLimits;
+          if (limits === undefined) return [];
+          if (limits.length === 0) return [{ feature_id: id, ...NO_LIMITS }];
+          return limits.map((l) => limitWire(id, l, limitUsage.get(limitUsageKey(id, l))));
+        }),
+        ...foreign.usage_limits,
+      ];
     } else {
       const mine = setBy('autoTopup');
       out.auto_topups = [
@@ -167,6 +221,14 @@ export function encodeControls(after: ObjectControls, keys: readonly BillingKey[
 function alertWire(featureId: string, a: AlertSetting): UsageAlertWire {
   const wire: UsageAlertWire = { feature_id: featureId, enabled: a.enabled, threshold: a.threshold, threshold_type: a.type, basis: 'balance' };
   if (a.name !== undefined) wire.name = a.name;
+  return wire;
+}
+
+function limitWire(featureId: string, l: UsageLimitSetting, usage: number | undefined): UsageLimitWire {
+  const wire: UsageLimitWire = { feature_id: featureId, enabled: l.enabled, limit: l.limit, interval: l.interval, anchor: l.anchor };
+  if (l.filter) wire.filter = { properties: { ...l.filter.properties } };
+  // A window's counter survives the rewrite of its limit: rewriting must not hand out a fresh window.
+  if (usage !== undefined) wire.usage = usage;
   return wire;
 }
 
@@ -193,6 +255,28 @@ function isPlainAlert(e: GetCustomerUsageAlert): e is GetCustomerUsageAlert & { 
 
 function isNoAlerts(a: AlertSetting): boolean {
   return !a.enabled && a.threshold === NO_ALERTS.threshold && a.type === NO_ALERTS.threshold_type && a.name === NO_ALERTS.name;
+}
+
+const LIMIT_INTERVALS = new Set<string>(['day', 'week', 'month', 'year']);
+const ANCHORS = new Set<string>(['billing_cycle', 'utc']);
+
+/** The usage limit as tollgate expresses it (an absent anchor is Autumn's default); undefined for an unknown interval or anchor. */
+function plainLimit(e: GetCustomerUsageLimit): UsageLimitSetting | undefined {
+  if (!LIMIT_INTERVALS.has(e.interval) || (e.anchor !== undefined && !ANCHORS.has(e.anchor))) return undefined;
+  const l: UsageLimitSetting = {
+    limit: e.limit,
+    interval: e.interval as UsageLimitSetting['interval'],
+    anchor: (e.anchor ?? 'billing_cycle') as UsageLimitSetting['anchor'],
+    enabled: e.enabled,
+  };
+  if (e.filter) l.filter = { properties: sortedProperties(e.filter.properties) };
+  return l;
+}
+
+function isNoLimits(l: UsageLimitSetting): boolean {
+  const props = l.filter ? Object.entries(l.filter.properties) : [];
+  const [marker] = Object.entries(NO_LIMITS.filter!.properties);
+  return !l.enabled && props.length === 1 && props[0]![0] === marker![0] && props[0]![1] === marker![1];
 }
 
 const INTERVALS = new Set<string>(['hour', 'day', 'week', 'month']);
@@ -223,6 +307,10 @@ function usageAlertWire(e: GetCustomerUsageAlert): UsageAlertWire {
     filter: e.filter,
     name: e.name,
   });
+}
+
+function usageLimitWire(e: GetCustomerUsageLimit): UsageLimitWire {
+  return strip({ feature_id: e.featureId, enabled: e.enabled, limit: e.limit, interval: e.interval, anchor: e.anchor, filter: e.filter, usage: e.usage });
 }
 
 function autoTopupWire(e: GetCustomerAutoTopup): AutoTopupWire {

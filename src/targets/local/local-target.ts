@@ -14,7 +14,7 @@ const ALL: ReadonlySet<ControlName> = new Set([...FEATURE_CONTROLS, 'overageLimi
 export const LOCAL_CAPABILITIES: Capabilities = {
   plan: ALL,
   customer: ALL,
-  entity: new Set(['overage', 'maxOverageUnits', 'usageAlerts']),
+  entity: new Set(['overage', 'maxOverageUnits', 'usageAlerts', 'usageLimits']),
 };
 
 interface StateFile {
@@ -43,7 +43,7 @@ export class LocalTarget implements Target {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return (this.state = { formatVersion: 1, objects: {} });
       throw new TargetError(`Cannot read the local state ${this.endpoint}: ${(error as Error).message}`);
     }
-    // objects.<key>.controls.features.<feature>.usageAlerts.<i> is 7 levels; far deeper is no state tollgate wrote.
+    // objects.<key>.controls.features.<feature>.usageLimits.<i>.filter.properties is 9 levels; far deeper is no state tollgate wrote.
     const deep = jsonTooDeep(text, MAX_STATE_DEPTH);
     if (deep) {
       throw new TargetError(`The local state ${this.endpoint} nests objects and arrays deeper than ${MAX_STATE_DEPTH} levels (line ${deep.line}, column ${deep.column}); restore it from version control or delete it to start over.`);

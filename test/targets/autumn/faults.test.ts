@@ -33,7 +33,7 @@ function conflictingWrites(requests: readonly LoggedRequest[]): string[] {
 function expectStateMatches(emu: AutumnEmulator, dir: string): void {
   const desired = desiredObjects(analyze(dir).set);
   const state = emu.state();
-  const none = { spend_limits: [], usage_alerts: [], auto_topups: [] };
+  const none = { spend_limits: [], usage_alerts: [], usage_limits: [], auto_topups: [] };
   const expected = (key: string) => {
     const controls = desired.get(key)?.controls ?? { features: {} };
     const wire = encodeControls(controls, ALL_KEYS, none) as Record<string, unknown[]>;

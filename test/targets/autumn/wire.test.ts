@@ -10,7 +10,7 @@ import type { BillingControls } from '../../../src/emulate/autumn/wire.js';
 import type { FeatureSettings, ObjectControls } from '../../../src/plan/objects.js';
 import { decodeControls, encodeControls, NO_ALERTS, type BillingKey } from '../../../src/targets/autumn/wire.js';
 
-const ALL_KEYS: BillingKey[] = ['auto_topups', 'overage_allowed', 'spend_limits', 'usage_alerts'];
+const ALL_KEYS: BillingKey[] = ['auto_topups', 'overage_allowed', 'spend_limits', 'usage_alerts', 'usage_limits'];
 const CONTROL_KEYS = ['auto_topups', 'spend_limits', 'usage_limits', 'usage_alerts', 'overage_allowed'] as const;
 const own = (s: string | undefined) => s === undefined || s === 'customer';
 
@@ -28,19 +28,32 @@ const topup = fc
   })
   .map((t) => (t.purchaseLimit === undefined ? { threshold: t.threshold, quantity: t.quantity, enabled: t.enabled } : t));
 
+// As the policy side stores a limit: defaults explicit, filter keys sorted.
+const usageLimit = fc
+  .record({
+    limit: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+    interval: fc.constantFrom('day' as const, 'week' as const, 'month' as const, 'year' as const),
+    anchor: fc.constantFrom('billing_cycle' as const, 'utc' as const),
+    enabled: fc.boolean(),
+    filter: fc.option(fc.dictionary(fc.stringMatching(/^[a-z_]{1,8}$/), fc.string({ maxLength: 8 }), { minKeys: 1, maxKeys: 3 }), { nil: undefined }),
+  })
+  .map(({ filter, ...l }) => (filter === undefined ? l : { ...l, filter: { properties: Object.fromEntries(Object.entries(filter).sort(([a], [b]) => (a < b ? -1 : 1))) } }));
+
 const settings = fc
   .record(
     {
       overage: fc.constantFrom('allow' as const, 'block' as const),
       maxOverageUnits: fc.oneof(fc.nat(), fc.constant('unlimited' as const)),
       usageAlerts: fc.array(alert, { maxLength: 3 }),
+      usageLimits: fc.array(usageLimit, { maxLength: 3 }),
       autoTopup: topup,
     },
     { requiredKeys: [] },
   )
   .filter((s) => Object.keys(s).length > 0)
   // A policy that spells out the very alert [] is written as would read back as []; nobody writes that.
-  .filter((s) => !(s.usageAlerts?.length === 1 && 'name' in s.usageAlerts[0]! && s.usageAlerts[0].name === NO_ALERTS.name)) as fc.Arbitrary<FeatureSettings>;
+  .filter((s) => !(s.usageAlerts?.length === 1 && 'name' in s.usageAlerts[0]! && s.usageAlerts[0].name === NO_ALERTS.name))
+  .filter((s) => !(s.usageLimits?.length === 1 && 'filter' in s.usageLimits[0]! && s.usageLimits[0].filter.properties.tollgate !== undefined)) as fc.Arbitrary<FeatureSettings>;
 
 const controls: fc.Arbitrary<ObjectControls> = fc
   .dictionary(fc.stringMatching(/^[a-z][a-z0-9_]{0,11}$/), settings, { maxKeys: 4 })
@@ -68,7 +81,7 @@ describe('autumn wire mapping', () => {
     };
     fc.assert(
       fc.property(controls, (want) => {
-        const body = encodeControls(want, ALL_KEYS, { spend_limits: [], usage_alerts: [], auto_topups: [] });
+        const body = encodeControls(want, ALL_KEYS, { spend_limits: [], usage_alerts: [], usage_limits: [], auto_topups: [] });
         const { read } = throughAutumn({}, body, planControls);
         expect(readBack(read)).toEqual(want);
       }),
@@ -79,7 +92,7 @@ describe('autumn wire mapping', () => {
   it('moving between any two states with only the changed keys lands exactly on the second', () => {
     fc.assert(
       fc.property(controls, controls, (first, second) => {
-        const none = { spend_limits: [], usage_alerts: [], auto_topups: [] };
+        const none = { spend_limits: [], usage_alerts: [], usage_limits: [], auto_topups: [] };
         const start = throughAutumn({}, encodeControls(first, ALL_KEYS, none));
         // Only the keys whose content differs are sent (what a plan's changes lead to).
         const keys = ALL_KEYS.filter((k) => JSON.stringify(encodeControls(first, [k], none)[k]) !== JSON.stringify(encodeControls(second, [k], none)[k]));
@@ -92,7 +105,7 @@ describe('autumn wire mapping', () => {
   });
 
   it('writes unlimited as a disabled spend limit and [] as one disabled alert', () => {
-    const body = encodeControls({ features: { api_calls: { maxOverageUnits: 'unlimited', usageAlerts: [] } } }, ['spend_limits', 'usage_alerts'], { spend_limits: [], usage_alerts: [], auto_topups: [] });
+    const body = encodeControls({ features: { api_calls: { maxOverageUnits: 'unlimited', usageAlerts: [] } } }, ['spend_limits', 'usage_alerts'], { spend_limits: [], usage_alerts: [], usage_limits: [], auto_topups: [] });
     expect(body).toEqual({
       spend_limits: [{ feature_id: 'api_calls', enabled: false }],
       usage_alerts: [{ feature_id: 'api_calls', enabled: false, threshold: 0, threshold_type: 'usage', basis: 'balance', name: 'tollgate: no alerts' }],

@@ -166,6 +166,7 @@ describe('tollgate plan/apply --target owostack', () => {
         api_calls:
           overage: allow
           usageAlerts: [{ threshold: 900, type: usage }]
+          usageLimits: [{ limit: 10000, interval: day, anchor: utc }]
         ai_tokens:
           maxOverageUnits: unlimited
       entities:
@@ -185,9 +186,10 @@ describe('tollgate plan/apply --target owostack', () => {
       };
       expect(result.stderr).toContain(`${place('plans/team.yaml', plan, '[{ threshold: 80')}  error  Target owostack does not support plan-level controls, so api_calls.usageAlerts of plan team cannot be pushed.`);
       expect(result.stderr).toContain(`${place('customers/cust_a.yaml', customer, '[{ threshold: 900')}  error  Target owostack does not support "usageAlerts" on a customer, so api_calls.usageAlerts of customer cust_a cannot be pushed.`);
+      expect(result.stderr).toContain(`${place('customers/cust_a.yaml', customer, '[{ limit: 10000')}  error  Target owostack does not support "usageLimits" on a customer, so api_calls.usageLimits of customer cust_a cannot be pushed.`);
       expect(result.stderr).toContain(`${place('customers/cust_a.yaml', customer, '200 }')}  error  Target owostack does not support entity-level controls, so api_calls.maxOverageUnits of entity cust_a/workspace_a cannot be pushed.`);
       expect(result.stderr).toContain(`${place('customers/cust_a.yaml', customer, 'unlimited')}  error  Target owostack cannot hold "maxOverageUnits: unlimited" for ai_tokens of customer cust_a: Owostack has no explicit "unlimited", and clearing the customer's cap falls back to plan team's maxPurchase (20000000).`);
-      expect(result.stderr).toContain('The policies use 4 controls target owostack cannot hold; nothing was planned.');
+      expect(result.stderr).toContain('The policies use 5 controls target owostack cannot hold; nothing was planned.');
       expect(emulator.requests()).toEqual([]);
     } finally {
       dir.cleanup();
