@@ -9,9 +9,9 @@ import type {
   UpdateEntityParams$Outbound,
   UpdatePlanParams$Outbound,
 } from 'autumn-js';
-import { retrying, type RetryPolicy } from '../../apply/backoff.js';
-import type { Clock, Random } from '../../apply/clock.js';
-import type { TokenBucket } from '../../apply/token-bucket.js';
+import { retrying, type RetryPolicy } from '../backoff.js';
+import type { Clock, Random } from '../../util/clock.js';
+import type { TokenBucket } from '../../util/token-bucket.js';
 import { describeBody, isRetryableStatus, mebibytes, parseJson, parseRetryAfter, readAnswer } from '../http.js';
 import { TargetError } from '../target.js';
 

@@ -1,5 +1,5 @@
-import { systemClock, type Clock } from '../../apply/clock.js';
-import { TokenBucket } from '../../apply/token-bucket.js';
+import { systemClock, type Clock } from '../../util/clock.js';
+import { TokenBucket } from '../../util/token-bucket.js';
 import { describeBody, isRetryableStatus, mebibytes, parseJson, parseRetryAfter, readAnswer } from '../http.js';
 import { TargetError } from '../target.js';
 import { readCustomerAnswer, readWriteAnswer, type CustomerRead } from './responses.js';
