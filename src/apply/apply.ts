@@ -4,8 +4,8 @@ import { describeRef, isEmptyControls, type ObjectControls } from '../plan/objec
 import type { ObjectPlan, Plan } from '../plan/plan.js';
 import { canonicalJson } from '../resolve/canonical.js';
 import { TargetError, type Target } from '../targets/target.js';
-import { DEFAULT_RETRY, isRetryable, retrying, type RetryPolicy } from './backoff.js';
-import { systemClock, type Clock, type Random } from './clock.js';
+import { DEFAULT_RETRY, isRetryable, retrying, type RetryPolicy } from '../targets/backoff.js';
+import { systemClock, type Clock, type Random } from '../util/clock.js';
 
 // The executor every target shares: one write per object, bounded concurrency, retries with backoff
 // and jitter, an idempotency key per change, and a report of what was applied, failed or not attempted.

@@ -1,4 +1,4 @@
-import type { SourceFile } from '../load/source.js';
+import type { SourceFile } from '../util/source-file.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { diagnosticFormatters, type DiagnosticFormat } from '../diagnostics/format/index.js';
 import { VERSION } from './version.js';

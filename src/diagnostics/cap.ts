@@ -1,6 +1,6 @@
 import { sortDiagnostics, type Diagnostic } from './diagnostic.js';
 import type { DiagnosticCode } from './codes.js';
-import { pointerSegments, toPointer } from '../load/positions.js';
+import { pointerSegments, toPointer } from '../util/pointer.js';
 
 /**
  * Most diagnostics of one code listed one by one per file. Past it a person fixes a pattern (a block

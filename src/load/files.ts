@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { diagnostic, type Diagnostic, type Location } from '../diagnostics/diagnostic.js';
 import { MAX_FILE_BYTES } from './limits.js';
-import { SourceFile } from './source.js';
+import { SourceFile } from '../util/source-file.js';
 import { formatCount } from '../util/money.js';
 
 export { MAX_FILE_BYTES } from './limits.js';

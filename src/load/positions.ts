@@ -1,3 +1,7 @@
+import { pointerSegments } from '../util/pointer.js';
+
+export { pointerSegments, toPointer } from '../util/pointer.js';
+
 /**
  * Source positions of converted YAML values, kept beside the plain values instead of in a retained AST:
  * every object and array made from YAML carries, under a symbol, the offsets of its keys and values as one
@@ -53,20 +57,6 @@ function keyIndex(container: object, key: string, size: number): number {
     i++;
   }
   return -1;
-}
-
-/** Splits a JSON pointer into unescaped segments. */
-export function pointerSegments(pointer: string): string[] {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-/** Joins segments into a JSON pointer. */
-export function toPointer(segments: ReadonlyArray<string | number>): string {
-  return segments.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
 }
 
 /**

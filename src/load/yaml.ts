@@ -2,7 +2,7 @@ import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Parser, type Documen
 import { diagnostic, type Diagnostic, type Location } from '../diagnostics/diagnostic.js';
 import { ALIAS_NODE_BUDGET, documentOverLimit, excessIn, MAX_DEPTH, MAX_DOCUMENTS_PER_FILE, MAX_ENTRIES_PER_COLLECTION } from './limits.js';
 import { findSpan, setSpans, type Span } from './positions.js';
-import type { SourceFile } from './source.js';
+import type { SourceFile } from '../util/source-file.js';
 
 export { ALIAS_NODE_BUDGET, MAX_DEPTH } from './limits.js';
 

@@ -1,5 +1,5 @@
 import { diagnostic, type Diagnostic, type Location } from '../diagnostics/diagnostic.js';
-import type { Capabilities } from '../targets/target.js';
+import type { Capabilities } from './capabilities.js';
 import { controlPath, describeRef, FEATURE_CONTROLS, type DesiredObject } from './objects.js';
 
 /**

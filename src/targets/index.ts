@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../util/errors.js';
 import { AutumnTarget } from './autumn/autumn-target.js';
 import { AUTUMN_API_URL } from './autumn/client.js';
 import { LocalTarget } from './local/local-target.js';

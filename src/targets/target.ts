@@ -1,12 +1,10 @@
 import type { ObjectPlan } from '../plan/plan.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { PolicySet } from '../model/policy-set.js';
-import type { DesiredObject, FeatureControlName, LiveObject, ObjectRef } from '../plan/objects.js';
+import type { DesiredObject, LiveObject } from '../plan/objects.js';
+import type { Capabilities } from '../plan/capabilities.js';
 
-export type ControlName = FeatureControlName | 'overageLimit';
-
-/** Which controls a target can hold on each kind of object. */
-export type Capabilities = Record<ObjectRef['kind'], ReadonlySet<ControlName>>;
+export type { Capabilities, ControlName } from '../plan/capabilities.js';
 
 export interface WriteContext {
   /** Unique per object change, the same on every attempt of it; a target that supports idempotency sends it. */

@@ -1,7 +1,7 @@
 import { capDiagnostics } from '../diagnostics/cap.js';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { listPolicyFiles, readPolicyFile } from '../load/files.js';
-import type { SourceFile } from '../load/source.js';
+import type { SourceFile } from '../util/source-file.js';
 import { parsePolicyYaml, type PolicyDoc } from '../load/yaml.js';
 import { buildPolicySet, type BrokenDocument, type PolicyDocumentValue, type PolicySet } from '../model/policy-set.js';
 import { resolveCustomer } from '../resolve/resolve.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyPlan, idempotencyKey, type ApplyProgress } from '../../src/apply/apply.js';
-import { backoffMs, DEFAULT_RETRY, retrying } from '../../src/apply/backoff.js';
-import { TokenBucket } from '../../src/apply/token-bucket.js';
+import { backoffMs, DEFAULT_RETRY, retrying } from '../../src/targets/backoff.js';
+import { TokenBucket } from '../../src/util/token-bucket.js';
 import { TargetError } from '../../src/targets/target.js';
 import { FakeClock, FakeTarget, planOf } from './fakes.js';
 

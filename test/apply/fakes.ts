@@ -1,5 +1,5 @@
 // A fake clock and a scriptable target for executor tests: nothing sleeps, every wait is recorded.
-import type { Clock } from '../../src/apply/clock.js';
+import type { Clock } from '../../src/util/clock.js';
 import type { LiveObject, ObjectControls } from '../../src/plan/objects.js';
 import type { ObjectPlan, Plan } from '../../src/plan/plan.js';
 import { TargetError, type Target, type WriteContext } from '../../src/targets/target.js';

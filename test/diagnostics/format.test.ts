@@ -3,7 +3,7 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
 import { diagnosticFormatters, type FormatContext } from '../../src/diagnostics/format/index.js';
-import { SourceFile } from '../../src/load/source.js';
+import { SourceFile } from '../../src/util/source-file.js';
 
 const CUSTOMER_YAML = [
   'kind: Customer',

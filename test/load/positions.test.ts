@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spanOf } from '../../src/load/positions.js';
-import { SourceFile } from '../../src/load/source.js';
+import { SourceFile } from '../../src/util/source-file.js';
 import { locate, parsePolicyYaml } from '../../src/load/yaml.js';
 
 /** A mapping with `n` keys, parsed as tollgate parses policy files. */

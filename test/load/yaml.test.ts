@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SourceFile } from '../../src/load/source.js';
+import { SourceFile } from '../../src/util/source-file.js';
 import { parsePolicyYaml } from '../../src/load/yaml.js';
 
 function parse(text: string) {

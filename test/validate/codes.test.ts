@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DIAGNOSTIC_CODES, type DiagnosticCode } from '../../src/diagnostics/codes.js';
 import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
 import { MAX_FILE_BYTES } from '../../src/load/files.js';
-import { SourceFile } from '../../src/load/source.js';
+import { SourceFile } from '../../src/util/source-file.js';
 import { analyze } from '../../src/validate/index.js';
 import { policyDir, yaml, type PolicyDir } from '../helpers/policy-dir.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SourceFile } from '../../src/load/source.js';
+import { SourceFile } from '../../src/util/source-file.js';
 import { parsePolicyYaml } from '../../src/load/yaml.js';
 import { validateShape } from '../../src/validate/schema.js';
 

@@ -1,7 +1,7 @@
 import { acquireLock } from '../../apply/lock.js';
 import { applyPlan, type ApplyReport } from '../../apply/apply.js';
-import { checkSavedPlan, type EditedObject } from '../../apply/verify-plan.js';
-import { describeRef, parseObjectKey } from '../../plan/objects.js';
+import { checkSaved } from '../../engine/check-saved.js';
+import { placeSavedPlan, readPlanFile } from '../../engine/saved-plan.js';
 import { formatPlanText, summaryLine } from '../../plan/format/text.js';
 import type { Plan } from '../../plan/plan.js';
 import { createTarget, type TargetSettings } from '../../targets/index.js';
@@ -11,10 +11,8 @@ import { unwritableReason, writeOutputFile } from '../output.js';
 import { UserError } from '../errors.js';
 import type { CliIO } from '../io.js';
 import { loadValid } from '../load.js';
-import { desiredState, makePlan } from '../pipeline.js';
+import { makePlan, showingUnsupported } from '../pipeline.js';
 import { progressDisplay } from '../progress.js';
-import { placeSavedPlan, readPlanFile } from '../saved-plan.js';
-import { policyDigest } from '../../resolve/stream.js';
 
 export interface ApplyCommandOptions {
   planFile?: string;
@@ -51,7 +49,7 @@ export async function applyCommand(options: ApplyCommandOptions, io: CliIO): Pro
     const analysis = loadValid(dir, io, { digest: true });
     let plan: Plan;
     if (saved) {
-      plan = await checkSaved(saved, options.planFile!, dir, analysis, target, io);
+      plan = await checkSavedPrinting(saved, options.planFile!, dir, analysis, target, io);
     } else {
       plan = await makePlan(analysis, target, io);
       io.out(formatPlanText(plan, { color: io.color, notes: [] }));
@@ -80,51 +78,14 @@ export async function applyCommand(options: ApplyCommandOptions, io: CliIO): Pro
   }
 }
 
-/**
- * The saved plan as it may be applied: refused when the policies changed since (digest), when an object is not
- * what the policies produce (edited by hand), or when an object's live state moved (stale); objects an earlier
- * apply of it already wrote are left out. What is written is recomputed from the policies, never read from the file.
- */
-async function checkSaved(saved: Plan, file: string, dir: string, analysis: Analysis, target: Target, io: CliIO): Promise<Plan> {
-  const digest = analysis.policyDigest ?? policyDigest(analysis.customers);
-  if (digest !== saved.policyDigest) {
-    throw new UserError(`The plan ${file} is stale: the policies in ${dir} changed since it was made (digest ${saved.policyDigest.slice(0, 19)}… is now ${digest.slice(0, 19)}…). Re-plan with: tollgate plan -o ${file}`);
-  }
-  const desired = desiredState(analysis, target, io);
-  const live = await target.read(saved.objects.map((o) => o.key));
-  const { edited, stale, done, write } = checkSavedPlan(saved.objects, desired, live);
-  if (edited.length > 0) throw new UserError(editedMessage(file, edited));
-  if (stale.length > 0) {
-    const names = stale.slice(0, 20).map((k) => describeRef(parseObjectKey(k)));
-    throw new UserError(`The plan ${file} is stale: ${stale.length} object${stale.length === 1 ? '' : 's'} changed on ${target.name} since it was planned: ${names.join(', ')}${stale.length > 20 ? ', …' : ''}. Nothing was applied. Re-plan with: tollgate plan -o ${file}`);
-  }
+/** The engine's check of a saved plan, with its summary and what an earlier apply already wrote on stderr. */
+async function checkSavedPrinting(saved: Plan, file: string, dir: string, analysis: Analysis, target: Target, io: CliIO): Promise<Plan> {
+  const { plan, done } = await showingUnsupported(analysis, io, () => checkSaved(saved, file, dir, analysis, target));
   io.err(summaryLine(saved) + '\n');
-  if (done.length > 0) {
-    io.err(`${done.length} of ${saved.objects.length} objects already hold the planned state (an earlier apply of this plan wrote them); applying the other ${write.length}.\n`);
+  if (done > 0) {
+    io.err(`${done} of ${saved.objects.length} objects already hold the planned state (an earlier apply of this plan wrote them); applying the other ${plan.objects.length}.\n`);
   }
-  return { ...saved, objects: write };
-}
-
-function editedMessage(file: string, edited: readonly EditedObject[]): string {
-  const value = (v: unknown): string => {
-    const text = JSON.stringify(v) ?? 'null';
-    return text.length > 60 ? `${text.slice(0, 59)}…` : text;
-  };
-  const names = edited.slice(0, 20).map((e) => {
-    const what =
-      e.differences.length === 0
-        ? 'its recorded changes'
-        : e.differences
-            .slice(0, 3)
-            .map((d) => `${d.path}: ${value(d.planned)} in the plan, ${value(d.policies)} in the policies`)
-            .join('; ') + (e.differences.length > 3 ? '; …' : '');
-    return `${describeRef(parseObjectKey(e.key))} (${what})`;
-  });
-  const count = `${edited.length} object${edited.length === 1 ? '' : 's'}`;
-  return (
-    `The plan ${file} is not what the policies at its digest produce, for ${count}: ${names.join(', ')}${edited.length > 20 ? ', …' : ''}. ` +
-    `It was changed after tollgate plan wrote it; nothing was applied. Make a new plan with: tollgate plan -o ${file}`
-  );
+  return plan;
 }
 
 /** Runs the executor with a progress display; Ctrl-C stops new writes, lets those in flight finish, and reports. */

@@ -7,7 +7,7 @@ import { renderDiagnostics, type CliIO } from '../io.js';
 import { loadValid } from '../load.js';
 import { makePlan } from '../pipeline.js';
 import { currentCommit } from '../commit.js';
-import { withOrigin } from '../saved-plan.js';
+import { withOrigin } from '../../engine/saved-plan.js';
 
 export interface PlanOptions {
   dir: string;

@@ -1,4 +1,4 @@
-import type { SourceFile } from '../../load/source.js';
+import type { SourceFile } from '../../util/source-file.js';
 
 /** A 1-based range; `endColumn` is exclusive, as in every tollgate Location. */
 export interface FrameRange {

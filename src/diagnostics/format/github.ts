@@ -1,5 +1,5 @@
 import { sortDiagnostics, type Diagnostic } from '../diagnostic.js';
-import type { FormatContext } from './index.js';
+import type { FormatContext } from './context.js';
 
 /*
  * GitHub Actions workflow commands, one line per diagnostic:

@@ -1,5 +1,5 @@
 import { sortDiagnostics, summarize, type Diagnostic } from '../diagnostic.js';
-import type { FormatContext } from './index.js';
+import type { FormatContext } from './context.js';
 
 /** One diagnostic as SPEC §3 prints it; the key order is part of the contract. */
 interface JsonDiagnostic {

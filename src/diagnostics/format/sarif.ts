@@ -1,6 +1,6 @@
 import { DIAGNOSTIC_CODES, type DiagnosticCode } from '../codes.js';
 import { sortDiagnostics, type Diagnostic, type Location, type Severity } from '../diagnostic.js';
-import type { FormatContext } from './index.js';
+import type { FormatContext } from './context.js';
 
 /*
  * SARIF 2.1.0 (OASIS), the format GitHub code scanning and most CI dashboards ingest. Only the parts

@@ -2,7 +2,7 @@ import pc from 'picocolors';
 import { sortDiagnostics, summarize, type Diagnostic, type Location } from '../diagnostic.js';
 import { formatCount } from '../../util/money.js';
 import { codeFrame, printable } from './code-frame.js';
-import type { FormatContext } from './index.js';
+import type { FormatContext } from './context.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
 

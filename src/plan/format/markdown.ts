@@ -5,7 +5,7 @@ import type { CustomerEffect, ObjectPlan, Plan } from '../plan.js';
 import { byExposureChange, exposureDelta, exposureTotals } from './exposure.js';
 import { fanOuts, listSome } from './fan-out.js';
 import { formatValue } from './values.js';
-import type { PlanFormatContext } from './index.js';
+import type { PlanFormatContext } from './context.js';
 import { exposureChange, plural, summaryLine } from './text.js';
 
 /** GitHub refuses comments longer than this. */

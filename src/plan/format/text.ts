@@ -5,7 +5,7 @@ import type { CustomerEffect, ObjectPlan, Plan } from '../plan.js';
 import { formatCount, formatMoney } from '../../util/money.js';
 import { formatValue } from './values.js';
 import { fanOuts, listSome } from './fan-out.js';
-import type { PlanFormatContext } from './index.js';
+import type { PlanFormatContext } from './context.js';
 
 const SYMBOL: Record<ChangeAction, string> = { create: '+', update: '~', delete: '-' };
 

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { DEFAULT_RETRY, type RetryPolicy } from '../../apply/backoff.js';
-import { systemClock, type Clock, type Random } from '../../apply/clock.js';
-import { TokenBucket } from '../../apply/token-bucket.js';
+import { DEFAULT_RETRY, type RetryPolicy } from '../backoff.js';
+import { systemClock, type Clock, type Random } from '../../util/clock.js';
+import { TokenBucket } from '../../util/token-bucket.js';
 import { FEATURE_CONTROLS, isEmptyControls, objectKey, parseObjectKey, type DesiredObject, type LiveObject, type ObjectRef } from '../../plan/objects.js';
 import type { ObjectPlan } from '../../plan/plan.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';

@@ -9,13 +9,15 @@ import type {
   UpdateEntityParams$Outbound,
   UpdatePlanParams$Outbound,
 } from 'autumn-js';
-import { retrying, type RetryPolicy } from '../../apply/backoff.js';
-import type { Clock, Random } from '../../apply/clock.js';
-import type { TokenBucket } from '../../apply/token-bucket.js';
-import { describeBody, isRetryableStatus, mebibytes, parseJson, parseRetryAfter, readAnswer } from '../http.js';
+import { retrying, type RetryPolicy } from '../backoff.js';
+import type { Clock, Random } from '../../util/clock.js';
+import type { TokenBucket } from '../../util/token-bucket.js';
 import { TargetError } from '../target.js';
+import { statusFailure, Transport } from '../transport.js';
 
 export const AUTUMN_API_URL = 'https://api.useautumn.com';
+/** The environment variable holding Autumn's secret key. */
+export const AUTUMN_KEY_VARIABLE = 'AUTUMN_SECRET_KEY';
 /** The API version whose read shapes tollgate understands (2.3.0 marks plan-inherited entries). */
 export const AUTUMN_API_VERSION = '2.3.0';
 
@@ -41,14 +43,7 @@ export class AutumnApiError extends TargetError {
     readonly apiMessage: string,
     retryAfterMs?: number,
   ) {
-    super(message, {
-      status,
-      code,
-      retryable: isRetryableStatus(status),
-      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-      duplicate: status === 409 && code === 'duplicate_idempotency_key',
-      fatal: status === 401 || status === 403,
-    });
+    super(message, statusFailure(status, code, retryAfterMs));
     this.name = 'AutumnApiError';
   }
 }
@@ -65,48 +60,32 @@ export interface AutumnClientOptions {
   fetch?: typeof fetch;
 }
 
-/** Speaks Autumn's API over fetch. */
+/** Speaks Autumn's API over the shared transport. */
 export class AutumnClient {
-  private readonly fetch: typeof fetch;
+  private readonly transport: Transport;
 
   constructor(private readonly options: AutumnClientOptions) {
-    this.fetch = options.fetch ?? globalThis.fetch;
+    this.transport = new Transport({
+      system: 'Autumn',
+      baseUrl: options.baseUrl,
+      secretKey: options.secretKey,
+      keyVariable: AUTUMN_KEY_VARIABLE,
+      endpointHint: '--endpoint, AUTUMN_API_URL or "endpoint" in tollgate.yaml',
+      headers: { 'x-api-version': AUTUMN_API_VERSION },
+      timeoutMs: options.timeoutMs,
+      ...(options.bucket === undefined ? {} : { bucket: options.bucket }),
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    });
   }
 
-  /** One attempt of one request; answers other than 2xx are thrown as AutumnApiError, network failures as retryable TargetError. */
+  /** One attempt of one request; answers other than 2xx are thrown as AutumnApiError, other failures as the transport classifies them. */
   async send<R extends AutumnRoute>(route: R, body: AutumnRoutes[R], idempotencyKey?: string): Promise<unknown> {
-    const { baseUrl, secretKey, timeoutMs } = this.options;
-    await this.options.bucket?.take();
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${secretKey}`,
-      'x-api-version': AUTUMN_API_VERSION,
-      'content-type': 'application/json',
-      accept: 'application/json',
-    };
-    if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
-    let response: Response;
-    let answer: Awaited<ReturnType<typeof readAnswer>>;
-    try {
-      response = await this.fetch(baseUrl + route, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
-      answer = await readAnswer(response);
-    } catch (error) {
-      throw networkError(error, baseUrl, route, timeoutMs);
-    }
-    if (!answer.ok) {
-      throw new TargetError(`Autumn's answer to ${route} is larger than ${mebibytes(answer.tooLarge)}; tollgate stopped reading it. Is the endpoint an Autumn API?`, { status: response.status });
-    }
-    const text = answer.text;
-    const parsed = parseJson(text);
-    if (response.ok) {
-      // A 2xx page that is not JSON (a proxy's or a login page) will be the same page on the next try.
-      if (parsed === undefined) throw new TargetError(`Autumn answered ${route} with ${describeBody(text, response.headers.get('content-type'))}. Is the endpoint an Autumn API?`, { status: response.status });
-      return parsed;
-    }
-    const error = (parsed ?? {}) as { message?: unknown; code?: unknown };
-    const code = typeof error.code === 'string' ? error.code : httpCode(response.status);
-    const apiMessage = scrub(typeof error.message === 'string' ? error.message : text.replace(/\s+/g, ' ').trim().slice(0, 200) || response.statusText, secretKey);
-    const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
-    throw new AutumnApiError(messageFor(response.status, code, apiMessage, baseUrl), response.status, code, apiMessage, retryAfter);
+    const answer = await this.transport.send({ method: 'POST', path: route, route, body, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) });
+    if (answer.ok) return answer.json;
+    const error = (answer.json ?? {}) as { message?: unknown; code?: unknown };
+    const code = typeof error.code === 'string' ? error.code : httpCode(answer.status);
+    const apiMessage = this.transport.scrub(typeof error.message === 'string' ? error.message : answer.text.replace(/\s+/g, ' ').trim().slice(0, 200) || answer.statusText);
+    throw new AutumnApiError(messageFor(answer.status, code, apiMessage, this.transport.baseUrl), answer.status, code, apiMessage, answer.retryAfterMs);
   }
 
   /** A read, tried again on 429, 5xx, timeouts and dropped connections. */
@@ -118,27 +97,11 @@ export class AutumnClient {
 
 function messageFor(status: number, code: string, apiMessage: string, baseUrl: string): string {
   if (status === 401 || status === 403) {
-    return `Autumn refused the secret key in AUTUMN_SECRET_KEY (${status} ${code}: ${apiMessage}). Check that it is a current secret key (am_sk_test_… for the sandbox) for ${baseUrl}.`;
+    return `Autumn refused the secret key in ${AUTUMN_KEY_VARIABLE} (${status} ${code}: ${apiMessage}). Check that it is a current secret key (am_sk_test_… for the sandbox) for ${baseUrl}.`;
   }
   return `Autumn answered ${status} ${code}: ${apiMessage}`;
 }
 
-function networkError(error: unknown, baseUrl: string, route: string, timeoutMs: number): TargetError {
-  const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e.name === 'TimeoutError') {
-    return new TargetError(`Autumn did not answer ${route} within ${timeoutMs / 1000} s.`, { retryable: true, code: 'timeout' });
-  }
-  const cause = e.cause?.code ?? e.cause?.message ?? e.message ?? String(error);
-  // An unknown host or a bad certificate will not fix itself in the next minute; a reset connection may.
-  const lasting = e.cause?.code === 'ENOTFOUND' || /CERT|TLS|SSL/.test(e.cause?.code ?? '');
-  return new TargetError(`Could not reach Autumn at ${baseUrl} (${route}): ${cause}.`, { retryable: !lasting, code: 'network' });
-}
-
 function httpCode(status: number): string {
   return status === 429 ? 'rate_limited' : status >= 500 ? 'server_error' : `http_${status}`;
-}
-
-/** Never let the key reach a message, even if an API echoes it. */
-function scrub(text: string, secretKey: string): string {
-  return secretKey.length >= 8 ? text.split(secretKey).join('[AUTUMN_SECRET_KEY]') : text;
 }

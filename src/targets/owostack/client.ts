@@ -1,7 +1,7 @@
-import { systemClock, type Clock } from '../../apply/clock.js';
-import { TokenBucket } from '../../apply/token-bucket.js';
-import { describeBody, isRetryableStatus, mebibytes, parseJson, parseRetryAfter, readAnswer } from '../http.js';
+import { systemClock, type Clock } from '../../util/clock.js';
+import { TokenBucket } from '../../util/token-bucket.js';
 import { TargetError } from '../target.js';
+import { statusFailure, Transport, type HttpAnswer } from '../transport.js';
 import { readCustomerAnswer, readWriteAnswer, type CustomerRead } from './responses.js';
 import {
   customerPath,
@@ -13,6 +13,9 @@ import {
 
 /** The environment variable holding Owostack's secret key. */
 export const OWOSTACK_KEY_VARIABLE = 'OWOSTACK_SECRET_KEY';
+
+/** Where the user sets Owostack's endpoint. */
+const ENDPOINT_HINT = '--endpoint, OWOSTACK_API_URL or "endpoint" in tollgate.yaml';
 
 /** A request that has not answered by then is abandoned and counted as a retryable network failure. */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -37,17 +40,20 @@ export interface OwostackClientOptions {
  */
 export class OwostackClient {
   readonly baseUrl: string;
-  private readonly secretKey: string;
-  private readonly fetch: typeof fetch;
-  private readonly timeoutMs: number;
-  private readonly bucket: TokenBucket | undefined;
+  private readonly transport: Transport;
 
   constructor(options: OwostackClientOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.secretKey = options.secretKey;
-    this.fetch = options.fetch ?? globalThis.fetch;
-    this.timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
-    this.bucket = options.rateLimit === undefined ? undefined : new TokenBucket(options.rateLimit, options.clock ?? systemClock);
+    this.transport = new Transport({
+      system: 'Owostack',
+      baseUrl: options.baseUrl,
+      secretKey: options.secretKey,
+      keyVariable: OWOSTACK_KEY_VARIABLE,
+      endpointHint: ENDPOINT_HINT,
+      timeoutMs: options.timeoutMs ?? REQUEST_TIMEOUT_MS,
+      ...(options.rateLimit === undefined ? {} : { bucket: new TokenBucket(options.rateLimit, options.clock ?? systemClock) }),
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    });
+    this.baseUrl = this.transport.baseUrl;
   }
 
   /** Reads a customer's billing config; an unknown customer is a TargetError with status 404. */
@@ -69,69 +75,35 @@ export class OwostackClient {
     readWriteAnswer(await this.call('setOverageLimit', path, body, idempotencyKey), { route: `POST ${path}`, baseUrl: this.baseUrl });
   }
 
-  /** One request; the parsed JSON of a 2xx answer, anything else thrown as a TargetError. */
+  /** One request; the parsed JSON of a 2xx answer that is not {success: false}, anything else thrown as a TargetError. */
   private async call(name: OwostackCall, path: string, body?: object, idempotencyKey?: string): Promise<unknown> {
     const { method } = OWOSTACK_ROUTES[name];
-    const url = this.baseUrl + path;
-    const route = `${method} ${path}`;
-    const headers: Record<string, string> = { authorization: `Bearer ${this.secretKey}`, accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
-    await this.bucket?.take();
-    let response: Response;
-    let answer: Awaited<ReturnType<typeof readAnswer>>;
-    try {
-      response = await this.fetch(url, {
-        method,
-        headers,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      answer = await readAnswer(response);
-    } catch (error) {
-      throw networkError(name, url, error);
-    }
-    if (!answer.ok) {
-      throw new TargetError(`Owostack's answer to ${route} is larger than ${mebibytes(answer.tooLarge)}; tollgate stopped reading it. Check that ${this.baseUrl} is Owostack's API.`);
-    }
-    const parsed = parseJson(answer.text);
-    const refused = (parsed as { success?: unknown } | undefined)?.success === false;
-    if (response.ok && parsed !== undefined && !refused) return parsed;
-    if (response.ok && parsed === undefined) {
-      throw new TargetError(`Owostack answered ${route} with ${describeBody(answer.text, response.headers.get('content-type'))}. Check that ${this.baseUrl} is Owostack's API.`, { status: response.status });
-    }
-    throw this.apiError(name, response, parsed, answer.text);
+    const answer = await this.transport.send({
+      method,
+      path,
+      route: `${method} ${path}`,
+      ...(body === undefined ? {} : { body }),
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    });
+    const refused = (answer.json as { success?: unknown } | undefined)?.success === false;
+    if (answer.ok && !refused) return answer.json;
+    throw this.apiError(name, answer);
   }
 
-  private apiError(name: OwostackCall, response: Response, parsed: unknown, text: string): TargetError {
-    const { status } = response;
-    const { code, message } = errorOf(parsed, text, status);
-    const said = this.redact(message);
-    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+  private apiError(name: OwostackCall, answer: HttpAnswer): TargetError {
+    const { status, json } = answer;
+    const { code, message } = errorOf(json, answer.text, status);
+    const said = this.transport.scrub(message);
     const where = `Owostack ${name} answered ${status}${code === undefined ? '' : ` ${code}`}`;
-    if (status === 401 || status === 403) {
-      return new TargetError(
-        `${where}: ${said}. Check ${OWOSTACK_KEY_VARIABLE}: it must be a secret key of the Owostack account at ${this.baseUrl}.`,
-        { status, code, fatal: true },
-      );
+    const options = statusFailure(status, code, answer.retryAfterMs);
+    if (options.fatal) {
+      return new TargetError(`${where}: ${said}. Check ${OWOSTACK_KEY_VARIABLE}: it must be a secret key of the Owostack account at ${this.baseUrl}.`, options);
     }
-    if (status === 404 && typeof (parsed as { success?: unknown } | undefined)?.success !== 'boolean') {
+    if (status === 404 && typeof (json as { success?: unknown } | undefined)?.success !== 'boolean') {
       // Not Owostack's envelope: the base URL is wrong, not the customer unknown.
-      return new TargetError(
-        `${where}: ${said}. That is not Owostack's answer: check the endpoint ${this.baseUrl} (--endpoint, OWOSTACK_API_URL or "endpoint" in tollgate.yaml).`,
-        { status, fatal: true },
-      );
+      return new TargetError(`${where}: ${said}. That is not Owostack's answer: check the endpoint ${this.baseUrl} (${ENDPOINT_HINT}).`, { ...options, fatal: true });
     }
-    if (status === 409 && code === 'duplicate_idempotency_key') {
-      return new TargetError(`${where}: ${said}`, { status, code, duplicate: true });
-    }
-    const options = { status, retryable: isRetryableStatus(status), ...(code === undefined ? {} : { code }), ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
     return new TargetError(`${where}: ${said}`, options);
-  }
-
-  /** An API message must never echo the key back into tollgate's output. */
-  private redact(message: string): string {
-    return this.secretKey.length >= 4 ? message.split(this.secretKey).join('[redacted]') : message;
   }
 }
 
@@ -145,21 +117,4 @@ export function errorOf(parsed: unknown, text: string, status: number): { code?:
   if (status < 400) return { message: 'the answer says {"success": false} without an error message' };
   const snippet = text.replace(/\s+/g, ' ').trim().slice(0, 200);
   return { message: snippet === '' ? 'no error message' : `unexpected response: ${snippet}` };
-}
-
-// Refused connections and unknown hosts are a wrong endpoint, not a blip: fail fast with the URL.
-const PERMANENT_NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ERR_INVALID_URL', 'ERR_INVALID_ARG_VALUE']);
-
-function networkError(name: OwostackCall, url: string, error: unknown): TargetError {
-  const cause = (error as { cause?: { code?: string; message?: string } } | undefined)?.cause;
-  const code = cause?.code ?? (error as { code?: string } | undefined)?.code;
-  const timedOut = (error as Error | undefined)?.name === 'TimeoutError';
-  const detail = timedOut ? 'no answer in time' : (cause?.message ?? (error as Error | undefined)?.message ?? String(error));
-  if (code !== undefined && PERMANENT_NETWORK_CODES.has(code)) {
-    return new TargetError(
-      `Cannot reach Owostack at ${url} (${code}). Check the endpoint (--endpoint, OWOSTACK_API_URL or "endpoint" in tollgate.yaml).`,
-      { code, fatal: true },
-    );
-  }
-  return new TargetError(`Owostack ${name} failed on the network: ${detail}`, { retryable: true, ...(code === undefined ? {} : { code }) });
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { DEFAULT_RETRY, retrying, type RetryPolicy } from '../../apply/backoff.js';
-import { systemClock, type Clock, type Random } from '../../apply/clock.js';
+import { DEFAULT_RETRY, retrying, type RetryPolicy } from '../backoff.js';
+import { systemClock, type Clock, type Random } from '../../util/clock.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { PolicySet } from '../../model/policy-set.js';
 import { describeRef, isEmptyControls, parseObjectKey, type DesiredObject, type LiveObject } from '../../plan/objects.js';

@@ -97,19 +97,26 @@ describe('OwostackClient', () => {
     expect(error.options.retryAfterMs).toBe(retryAfterMs);
   });
 
-  it('classifies a dropped connection as retryable, and a refused one as a wrong endpoint', async () => {
+  it('classifies a dropped connection and a refused one as retryable (a server restarting), naming the URL', async () => {
     const emulator = await fixtures.emulator({ faultRate: 1, faultKinds: ['drop_before_write'] });
     const dropped = await failure(new OwostackClient({ baseUrl: emulator.baseUrl, secretKey: SECRET_KEY }).customer('cust_1'));
     expect(dropped.options.retryable).toBe(true);
-    expect(dropped.message).toMatch(/^Owostack customer failed on the network: /);
+    expect(dropped.message).toMatch(new RegExp(`^Could not reach Owostack at ${emulator.baseUrl}/customers/cust_1: `));
 
     const closed = await fixtures.emulator();
     const url = closed.baseUrl;
     await closed.close();
     const refused = await failure(new OwostackClient({ baseUrl: url, secretKey: SECRET_KEY }).customer('cust_1'));
-    expect(refused.message).toBe(`Cannot reach Owostack at ${url}/customers/cust_1 (ECONNREFUSED). Check the endpoint (--endpoint, OWOSTACK_API_URL or "endpoint" in tollgate.yaml).`);
-    expect(refused.options).toMatchObject({ fatal: true });
-    expect(refused.options.retryable).toBeFalsy();
+    expect(refused.message).toMatch(new RegExp(`^Could not reach Owostack at ${url}/customers/cust_1: .*ECONNREFUSED`));
+    expect(refused.options).toMatchObject({ retryable: true, code: 'ECONNREFUSED' });
+    expect(refused.options.fatal).toBeFalsy();
+  });
+
+  it('classifies an unusable endpoint as fatal, naming where it is set', async () => {
+    const failed = await failure(new OwostackClient({ baseUrl: 'http://exa mple/v1', secretKey: SECRET_KEY }).customer('cust_1'));
+    expect(failed.message).toMatch(/^Cannot reach Owostack at .* \(ERR_INVALID_URL\)\. Check the endpoint \(--endpoint, OWOSTACK_API_URL or "endpoint" in tollgate.yaml\)\.$/);
+    expect(failed.options).toMatchObject({ fatal: true });
+    expect(failed.options.retryable).toBeFalsy();
   });
 
   it('checks the answer of a write: a 2xx that is not {success: true} fails naming the route, and is not retried', async () => {

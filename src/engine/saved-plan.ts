@@ -4,7 +4,7 @@ import { parseLargePlanJson } from '../plan/format/json.js';
 import { parseObjectKey } from '../plan/objects.js';
 import { PLAN_FORMAT_VERSION, type Plan } from '../plan/plan.js';
 import { DEFAULT_LOCAL_STATE, type TargetSettings } from '../targets/index.js';
-import { UserError } from './errors.js';
+import { UserError } from '../util/errors.js';
 
 // A saved plan is self-contained (SPEC §14): it records the policy directory and the target it was made for,
 // so that `apply plan.json` needs no other flag. Its paths are relative to the directory the plan was made in

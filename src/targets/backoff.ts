@@ -1,5 +1,5 @@
-import type { Clock, Random } from './clock.js';
-import { TargetError } from '../targets/target.js';
+import type { Clock, Random } from '../util/clock.js';
+import { TargetError } from './target.js';
 
 /** How often and how patiently a failed request is tried again. */
 export interface RetryPolicy {

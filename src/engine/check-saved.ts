@@ -1,0 +1,60 @@
+// Whether a saved plan may still be applied, as a library call: the CLI prints what it returns.
+import { describeRef, parseObjectKey } from '../plan/objects.js';
+import { desiredState } from './plan.js';
+import type { Plan } from '../plan/plan.js';
+import { policyDigest } from '../resolve/stream.js';
+import type { Target } from '../targets/target.js';
+import { UserError } from '../util/errors.js';
+import type { Analysis } from '../validate/index.js';
+import { checkSavedPlan, type EditedObject } from '../apply/verify-plan.js';
+
+export interface SavedPlanCheck {
+  /** The saved plan with only the objects still to write. */
+  plan: Plan;
+  /** How many of its objects already hold the planned state (an earlier apply of it wrote them). */
+  done: number;
+}
+
+/**
+ * The saved plan as it may be applied: refused (UserError) when the policies changed since (digest), when an
+ * object is not what the policies produce (edited by hand), or when an object's live state moved (stale);
+ * objects an earlier apply of it already wrote are left out. What is written is recomputed from the policies,
+ * never read from the file. Controls the target cannot hold throw UnsupportedControlsError.
+ */
+export async function checkSaved(saved: Plan, file: string, dir: string, analysis: Analysis, target: Target): Promise<SavedPlanCheck> {
+  const digest = analysis.policyDigest ?? policyDigest(analysis.customers);
+  if (digest !== saved.policyDigest) {
+    throw new UserError(`The plan ${file} is stale: the policies in ${dir} changed since it was made (digest ${saved.policyDigest.slice(0, 19)}… is now ${digest.slice(0, 19)}…). Re-plan with: tollgate plan -o ${file}`);
+  }
+  const desired = desiredState(analysis, target);
+  const live = await target.read(saved.objects.map((o) => o.key));
+  const { edited, stale, done, write } = checkSavedPlan(saved.objects, desired, live);
+  if (edited.length > 0) throw new UserError(editedMessage(file, edited));
+  if (stale.length > 0) {
+    const names = stale.slice(0, 20).map((k) => describeRef(parseObjectKey(k)));
+    throw new UserError(`The plan ${file} is stale: ${stale.length} object${stale.length === 1 ? '' : 's'} changed on ${target.name} since it was planned: ${names.join(', ')}${stale.length > 20 ? ', …' : ''}. Nothing was applied. Re-plan with: tollgate plan -o ${file}`);
+  }
+  return { plan: { ...saved, objects: write }, done: done.length };
+}
+
+function editedMessage(file: string, edited: readonly EditedObject[]): string {
+  const value = (v: unknown): string => {
+    const text = JSON.stringify(v) ?? 'null';
+    return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+  };
+  const names = edited.slice(0, 20).map((e) => {
+    const what =
+      e.differences.length === 0
+        ? 'its recorded changes'
+        : e.differences
+            .slice(0, 3)
+            .map((d) => `${d.path}: ${value(d.planned)} in the plan, ${value(d.policies)} in the policies`)
+            .join('; ') + (e.differences.length > 3 ? '; …' : '');
+    return `${describeRef(parseObjectKey(e.key))} (${what})`;
+  });
+  const count = `${edited.length} object${edited.length === 1 ? '' : 's'}`;
+  return (
+    `The plan ${file} is not what the policies at its digest produce, for ${count}: ${names.join(', ')}${edited.length > 20 ? ', …' : ''}. ` +
+    `It was changed after tollgate plan wrote it; nothing was applied. Make a new plan with: tollgate plan -o ${file}`
+  );
+}
