@@ -15,9 +15,10 @@ export function currentActor(env: Env = process.env): string {
   }
 }
 
-/** The commit being applied: GITHUB_SHA, else `git rev-parse HEAD` in `cwd`, else undefined. */
+/** The commit being planned or applied: GITHUB_SHA, else `git rev-parse HEAD` in `cwd` (not a checkout, or no git: undefined). */
 export function currentCommit(env: Env = process.env, cwd = process.cwd()): string | undefined {
-  if (env.GITHUB_SHA) return env.GITHUB_SHA;
+  const fromEnv = env.GITHUB_SHA?.trim();
+  if (fromEnv) return fromEnv;
   const git = spawnSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
   const sha = git.status === 0 ? git.stdout.trim() : '';
   return /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined;

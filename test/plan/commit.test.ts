@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { currentCommit } from '../../src/cli/commit.js';
+import { currentCommit } from '../../src/backend/identity.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -6,7 +6,7 @@ import { UserError } from '../errors.js';
 import { renderDiagnostics, type CliIO } from '../io.js';
 import { loadValid } from '../load.js';
 import { makePlan } from '../pipeline.js';
-import { currentCommit } from '../commit.js';
+import { currentCommit } from '../../backend/identity.js';
 import { withOrigin } from '../../engine/saved-plan.js';
 
 export interface PlanOptions {
