@@ -1,7 +1,7 @@
 // Fuzzing the real CLI with mutated copies of the example policies: byte flips, truncation, swapped values,
 // duplicated and deeply nested documents. Whatever a pull request puts in the policy folder, tollgate must
 // answer with exit 0 or 1, a JSON report that parses, and no stack trace; a run that hangs is killed and fails.
-// The seed comes from fast-check (printed on failure); TOLLGATE_FUZZ_RUNS raises the count for a longer soak.
+// The seed is fixed so CI runs the same cases (TOLLGATE_FUZZ_SEED changes it, TOLLGATE_FUZZ_RUNS raises the count).
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,6 +14,10 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const BIN = path.join(REPO, 'bin/tollgate.js');
 const EXAMPLE = path.join(REPO, 'policies');
 const RUNS = Number(process.env.TOLLGATE_FUZZ_RUNS ?? 30);
+/** The same cases on every CI run; TOLLGATE_FUZZ_SEED picks others for a longer soak. */
+const SEED = Number(process.env.TOLLGATE_FUZZ_SEED ?? 20261126);
+/** The largest policy file a mutation writes: a little past the 16 MiB limit of one file. */
+const MAX_MUTATED_BYTES = 18 * 1024 * 1024;
 /** A run that takes longer than this is a hang, not a slow machine: the child is killed and the case fails. */
 const HANG_MS = 20_000;
 
@@ -109,7 +113,8 @@ export function mutate(text: string, m: Mutation): Buffer | string {
       return lines.join('\n');
     }
     case 'duplicate':
-      return Array.from({ length: m.times }, () => text).join('\n---\n');
+      // Up to a little past the 16 MiB file limit, so that limit is tried too, but never past V8's longest string.
+      return Array.from({ length: Math.max(1, Math.min(m.times, Math.floor(MAX_MUTATED_BYTES / (text.length + 5)))) }, () => text).join('\n---\n');
     case 'nest':
       return `${text}\n---\nkind: Customer\nid: deep\nplan: pro\nname: ${'['.repeat(m.depth)}${']'.repeat(m.depth)}\n`;
     case 'profile-chain': {
@@ -160,7 +165,7 @@ describe('fuzzing the example policies through the CLI', () => {
         if (plan.code === 0) expect(JSON.parse(plan.stdout)).toHaveProperty('formatVersion');
         rmSync(cwd, { recursive: true, force: true });
       }),
-      { numRuns: RUNS, endOnFailure: true },
+      { numRuns: RUNS, seed: SEED, endOnFailure: true },
     );
   }, RUNS * 2 * HANG_MS);
 });
