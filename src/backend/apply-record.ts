@@ -25,6 +25,7 @@ export async function recordWritten(backend: StateBackend, plan: Plan, object: O
     at: (context.at ?? new Date()).toISOString(),
     applyId: context.applyId,
   };
+  if (object.plan !== undefined) record.plan = object.plan;
   return backend.recordApplied(object.key, record);
 }
 

@@ -55,6 +55,8 @@ export interface AppliedRecord {
   at: string;
   /** The apply that wrote it. */
   applyId?: string;
+  /** For customers and entities: the plan the policies put them on when written (Owostack cannot say which plan a customer is on). */
+  plan?: string;
 }
 
 /** Written when an apply starts. */

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import type { LockHolder } from './backend.js';
+import { redactUrl } from './postgres-url.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -24,13 +25,13 @@ export function currentCommit(env: Env = process.env, cwd = process.cwd()): stri
   return /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined;
 }
 
-/** The holder this process names when it takes the apply lock. */
+/** The holder this process names when it takes the apply lock; a password in the command line (`--backend postgres://u:pw@…`) is not kept. */
 export function lockHolder(command: string, options: { env?: Env; cwd?: string; now?: Date } = {}): LockHolder {
   const holder: LockHolder = {
     host: os.hostname(),
     pid: process.pid,
     actor: currentActor(options.env),
-    command,
+    command: command.split(' ').map(redactUrl).join(' '),
     since: (options.now ?? new Date()).toISOString(),
   };
   const commit = currentCommit(options.env, options.cwd);

@@ -33,6 +33,7 @@ interface AppliedRow {
   policy_digest: string;
   applied_at: Date;
   apply_id: string | null;
+  plan: string | null;
 }
 
 interface ApplyRow {
@@ -56,6 +57,7 @@ function recordOf(row: AppliedRow): AppliedRecord {
   const record: AppliedRecord = { controls: row.controls, fingerprint: row.fingerprint, policyDigest: row.policy_digest, at: row.applied_at.toISOString() };
   if (row.plan_digest !== null) record.planDigest = row.plan_digest;
   if (row.apply_id !== null) record.applyId = row.apply_id;
+  if (row.plan !== null) record.plan = row.plan;
   return record;
 }
 
@@ -137,11 +139,11 @@ export class PostgresBackend implements StateBackend {
   async recordApplied(key: string, record: AppliedRecord): Promise<void> {
     await this.query(
       `recording ${key}`,
-      `insert into tollgate_applied (target, endpoint, key, controls, fingerprint, plan_digest, policy_digest, applied_at, apply_id)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+      `insert into tollgate_applied (target, endpoint, key, controls, fingerprint, plan_digest, policy_digest, applied_at, apply_id, plan)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        on conflict (target, endpoint, key) do update set controls = excluded.controls, fingerprint = excluded.fingerprint,
-         plan_digest = excluded.plan_digest, policy_digest = excluded.policy_digest, applied_at = excluded.applied_at, apply_id = excluded.apply_id`,
-      [this.scope.target, this.scope.endpoint, key, JSON.stringify(record.controls), record.fingerprint, record.planDigest ?? null, record.policyDigest, record.at, record.applyId ?? null],
+         plan_digest = excluded.plan_digest, policy_digest = excluded.policy_digest, applied_at = excluded.applied_at, apply_id = excluded.apply_id, plan = excluded.plan`,
+      [this.scope.target, this.scope.endpoint, key, JSON.stringify(record.controls), record.fingerprint, record.planDigest ?? null, record.policyDigest, record.at, record.applyId ?? null, record.plan ?? null],
     );
   }
 

@@ -23,7 +23,7 @@ const MIGRATIONS: readonly string[][] = [
     `create table tollgate_applied (
        target text not null, endpoint text not null, key text not null,
        controls jsonb not null, fingerprint text not null, plan_digest text, policy_digest text not null,
-       applied_at timestamptz not null, apply_id text,
+       applied_at timestamptz not null, apply_id text, plan text,
        primary key (target, endpoint, key))`,
     `create index tollgate_applied_by_apply on tollgate_applied (apply_id)`,
     `create table tollgate_applies (

@@ -9,9 +9,11 @@ export interface ProjectConfig {
   target?: string;
   state?: string;
   endpoint?: string;
+  /** Where tollgate keeps its state: "file" (default) or a PostgreSQL URL. */
+  backend?: string;
 }
 
-const KEYS = ['dir', 'target', 'state', 'endpoint'] as const;
+const KEYS = ['dir', 'target', 'state', 'endpoint', 'backend'] as const;
 
 /** Reads tollgate.yaml from the current directory, if there is one; a wrong setting names the file and line. */
 export function readConfig(file = 'tollgate.yaml'): ProjectConfig {

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, Option } from 'commander';
-import { LockHeldError } from '../apply/lock.js';
+import { BackendError } from '../backend/backend.js';
 import { DIAGNOSTIC_FORMATS } from '../diagnostics/format/index.js';
 import { TargetError } from '../targets/target.js';
 import { DEFAULT_LOCAL_STATE, TARGET_NAMES } from '../targets/index.js';
@@ -8,9 +8,12 @@ import { applyCommand } from './commands/apply.js';
 import { compileCommand } from './commands/compile.js';
 import { emulateCommand } from './commands/emulate.js';
 import { explainCommand } from './commands/explain.js';
+import { historyCommand } from './commands/history.js';
+import { unlockCommand } from './commands/unlock.js';
 import { planCommand } from './commands/plan.js';
 import { validateCommand } from './commands/validate.js';
 import { readConfig, type ProjectConfig } from './config.js';
+import { backendSetting } from './backend.js';
 import { EXIT, UsageError, UserError } from './errors.js';
 import { ExitError } from './exit.js';
 import { wantsColor, type CliIO } from './io.js';
@@ -90,13 +93,17 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     if (config instanceof Error) throw config;
     return config;
   };
+  const backendOption = () =>
+    new Option('--backend <file|url>', 'where tollgate keeps its lock, managed set, records and history: file (.tollgate/, the default) or postgres://user@host/db (or TOLLGATE_BACKEND, tollgate.yaml "backend")');
+  const backendOf = (opts: { backend?: string }) => backendSetting(opts.backend, io.env, cfg());
   const dirOption = () => new Option('--dir <path>', 'policy directory (default: "dir" in tollgate.yaml, else policies)');
   const targetOptions = (cmd: Command): Command =>
     cmd
       .addOption(new Option('--target <name>', `billing system: ${TARGET_NAMES.join(' | ')} (default: tollgate.yaml, else local)`))
       .addOption(new Option('--endpoint <url>', 'API base URL for remote targets (or AUTUMN_API_URL / OWOSTACK_API_URL); for local, the state file'))
       .addOption(new Option('--state <file>', `local target state file (default ${DEFAULT_LOCAL_STATE})`))
-      .addOption(new Option('--live', 'allow production API keys (autumn am_sk_live_, owostack owo_sk_live_)'));
+      .addOption(new Option('--live', 'allow production API keys (autumn am_sk_live_, owostack owo_sk_live_)'))
+      .addOption(backendOption());
   // A saved plan names its target: that beats tollgate.yaml, and a --target that disagrees is refused.
   const namedTarget = (opts: { target?: string; endpoint?: string; state?: string; live?: boolean }, planned?: string) => {
     const name = choice(opts.target ?? planned ?? cfg().target ?? 'local', TARGET_NAMES, '--target');
@@ -137,9 +144,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .option('-o, --out <file>', 'also save the plan as JSON, for tollgate apply <file>')
       .addOption(new Option('--format <format>', 'text | markdown | json').default('text'))
       .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error'),
-  ).action(async (opts: { dir?: string; out?: string; format: string; detailedExitcode?: boolean; target?: string; endpoint?: string; state?: string; live?: boolean }) => {
+  ).action(async (opts: { dir?: string; out?: string; format: string; detailedExitcode?: boolean; target?: string; endpoint?: string; state?: string; live?: boolean; backend?: string }) => {
     const format = choice(opts.format, ['text', 'markdown', 'json'], '--format');
-    code = await planCommand({ dir: dirOf(opts), target: targetSettings(opts), output: opts.out, format, detailedExitcode: Boolean(opts.detailedExitcode) }, io);
+    code = await planCommand({ dir: dirOf(opts), target: targetSettings(opts), output: opts.out, format, detailedExitcode: Boolean(opts.detailedExitcode), backend: backendOf(opts) }, io);
   });
 
   targetOptions(
@@ -150,11 +157,43 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .addOption(dirOption())
       .option('--yes', 'apply without asking')
       .option('--report <file>', 'write the applied / failed / not attempted report as JSON (a path that cannot be written stops apply before its first write)'),
-  ).action(async (planFile: string | undefined, opts: { dir?: string; yes?: boolean; report?: string; target?: string; endpoint?: string; state?: string; live?: boolean }) => {
+  ).action(async (planFile: string | undefined, opts: { dir?: string; yes?: boolean; report?: string; target?: string; endpoint?: string; state?: string; live?: boolean; backend?: string }) => {
     code = await applyCommand(
-      { planFile, dir: dirOf(opts), dirFlag: opts.dir, targetFor: (planned) => namedTarget(opts, planned), targetExplicit: opts.target !== undefined, yes: Boolean(opts.yes), report: opts.report, command: `tollgate ${argv.join(' ')}` },
+      {
+        planFile,
+        dir: dirOf(opts),
+        dirFlag: opts.dir,
+        targetFor: (planned) => namedTarget(opts, planned),
+        targetExplicit: opts.target !== undefined,
+        backend: backendOf(opts),
+        yes: Boolean(opts.yes),
+        report: opts.report,
+        command: `tollgate ${argv.join(' ')}`,
+      },
       io,
     );
+  });
+
+  targetOptions(
+    program
+      .command('history')
+      .argument('[id]', 'one apply, with what happened to each object')
+      .description('List the applies made against a target (who, when, from which commit, with what result), newest first.')
+      .option('--limit <n>', 'most applies to list', '20')
+      .addOption(new Option('--format <format>', 'text | json').default('text')),
+  ).action(async (id: string | undefined, opts: { limit: string; format: string; target?: string; endpoint?: string; state?: string; live?: boolean; backend?: string }) => {
+    const limit = Number(opts.limit);
+    if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number of at least 1; got "${opts.limit}".`);
+    code = await historyCommand({ id, limit, format: choice(opts.format, ['text', 'json'], '--format'), target: targetSettings(opts), backend: backendOf(opts) }, io);
+  });
+
+  targetOptions(
+    program
+      .command('unlock')
+      .description('Clear an apply lock left by an apply that died. Refused while its holder still runs; PostgreSQL frees its locks by itself.')
+      .option('--force', 'also clear a file lock held from another host (tollgate cannot check a process there)'),
+  ).action(async (opts: { force?: boolean; target?: string; endpoint?: string; state?: string; live?: boolean; backend?: string }) => {
+    code = await unlockCommand({ target: targetSettings(opts), backend: backendOf(opts), force: Boolean(opts.force) }, io);
   });
 
   program
@@ -201,11 +240,11 @@ function exitCodeFor(error: unknown, io: CliIO): number {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
     return EXIT.usage;
   }
-  if (error instanceof UsageError) {
+  if (error instanceof UsageError || (error instanceof BackendError && error.code === 'bad-url')) {
     io.err(`error: ${error.message}\n`);
     return EXIT.usage;
   }
-  if (error instanceof UserError || error instanceof TargetError || error instanceof LockHeldError) {
+  if (error instanceof UserError || error instanceof TargetError || error instanceof BackendError) {
     io.err(`error: ${error.message}\n`);
     return EXIT.failed;
   }

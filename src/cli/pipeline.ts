@@ -1,4 +1,5 @@
-import { makePlan as engineMakePlan, UnsupportedControlsError } from '../engine/plan.js';
+import { planInDetail, UnsupportedControlsError, type PlanInDetail } from '../engine/plan.js';
+import type { RememberedState } from '../engine/state.js';
 import type { Plan } from '../plan/plan.js';
 import type { Target } from '../targets/target.js';
 import type { Analysis } from '../validate/index.js';
@@ -18,12 +19,17 @@ export async function showingUnsupported<T>(analysis: Analysis, io: CliIO, step:
   }
 }
 
-/** The engine's plan, with progress on stderr and unsupported controls printed. */
-export async function makePlan(analysis: Analysis, target: Target, io: CliIO): Promise<Plan> {
+/** The engine's plan (with the states behind it), with progress on stderr and unsupported controls printed. */
+export async function planPrinting(analysis: Analysis, target: Target, io: CliIO, state?: RememberedState): Promise<PlanInDetail> {
   const display = phaseDisplay(io);
   try {
-    return await showingUnsupported(analysis, io, () => engineMakePlan(analysis, target, { onProgress: display.report }));
+    return await showingUnsupported(analysis, io, () => planInDetail(analysis, target, { onProgress: display.report, ...(state ? { state } : {}) }));
   } finally {
     display.finish();
   }
+}
+
+/** The engine's plan, with progress on stderr and unsupported controls printed. */
+export async function makePlan(analysis: Analysis, target: Target, io: CliIO, state?: RememberedState): Promise<Plan> {
+  return (await planPrinting(analysis, target, io, state)).plan;
 }

@@ -1,5 +1,6 @@
 // Whether a saved plan may still be applied, as a library call: the CLI prints what it returns.
-import { describeRef, parseObjectKey } from '../plan/objects.js';
+import { describeRef, parseObjectKey, type DesiredObject, type LiveObject } from '../plan/objects.js';
+import { readContext, type RememberedState } from './state.js';
 import { desiredState } from './plan.js';
 import type { Plan } from '../plan/plan.js';
 import { policyDigest } from '../resolve/stream.js';
@@ -13,6 +14,10 @@ export interface SavedPlanCheck {
   plan: Plan;
   /** How many of its objects already hold the planned state (an earlier apply of it wrote them). */
   done: number;
+  /** What the policies want of every object. */
+  desired: Map<string, DesiredObject>;
+  /** The live state of the plan's objects, read for the check. */
+  live: Map<string, LiveObject | null>;
 }
 
 /**
@@ -21,20 +26,20 @@ export interface SavedPlanCheck {
  * objects an earlier apply of it already wrote are left out. What is written is recomputed from the policies,
  * never read from the file. Controls the target cannot hold throw UnsupportedControlsError.
  */
-export async function checkSaved(saved: Plan, file: string, dir: string, analysis: Analysis, target: Target): Promise<SavedPlanCheck> {
+export async function checkSaved(saved: Plan, file: string, dir: string, analysis: Analysis, target: Target, state?: RememberedState): Promise<SavedPlanCheck> {
   const digest = analysis.policyDigest ?? policyDigest(analysis.customers);
   if (digest !== saved.policyDigest) {
     throw new UserError(`The plan ${file} is stale: the policies in ${dir} changed since it was made (digest ${saved.policyDigest.slice(0, 19)}… is now ${digest.slice(0, 19)}…). Re-plan with: tollgate plan -o ${file}`);
   }
   const desired = desiredState(analysis, target);
-  const live = await target.read(saved.objects.map((o) => o.key));
+  const live = await target.read(saved.objects.map((o) => o.key), undefined, readContext(state));
   const { edited, stale, done, write } = checkSavedPlan(saved.objects, desired, live);
   if (edited.length > 0) throw new UserError(editedMessage(file, edited));
   if (stale.length > 0) {
     const names = stale.slice(0, 20).map((k) => describeRef(parseObjectKey(k)));
     throw new UserError(`The plan ${file} is stale: ${stale.length} object${stale.length === 1 ? '' : 's'} changed on ${target.name} since it was planned: ${names.join(', ')}${stale.length > 20 ? ', …' : ''}. Nothing was applied. Re-plan with: tollgate plan -o ${file}`);
   }
-  return { plan: { ...saved, objects: write }, done: done.length };
+  return { plan: { ...saved, objects: write }, done: done.length, desired, live };
 }
 
 function editedMessage(file: string, edited: readonly EditedObject[]): string {

@@ -2,10 +2,12 @@
 // values and throw typed errors, for the CLI and for any other front end (a GitHub App).
 export { analyze, type Analysis, type AnalyzeOptions } from '../validate/index.js';
 export { createTarget, type TargetSettings } from '../targets/index.js';
-export { desiredState, makePlan, UnsupportedControlsError, type MakePlanOptions } from './plan.js';
+export { desiredState, makePlan, planInDetail, UnsupportedControlsError, type MakePlanOptions, type PlanInDetail } from './plan.js';
 export { writePlanJson } from '../plan/format/json.js';
 export { placeSavedPlan, readPlanFile, withOrigin, type RunSettings } from './saved-plan.js';
 export { checkSaved, type SavedPlanCheck } from './check-saved.js';
-export { acquireLock } from '../apply/lock.js';
 export { applyPlan, type ApplyReport } from '../apply/apply.js';
+export { applyRecorded, type RecordedApply, type RecordedApplyOptions } from './apply.js';
+export { reconcile, remembered, type Reconciled, type RememberedState } from './state.js';
+export { BackendError, currentActor, currentCommit, describeHolder, lockHolder, openBackend, selectBackend, type StateBackend } from '../backend/index.js';
 export { UsageError, UserError } from '../util/errors.js';

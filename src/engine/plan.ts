@@ -9,6 +9,8 @@ import { desiredObjects } from '../plan/desired.js';
 import type { DesiredObject } from '../plan/objects.js';
 import { computePlan, type Plan } from '../plan/plan.js';
 import { unsupportedControls } from '../plan/support.js';
+import type { LiveObject } from '../plan/objects.js';
+import { readContext, type RememberedState } from './state.js';
 
 /** The policies use controls the target cannot hold: one diagnostic per place; nothing was planned. */
 export class UnsupportedControlsError extends Error {
@@ -33,20 +35,34 @@ export function desiredState(analysis: Analysis, target: Target): Map<string, De
 export interface MakePlanOptions {
   /** Told as the live state is read and the plan computed. */
   onProgress?: OnProgress;
+  /** What the state backend remembers (the managed set and last-applied records); without it, only what the target marks. */
+  state?: RememberedState;
+}
+
+/** A plan with the desired and live states it was computed from. */
+export interface PlanInDetail {
+  plan: Plan;
+  desired: Map<string, DesiredObject>;
+  live: Map<string, LiveObject | null>;
 }
 
 /** Desired state from the policies against live state from the target: the plan. */
 export async function makePlan(analysis: Analysis, target: Target, options: MakePlanOptions = {}): Promise<Plan> {
+  return (await planInDetail(analysis, target, options)).plan;
+}
+
+/** The plan, and the states behind it (apply uses them to set the backend's records right). */
+export async function planInDetail(analysis: Analysis, target: Target, options: MakePlanOptions = {}): Promise<PlanInDetail> {
   const desired = desiredState(analysis, target);
   const report: OnProgress = options.onProgress ?? (() => undefined);
   const phase = 'reading the billing system';
   report({ phase, done: 0, unit: 'objects' });
-  const managed = await target.managedKeys();
+  const managed = [...(await target.managedKeys()), ...(options.state?.records.keys() ?? [])];
   const keys = [...new Set([...desired.keys(), ...managed])].sort();
   const total = keys.length;
-  const live = await target.read(keys, (done) => report({ phase, done, total, unit: 'objects' }));
+  const live = await target.read(keys, (done) => report({ phase, done, total, unit: 'objects' }), readContext(options.state));
   report({ phase, done: total, total, unit: 'objects' });
-  return computePlan({
+  const plan = computePlan({
     set: analysis.set,
     policyDigest: analysis.policyDigest ?? policyDigest(analysis.customers),
     target: { name: target.name, endpoint: target.endpoint },
@@ -54,4 +70,5 @@ export async function makePlan(analysis: Analysis, target: Target, options: Make
     live,
     onProgress: report,
   });
+  return { plan, desired, live };
 }

@@ -4,8 +4,9 @@ import { AutumnTarget } from './autumn/autumn-target.js';
 import { AUTUMN_API_URL } from './autumn/client.js';
 import { LocalTarget } from './local/local-target.js';
 import { OWOSTACK_KEY_VARIABLE } from './owostack/client.js';
-import { DEFAULT_MANAGED_FILE } from './owostack/managed.js';
+import { LEGACY_MANAGED_FILE } from './owostack/managed.js';
 import { OwostackTarget } from './owostack/owostack-target.js';
+import { OWOSTACK_LIVE_URL, OWOSTACK_SANDBOX_URL } from './owostack/routes.js';
 import { TargetError, type Target } from './target.js';
 
 export const TARGET_NAMES = ['local', 'autumn', 'owostack'] as const;
@@ -18,12 +19,29 @@ export interface TargetSettings {
   env: NodeJS.ProcessEnv;
   /** Allows production keys (autumn `am_sk_live_`, owostack `owo_sk_live_`); owostack's default endpoint becomes production. */
   live?: boolean;
-  /** The directory whose `.tollgate/` holds the target's apply lock and records (a saved plan's); default the current one. */
+  /** The directory whose `.tollgate/` holds the file backend's state (a saved plan's); default the current one. */
   home?: string;
 }
 
 /** The default local state file. */
 export const DEFAULT_LOCAL_STATE = path.join('.tollgate', 'local', 'state.json');
+
+/**
+ * The endpoint a target built from these settings names (as its `endpoint`), without building it: no key is
+ * needed to find the state a target's applies left (history, unlock).
+ */
+export function endpointOf(settings: TargetSettings): string {
+  switch (settings.name) {
+    case 'local':
+      return settings.endpoint ?? DEFAULT_LOCAL_STATE;
+    case 'autumn':
+      return httpEndpoint(settings.endpoint ?? AUTUMN_API_URL, 'autumn').replace(/\/+$/, '');
+    case 'owostack':
+      return httpEndpoint(settings.endpoint ?? (settings.live === true ? OWOSTACK_LIVE_URL : OWOSTACK_SANDBOX_URL), 'owostack').replace(/\/+$/, '');
+    default:
+      throw new UsageError(`Unknown target "${settings.name}"; choose one of ${TARGET_NAMES.join(', ')}.`);
+  }
+}
 
 /** Builds a target from settings; unknown names are usage errors. */
 export function createTarget(settings: TargetSettings): Target {
@@ -34,14 +52,13 @@ export function createTarget(settings: TargetSettings): Target {
       return new AutumnTarget({
         secretKey: autumnKey(settings),
         endpoint: httpEndpoint(settings.endpoint ?? AUTUMN_API_URL, 'autumn'),
-        lockPath: settings.home === undefined ? undefined : path.join(settings.home, '.tollgate', 'autumn', 'apply.lock'),
       });
     case 'owostack':
       return new OwostackTarget({
         endpoint: settings.endpoint,
         secretKey: settings.env[OWOSTACK_KEY_VARIABLE],
         live: settings.live === true,
-        managedFile: settings.home === undefined ? undefined : path.join(settings.home, DEFAULT_MANAGED_FILE),
+        legacyManagedFile: settings.home === undefined ? undefined : path.join(settings.home, LEGACY_MANAGED_FILE),
       });
     default:
       throw new UsageError(`Unknown target "${settings.name}"; choose one of ${TARGET_NAMES.join(', ')}.`);

@@ -21,10 +21,16 @@ export interface Target {
   readonly capabilities: Capabilities;
   /** Most requests per second the target accepts; undefined for no limit. */
   readonly rateLimit?: number;
-  /** Keys of every object tollgate wrote before, so that a removed policy plans the removal of its overrides. */
+  /**
+   * Keys of the objects the billing system itself marks as tollgate's (Autumn's metadata marker; the local
+   * state file). The state backend keeps the managed set for every target; the caller joins the two.
+   */
   managedKeys(): Promise<string[]>;
-  /** Live state of these objects; null for an object that holds no controls. `onRead` is told how many are read so far. */
-  read(keys: readonly string[], onRead?: (done: number) => void): Promise<Map<string, LiveObject | null>>;
+  /**
+   * Live state of these objects; null for an object that holds no controls. `onRead` is told how many are
+   * read so far; `context` carries what the state backend remembers of them.
+   */
+  read(keys: readonly string[], onRead?: (done: number) => void, context?: ReadContext): Promise<Map<string, LiveObject | null>>;
   /**
    * Makes one object hold exactly `object.after`, in one attempt: failures are thrown as TargetError,
    * and the executor decides whether to try again.
@@ -32,13 +38,17 @@ export interface Target {
   write(object: ObjectPlan, ctx: WriteContext): Promise<void>;
   /** Persists what was written so far; called at the end of an apply. */
   flush(): Promise<void>;
-  /** A lock file path that keeps two applies against this target apart. */
-  readonly lockPath: string;
   /**
    * The desired state in the form this target stores it, and an error per place it cannot be stored;
    * absent when the target stores every supported control as written.
    */
   express?(desired: ReadonlyMap<string, DesiredObject>, set: PolicySet): { desired: Map<string, DesiredObject>; problems: Diagnostic[] };
+}
+
+/** What the caller's state backend remembers of the objects being read. */
+export interface ReadContext {
+  /** Objects tollgate wrote before (the managed set), with the plan each was written with where known. */
+  managed: ReadonlyMap<string, { plan?: string }>;
 }
 
 export interface TargetErrorOptions {

@@ -38,7 +38,6 @@ export class FakeTarget implements Target {
   readonly name = 'fake';
   readonly endpoint = 'fake://';
   readonly capabilities = { plan: new Set(), customer: new Set(), entity: new Set() } as Target['capabilities'];
-  readonly lockPath = '/dev/null';
   readonly attempts: Array<{ key: string; attempt: number; idempotencyKey: string }> = [];
   readonly stored = new Map<string, ObjectControls>();
   inFlight = 0;

@@ -155,7 +155,7 @@ export function backendContract(harness: BackendHarness): void {
     const lock = await a.acquireLock(lockHolder('tollgate apply'));
     expect(lock.ok).toBe(true);
     await a.recordApplied('customer:b', record(1));
-    await a.recordApplied('entity:b/w1', record(2, { applyId: 'x1' }));
+    await a.recordApplied('entity:b/w1', record(2, { applyId: 'x1', plan: 'pro' }));
     await a.recordApplied('customer:a', record(3));
     await a.recordApplied('customer:b', record(4));
     await a.recordRemoved('customer:a');
@@ -165,7 +165,7 @@ export function backendContract(harness: BackendHarness): void {
     const last = await b.lastApplied(['customer:a', 'customer:b', 'entity:b/w1', 'plan:pro']);
     expect([...last.keys()].sort()).toEqual(['customer:b', 'entity:b/w1']);
     expect(last.get('customer:b')).toEqual(record(4));
-    expect(last.get('entity:b/w1')).toEqual(record(2, { applyId: 'x1' }));
+    expect(last.get('entity:b/w1')).toEqual(record(2, { applyId: 'x1', plan: 'pro' }));
     expect(await (await backend(freshScope())).managedKeys()).toEqual([]);
   });
 

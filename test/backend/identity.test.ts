@@ -38,6 +38,12 @@ describe('actor and commit', () => {
     expect(describeHolder(holder)).toBe(`octocat on ${os.hostname()} (pid ${process.pid}, commit abcdef012345), since 2026-03-01T10:00:00.000Z: "tollgate apply --yes"`);
   });
 
+  it('a holder never keeps a password given on the command line', () => {
+    const holder = lockHolder('tollgate apply --backend postgres://ci:s3cret-pw@db:5432/tollgate --yes --backend=postgresql://u:pa55word@h/db', { env: {} });
+    expect(holder.command).toBe('tollgate apply --backend postgres://ci:***@db:5432/tollgate --yes --backend=postgresql://u:***@h/db');
+    expect(JSON.stringify(holder)).not.toMatch(/s3cret-pw|pa55word/);
+  });
+
   it('apply ids sort by start time, even two in one millisecond', () => {
     const at = new Date('2026-03-01T10:00:00.123Z');
     const [a, b] = [newApplyId(at), newApplyId(at)];

@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
+import { scopeFolder } from '../../src/backend/file-backend.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CASES = path.join(REPO, 'test/cases');
@@ -66,7 +67,13 @@ async function deadPid(): Promise<number> {
 }
 
 function lockHolder(pid: number): string {
-  return JSON.stringify({ pid, host: os.hostname(), user: os.userInfo().username, startedAt: '2025-01-02T03:04:05.000Z', command: 'tollgate apply --yes' }) + '\n';
+  return JSON.stringify({ host: os.hostname(), pid, actor: 'alice', commit: 'c0ffee'.padEnd(40, '0'), command: 'tollgate apply --yes', since: '2025-01-02T03:04:05.000Z' }) + '\n';
+}
+
+/** The file backend's lock file of a target (its default endpoint unless one is named), under the case's .tollgate/. */
+function lockFile(cwd: string, target: string, endpoint?: string): string {
+  const endpoints: Record<string, string> = { local: '.tollgate/local/state.json' };
+  return path.join(scopeFolder(path.join(cwd, '.tollgate'), { target, endpoint: endpoint ?? endpoints[target]! }), 'lock.json');
 }
 
 /** Runner steps (`! name args`) that set up or inspect the temp dir between tollgate runs. */
@@ -100,25 +107,31 @@ const STEPS: Record<string, (cwd: string, args: string[]) => string | Promise<st
     const y = readFileSync(path.join(cwd, b!));
     return x.equals(y) ? `byte-identical (${x.length} bytes)\n` : `DIFFERENT (${x.length} vs ${y.length} bytes)\n`;
   },
-  /** Writes an apply lock held by a live process: the test runner itself. */
-  lock: (cwd, [p]) => {
-    mkdirSync(path.dirname(path.join(cwd, p!)), { recursive: true });
-    writeFileSync(path.join(cwd, p!), lockHolder(process.pid));
+  /** Writes the file backend's apply lock of a target (`! lock local [endpoint]`), held by a live process: the test runner itself. */
+  lock: (cwd, [target, endpoint]) => {
+    const file = lockFile(cwd, target!, endpoint);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, lockHolder(process.pid));
     return '';
   },
-  /** Writes an apply lock left behind by a process that has exited. */
-  'lock-dead': async (cwd, [p]) => {
-    mkdirSync(path.dirname(path.join(cwd, p!)), { recursive: true });
-    writeFileSync(path.join(cwd, p!), lockHolder(await deadPid()));
+  /** The same, left behind by a process that has exited. */
+  'lock-dead': async (cwd, [target, endpoint]) => {
+    const file = lockFile(cwd, target!, endpoint);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, lockHolder(await deadPid()));
     return '';
   },
+  /** Says whether a target's file-backend apply lock is held. */
+  locked: (cwd, [target, endpoint]) => `${target} ${existsSync(lockFile(cwd, target!, endpoint)) ? 'is locked' : 'is not locked'}\n`,
   /** Says whether a path exists. */
   exists: (cwd, [p]) => `${p} ${existsSync(path.join(cwd, p!)) ? 'exists' : 'does not exist'}\n`,
 };
 
 function childEnv(caseDir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  for (const key of ['GITHUB_ACTIONS', 'FORCE_COLOR', 'CI', 'AUTUMN_SECRET_KEY', 'OWOSTACK_SECRET_KEY', 'AUTUMN_API_URL', 'OWOSTACK_API_URL']) delete env[key];
+  for (const key of ['GITHUB_ACTIONS', 'FORCE_COLOR', 'CI', 'AUTUMN_SECRET_KEY', 'OWOSTACK_SECRET_KEY', 'AUTUMN_API_URL', 'OWOSTACK_API_URL', 'TOLLGATE_BACKEND', 'GITHUB_SHA']) delete env[key];
+  // the actor every apply records
+  env.GITHUB_ACTOR = 'case-runner';
   for (const key of Object.keys(env)) if (key.startsWith('VITEST') || key === 'NODE_OPTIONS') delete env[key];
   const file = path.join(caseDir, 'env');
   if (existsSync(file)) {
@@ -138,6 +151,11 @@ function normalize(text: string, cwd: string): string {
   const host = os.hostname();
   const user = os.userInfo().username;
   out = out.replace(/pid \d+ on (\S+) \(user ([^)]*)\)/g, (m, h: string, u: string) => `pid <PID> on ${h === host ? '<HOST>' : h} (user ${u === user ? '<USER>' : u})`);
+  // a lock holder as describeHolder names it: "alice on host (pid 123, commit …)"
+  out = out.replace(/ on (\S+) \(pid \d+/g, (m, h: string) => ` on ${h === host ? '<HOST>' : h} (pid <PID>`);
+  out = out.split(`"host": "${host}"`).join('"host": "<HOST>"');
+  // apply ids (start time and a random part) and the times of history entries
+  out = out.replace(/\b\d{8}T\d{9}Z-[0-9a-f]{6}\b/g, '<APPLY-ID>').replace(/\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?Z/g, '<TIME>').replace(/\(\d+\.\d s\)/g, '(<SECONDS> s)');
   return out;
 }
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acquireLock, analyze, applyPlan, checkSaved, createTarget, makePlan, readPlanFile, UserError, withOrigin, writePlanJson, type Analysis } from '../../src/engine/index.js';
+import { analyze, applyRecorded, checkSaved, createTarget, makePlan, readPlanFile, UserError, withOrigin, writePlanJson, lockHolder, openBackend, selectBackend, type Analysis } from '../../src/engine/index.js';
 import type { Progress } from '../../src/util/progress.js';
 import { policyDir, yaml, type PolicyDir } from '../helpers/policy-dir.js';
 
@@ -69,12 +69,17 @@ describe('the engine API', () => {
     expect(checked.done).toBe(0);
     expect(checked.plan.objects.map((o) => o.key)).toEqual(['customer:cust_1']);
 
-    const release = acquireLock(target.lockPath, 'engine test');
+    const backend = await openBackend(selectBackend('file'), { target: target.name, endpoint: target.endpoint }, { stateDir: path.join(work, '.tollgate') });
+    const taken = await backend.acquireLock(lockHolder('engine test'));
+    if (!taken.ok) throw new Error(taken.message);
     try {
-      const report = await applyPlan(checked.plan, target);
+      const { report, applyId } = await applyRecorded(checked.plan, target, backend, { lock: taken.lock, actor: 'engine-test' });
       expect(report).toMatchObject({ applied: ['customer:cust_1'], failed: [], notAttempted: [] });
+      expect(await backend.managedKeys()).toEqual(['customer:cust_1']);
+      expect(await backend.history({ id: applyId })).toMatchObject([{ actor: 'engine-test', result: 'succeeded', outcomes: [{ key: 'customer:cust_1', outcome: 'applied' }] }]);
     } finally {
-      release();
+      await taken.lock.release();
+      await backend.close();
     }
 
     // applied: a fresh plan has nothing to do, and the saved one is all done

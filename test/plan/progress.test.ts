@@ -187,7 +187,7 @@ describe('progress of reading, checking and resolving', () => {
     emu.seed(seedFor(path.join(dir.cwd, 'policies')));
     const keys = [...Array.from({ length: 120 }, (_, i) => `customer:c${i}`), ...Array.from({ length: 60 }, (_, i) => `entity:c${i}/w`), 'plan:pro'];
     const counts: number[] = [];
-    const live = await new AutumnTarget({ secretKey: KEY, endpoint: emu.url, rateLimit: 1000, lockPath: '/dev/null' }).read(keys, (done) => counts.push(done));
+    const live = await new AutumnTarget({ secretKey: KEY, endpoint: emu.url, rateLimit: 1000 }).read(keys, (done) => counts.push(done));
     expect(live.size).toBe(keys.length);
     expect(counts).toEqual(Array.from({ length: keys.length }, (_, i) => i + 1));
   });
@@ -198,7 +198,7 @@ describe('progress of reading, checking and resolving', () => {
     emu.seed(existing(...Array.from({ length: 40 }, (_, i) => `c${i}`)));
     const keys = [...Array.from({ length: 40 }, (_, i) => `customer:c${i}`), 'plan:pro'];
     const counts: number[] = [];
-    const live = await new OwostackTarget({ endpoint: emu.baseUrl, secretKey: 'sk_test_progress', managedFile: '/nonexistent/managed.json' }).read(keys, (done) => counts.push(done));
+    const live = await new OwostackTarget({ endpoint: emu.baseUrl, secretKey: 'sk_test_progress' }).read(keys, (done) => counts.push(done));
     expect(live.size).toBe(41);
     expect(counts).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
   });

@@ -1,17 +1,22 @@
-import { acquireLock } from '../../apply/lock.js';
-import { applyPlan, type ApplyReport } from '../../apply/apply.js';
+import { type ApplyReport } from '../../apply/apply.js';
+import { currentActor, currentCommit, lockHolder, type Lock, type StateBackend } from '../../backend/index.js';
+import { applyRecorded, type RecordedApply } from '../../engine/apply.js';
 import { checkSaved } from '../../engine/check-saved.js';
+import type { PlanInDetail } from '../../engine/plan.js';
 import { placeSavedPlan, readPlanFile } from '../../engine/saved-plan.js';
+import { reconcile, remembered, type RememberedState } from '../../engine/state.js';
+import { describeRef, parseObjectKey } from '../../plan/objects.js';
 import { formatPlanText, summaryLine } from '../../plan/format/text.js';
 import type { Plan } from '../../plan/plan.js';
 import { createTarget, type TargetSettings } from '../../targets/index.js';
 import type { Target } from '../../targets/target.js';
 import type { Analysis } from '../../validate/index.js';
+import { openTargetBackend, type BackendSetting } from '../backend.js';
 import { unwritableReason, writeOutputFile } from '../output.js';
 import { UserError } from '../errors.js';
 import type { CliIO } from '../io.js';
 import { loadValid } from '../load.js';
-import { makePlan, showingUnsupported } from '../pipeline.js';
+import { planPrinting, showingUnsupported } from '../pipeline.js';
 import { progressDisplay } from '../progress.js';
 
 export interface ApplyCommandOptions {
@@ -24,6 +29,7 @@ export interface ApplyCommandOptions {
   targetFor: (planned?: string) => { settings: TargetSettings; endpointFrom?: string };
   /** The target was named on the command line (it must then match a saved plan's). */
   targetExplicit: boolean;
+  backend: BackendSetting;
   yes: boolean;
   report?: string;
   command: string;
@@ -44,52 +50,75 @@ export async function applyCommand(options: ApplyCommandOptions, io: CliIO): Pro
     : { target: here.settings, dir: options.dir };
   const dir = place.dir ?? options.dir;
   const target = createTarget(place.target);
-  const release = acquireLock(target.lockPath, options.command);
+  const backend = await openTargetBackend(options.backend, target, place.target.home);
   try {
-    const analysis = loadValid(dir, io, { digest: true });
-    let plan: Plan;
-    if (saved) {
-      plan = await checkSavedPrinting(saved, options.planFile!, dir, analysis, target, io);
-    } else {
-      plan = await makePlan(analysis, target, io);
-      io.out(formatPlanText(plan, { color: io.color, notes: [] }));
+    const taken = await backend.acquireLock(lockHolder(options.command, { env: io.env }));
+    if (!taken.ok) throw new UserError(taken.message);
+    try {
+      return await applyLocked(options, saved, dir, target, backend, taken.lock, io);
+    } finally {
+      await taken.lock.release();
     }
-    if (plan.objects.length === 0) {
-      if (options.report) await writeOutputFile(options.report, JSON.stringify({ applied: [], failed: [], notAttempted: [], retries: 0 } satisfies ApplyReport, null, 2) + '\n');
-      if (saved) io.out('No changes to apply.\n');
-      return 0;
-    }
-    if (!options.yes) {
-      if (!io.stdinIsTTY) {
-        throw new UserError('apply needs confirmation: run it on a terminal, or pass --yes to apply without asking (as in CI).');
-      }
-      const answer = await io.ask(`\nApply these changes to ${target.name}? Only 'yes' will be accepted: `);
-      if (answer.trim() !== 'yes') {
-        io.err('Apply cancelled; nothing was changed.\n');
-        return 1;
-      }
-    }
-    const report = await runApply(plan, target, io);
-    if (options.report) await writeOutputFile(options.report, JSON.stringify(report, null, 2) + '\n');
-    io.out(reportText(plan, report));
-    return report.failed.length === 0 && report.notAttempted.length === 0 && report.stopped === undefined ? 0 : 1;
   } finally {
-    release();
+    await backend.close();
   }
 }
 
+/** Everything apply does while it holds the lock: plan (or check the saved plan), set records right, confirm, write. */
+async function applyLocked(options: ApplyCommandOptions, saved: Plan | undefined, dir: string, target: Target, backend: StateBackend, lock: Lock, io: CliIO): Promise<number> {
+  const state = await remembered(backend);
+  const analysis = loadValid(dir, io, { digest: true });
+  let detail: PlanInDetail;
+  if (saved) {
+    detail = await checkSavedPrinting(saved, options.planFile!, dir, analysis, target, state, io);
+  } else {
+    detail = await planPrinting(analysis, target, io, state);
+    io.out(formatPlanText(detail.plan, { color: io.color, notes: [] }));
+  }
+  const { plan } = detail;
+  const fixed = await reconcile(backend, plan, detail.desired, detail.live, state);
+  if (fixed.recorded.length > 0) io.err(`Recorded ${names(fixed.recorded)} in the state backend: already holding what the policies want, written by an earlier apply that did not record it.\n`);
+  if (fixed.dropped.length > 0) io.err(`Dropped the records of ${names(fixed.dropped)}: they hold nothing and the policies no longer want anything of them.\n`);
+  if (plan.objects.length === 0) {
+    if (options.report) await writeOutputFile(options.report, JSON.stringify({ applied: [], failed: [], notAttempted: [], retries: 0 } satisfies ApplyReport, null, 2) + '\n');
+    if (saved) io.out('No changes to apply.\n');
+    return 0;
+  }
+  if (!options.yes) {
+    if (!io.stdinIsTTY) {
+      throw new UserError('apply needs confirmation: run it on a terminal, or pass --yes to apply without asking (as in CI).');
+    }
+    const answer = await io.ask(`\nApply these changes to ${target.name}? Only 'yes' will be accepted: `);
+    if (answer.trim() !== 'yes') {
+      io.err('Apply cancelled; nothing was changed.\n');
+      return 1;
+    }
+  }
+  const run = await runApply(plan, target, backend, lock, io);
+  const { report } = run;
+  if (options.report) await writeOutputFile(options.report, JSON.stringify(report, null, 2) + '\n');
+  io.out(reportText(plan, report));
+  if (run.historyError !== undefined) io.err(`warning: the apply history entry ${run.applyId} could not be closed (${run.historyError}); each object's record was written as it was applied.\n`);
+  return report.failed.length === 0 && report.notAttempted.length === 0 && report.stopped === undefined ? 0 : 1;
+}
+
+function names(keys: readonly string[]): string {
+  const shown = keys.slice(0, 10).map((k) => describeRef(parseObjectKey(k)));
+  return shown.join(', ') + (keys.length > 10 ? ` and ${keys.length - 10} more` : '');
+}
+
 /** The engine's check of a saved plan, with its summary and what an earlier apply already wrote on stderr. */
-async function checkSavedPrinting(saved: Plan, file: string, dir: string, analysis: Analysis, target: Target, io: CliIO): Promise<Plan> {
-  const { plan, done } = await showingUnsupported(analysis, io, () => checkSaved(saved, file, dir, analysis, target));
+async function checkSavedPrinting(saved: Plan, file: string, dir: string, analysis: Analysis, target: Target, state: RememberedState, io: CliIO): Promise<PlanInDetail> {
+  const { plan, done, desired, live } = await showingUnsupported(analysis, io, () => checkSaved(saved, file, dir, analysis, target, state));
   io.err(summaryLine(saved) + '\n');
   if (done > 0) {
     io.err(`${done} of ${saved.objects.length} objects already hold the planned state (an earlier apply of this plan wrote them); applying the other ${plan.objects.length}.\n`);
   }
-  return plan;
+  return { plan, desired, live };
 }
 
 /** Runs the executor with a progress display; Ctrl-C stops new writes, lets those in flight finish, and reports. */
-async function runApply(plan: Plan, target: Target, io: CliIO): Promise<ApplyReport> {
+async function runApply(plan: Plan, target: Target, backend: StateBackend, lock: Lock, io: CliIO): Promise<RecordedApply> {
   const controller = new AbortController();
   const display = progressDisplay(io);
   let inFlight = 0;
@@ -100,7 +129,10 @@ async function runApply(plan: Plan, target: Target, io: CliIO): Promise<ApplyRep
     io.err(`\nInterrupted: no new writes will start; waiting for the ${inFlight} in flight. Press Ctrl-C again to quit at once.\n`);
   });
   try {
-    return await applyPlan(plan, target, {
+    return await applyRecorded(plan, target, backend, {
+      lock,
+      actor: currentActor(io.env),
+      ...commitOf(io),
       signal: controller.signal,
       onProgress: (p) => {
         inFlight = p.inFlight;
@@ -126,4 +158,9 @@ function reportText(plan: Plan, report: ApplyReport): string {
   if (report.notAttempted.length > 0) lines.push(`  not attempted: ${report.notAttempted.slice(0, 20).join(', ')}${report.notAttempted.length > 20 ? ', …' : ''}`);
   if (report.failed.length > 0 || report.notAttempted.length > 0) lines.push('Run apply again to finish what is left.');
   return lines.join('\n') + '\n';
+}
+
+function commitOf(io: CliIO): { commit?: string } {
+  const commit = currentCommit(io.env);
+  return commit === undefined ? {} : { commit };
 }

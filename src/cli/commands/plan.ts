@@ -5,7 +5,9 @@ import { createTarget, type TargetSettings } from '../../targets/index.js';
 import { UserError } from '../errors.js';
 import { renderDiagnostics, type CliIO } from '../io.js';
 import { loadValid } from '../load.js';
-import { makePlan } from '../pipeline.js';
+import { planPrinting } from '../pipeline.js';
+import { openTargetBackend, type BackendSetting } from '../backend.js';
+import { remembered } from '../../engine/state.js';
 import { currentCommit } from '../../backend/identity.js';
 import { withOrigin } from '../../engine/saved-plan.js';
 
@@ -15,6 +17,7 @@ export interface PlanOptions {
   output?: string;
   format: PlanFormat;
   detailedExitcode: boolean;
+  backend: BackendSetting;
 }
 
 /** `tollgate plan`: what apply would change, for people (text, markdown) or machines (json, -o plan.json). */
@@ -26,8 +29,15 @@ export async function planCommand(options: PlanOptions, io: CliIO): Promise<numb
   const warnings = analysis.diagnostics.filter((d) => d.severity === 'warning');
   if (warnings.length > 0 && options.format === 'text') io.err(renderDiagnostics(warnings, 'stylish', analysis.sources, io.colorErr));
   const target = createTarget(options.target);
+  const backend = await openTargetBackend(options.backend, target);
+  let planned;
+  try {
+    planned = await planPrinting(analysis, target, io, await remembered(backend));
+  } finally {
+    await backend.close();
+  }
   // The saved plan names its policy directory and where it was made, so `apply <file>` needs no other flag.
-  const plan = withOrigin(await makePlan(analysis, target, io), { dir: options.dir, output: options.output, live: options.target.live === true });
+  const plan = withOrigin(planned.plan, { dir: options.dir, output: options.output, live: options.target.live === true });
   if (options.output !== undefined) {
     await writeOutputStream(options.output, (write) => writePlanJson(plan, write));
     io.err(`Saved the plan to ${options.output}; apply exactly it with: tollgate apply ${options.output}\n`);

@@ -41,7 +41,6 @@ export interface AutumnTargetOptions {
   entityPageSize?: number;
   /** read() lists every customer (or every entity) instead of reading customer by customer when it needs more than this many customers. */
   scanThreshold?: number;
-  lockPath?: string;
   fetch?: typeof fetch;
 }
 
@@ -74,7 +73,6 @@ export class AutumnTarget implements Target {
   readonly capabilities = AUTUMN_CAPABILITIES;
   readonly endpoint: string;
   readonly rateLimit: number;
-  readonly lockPath: string;
   private readonly client: AutumnClient;
   private readonly pageSize: number;
   private readonly entityPageSize: number;
@@ -91,7 +89,6 @@ export class AutumnTarget implements Target {
   constructor(options: AutumnTargetOptions) {
     this.endpoint = (options.endpoint ?? AUTUMN_API_URL).replace(/\/+$/, '');
     this.rateLimit = options.rateLimit ?? AUTUMN_RATE_LIMIT;
-    this.lockPath = options.lockPath ?? path.join('.tollgate', 'autumn', 'apply.lock');
     this.pageSize = options.pageSize ?? 1000;
     this.entityPageSize = options.entityPageSize ?? 5000;
     this.scanThreshold = options.scanThreshold ?? 50;

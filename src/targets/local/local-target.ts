@@ -26,13 +26,10 @@ interface StateFile {
 export class LocalTarget implements Target {
   readonly name = 'local';
   readonly capabilities = LOCAL_CAPABILITIES;
-  readonly lockPath: string;
   private state: StateFile | undefined;
   private dirty = false;
 
-  constructor(readonly endpoint: string) {
-    this.lockPath = path.join(path.dirname(endpoint), 'apply.lock');
-  }
+  constructor(readonly endpoint: string) {}
 
   private load(): StateFile {
     if (this.state) return this.state;

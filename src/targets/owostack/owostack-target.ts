@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import pLimit from 'p-limit';
 import { DEFAULT_RETRY, retrying, type RetryPolicy } from '../backoff.js';
 import { systemClock, type Clock, type Random } from '../../util/clock.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { PolicySet } from '../../model/policy-set.js';
-import { describeRef, isEmptyControls, parseObjectKey, type DesiredObject, type LiveObject } from '../../plan/objects.js';
+import { describeRef, parseObjectKey, type DesiredObject, type LiveObject } from '../../plan/objects.js';
 import type { ObjectPlan } from '../../plan/plan.js';
-import { TargetError, type Capabilities, type Target, type WriteContext } from '../target.js';
+import { TargetError, type Capabilities, type ReadContext, type Target, type WriteContext } from '../target.js';
 import { OWOSTACK_KEY_VARIABLE, OwostackClient } from './client.js';
-import { DEFAULT_MANAGED_FILE, managedAt, updateManaged } from './managed.js';
+import { LEGACY_MANAGED_FILE, legacyManagedAt, type LegacyManagedSet } from './managed.js';
 import { OWOSTACK_LIVE_KEY_PREFIX, OWOSTACK_LIVE_URL, OWOSTACK_SANDBOX_URL } from './routes.js';
 import { expressForOwostack, holds, liveFromCustomer, writeCalls, type OwostackWriteCall } from './wire.js';
 
@@ -32,8 +31,8 @@ export interface OwostackTargetOptions {
   secretKey: string | undefined;
   /** Allows production keys (`owo_sk_live_…`) and makes production the default endpoint. */
   live?: boolean;
-  /** Where the managed set is kept; DEFAULT_MANAGED_FILE by default. */
-  managedFile?: string;
+  /** The managed-set file of tollgate versions before the state backend, read (never written) so its customers are not forgotten; LEGACY_MANAGED_FILE by default. */
+  legacyManagedFile?: string;
   retry?: Partial<RetryPolicy>;
   clock?: Clock;
   random?: Random;
@@ -50,23 +49,15 @@ export class OwostackTarget implements Target {
   readonly capabilities = OWOSTACK_CAPABILITIES;
   readonly rateLimit = OWOSTACK_RATE_LIMIT;
   readonly endpoint: string;
-  readonly lockPath: string;
   private readonly client: OwostackClient;
-  private readonly managedFile: string;
+  private readonly legacyManagedFile: string;
   private readonly retry: RetryPolicy;
   private readonly clock: Clock;
   private readonly random: Random;
-  /** Whether each object read or written in this run holds controls, for the managed set. */
-  private readonly holdsControls = new Map<string, boolean>();
-  /** The plan of each customer written in this run, kept with the managed set. */
-  private readonly plansWritten = new Map<string, string>();
-  /** Plans of managed customers as recorded when they were written. */
-  private managedPlans = new Map<string, string>();
+  /** The legacy managed-set file's customers at this endpoint, and the plans it recorded for them. */
+  private legacy: LegacyManagedSet = { keys: [], plans: new Map() };
   /** Per-call idempotency keys Owostack accepted in this run: a retried write skips them. */
   private readonly accepted = new Set<string>();
-  /** Keys of the managed set, so that one Owostack no longer has is gone rather than an error. */
-  private readonly managed = new Set<string>();
-  private wrote = false;
 
   constructor(options: OwostackTargetOptions) {
     if (options.secretKey === undefined || options.secretKey.trim() === '') {
@@ -77,8 +68,7 @@ export class OwostackTarget implements Target {
       throw new TargetError(`${OWOSTACK_KEY_VARIABLE} holds a production key (${OWOSTACK_LIVE_KEY_PREFIX}…). tollgate uses production keys only when asked to: pass --live.`);
     }
     this.endpoint = httpUrl(options.endpoint ?? (options.live === true ? OWOSTACK_LIVE_URL : OWOSTACK_SANDBOX_URL)).replace(/\/+$/, '');
-    this.managedFile = options.managedFile ?? DEFAULT_MANAGED_FILE;
-    this.lockPath = path.join(path.dirname(this.managedFile), 'apply.lock');
+    this.legacyManagedFile = options.legacyManagedFile ?? LEGACY_MANAGED_FILE;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
@@ -91,18 +81,20 @@ export class OwostackTarget implements Target {
     });
   }
 
+  /** Owostack marks nothing as tollgate's: the state backend keeps the managed set. Only a legacy managed-set file adds to it. */
   async managedKeys(): Promise<string[]> {
-    const managed = managedAt(this.managedFile, this.endpoint);
-    this.managedPlans = managed.plans;
-    for (const key of managed.keys) this.managed.add(key);
-    return managed.keys;
+    this.legacy = legacyManagedAt(this.legacyManagedFile, this.endpoint);
+    return this.legacy.keys;
   }
 
   /**
    * Plan and entity objects hold nothing on Owostack; each customer is one read, retried on 429/5xx. Every
    * customer Owostack does not know is named in one error, except managed ones: those were deleted there.
    */
-  async read(keys: readonly string[], onRead?: (done: number) => void): Promise<Map<string, LiveObject | null>> {
+  async read(keys: readonly string[], onRead?: (done: number) => void, context?: ReadContext): Promise<Map<string, LiveObject | null>> {
+    const managed = context?.managed ?? new Map<string, { plan?: string }>();
+    const planOf = (key: string): string | undefined => managed.get(key)?.plan ?? this.legacy.plans.get(key);
+    const legacyKeys = new Set(this.legacy.keys);
     const limit = pLimit(READ_CONCURRENCY);
     const unknown: string[] = [];
     let failed = false;
@@ -119,16 +111,14 @@ export class OwostackTarget implements Target {
           try {
             const customer = await retrying(() => this.client.customer(ref.id), { policy: this.retry, clock: this.clock, random: this.random });
             const live = liveFromCustomer(customer);
-            this.holdsControls.set(key, live !== null);
-            // Owostack does not say which plan a customer is on; the managed set remembers it.
-            const plan = this.managedPlans.get(key);
+            // Owostack does not say which plan a customer is on; the state backend remembers it.
+            const plan = planOf(key);
             if (live !== null && plan !== undefined) live.plan = plan;
             onRead?.(++done);
             return [key, live];
           } catch (error) {
             if (error instanceof TargetError && error.options.status === 404 && error.options.fatal !== true) {
-              if (!this.managed.has(key)) unknown.push(ref.id);
-              this.holdsControls.set(key, false);
+              if (!managed.has(key) && !legacyKeys.has(key)) unknown.push(ref.id);
               onRead?.(++done);
               return [key, null];
             }
@@ -150,17 +140,12 @@ export class OwostackTarget implements Target {
     if (object.ref.kind !== 'customer') {
       throw new TargetError(`Owostack holds no controls on a ${object.ref.kind}; ${describeRef(object.ref)} cannot be written.`);
     }
-    this.wrote = true;
-    if (object.plan !== undefined) this.plansWritten.set(object.key, object.plan);
-    // Until every call is accepted the customer may hold part of the change: keep it in the managed set.
-    this.holdsControls.set(object.key, true);
     for (const call of writeCalls(object)) {
       const key = `${ctx.idempotencyKey}.${call.name}`;
       if (this.accepted.has(key)) continue;
       await this.send(call, key);
       this.accepted.add(key);
     }
-    this.holdsControls.set(object.key, !isEmptyControls(object.after));
   }
 
   /**
@@ -179,11 +164,8 @@ export class OwostackTarget implements Target {
     }
   }
 
-  /** Records which customers tollgate now manages at this endpoint; only after an apply wrote something. */
-  async flush(): Promise<void> {
-    if (!this.wrote) return;
-    await updateManaged(this.managedFile, this.endpoint, this.holdsControls, this.plansWritten);
-  }
+  /** Every call is sent as it is made: nothing is held back. */
+  async flush(): Promise<void> {}
 
   /** The desired state as Owostack stores it (no explicit "unlimited"), and where it cannot be stored. */
   express(desired: ReadonlyMap<string, DesiredObject>, set: PolicySet): { desired: Map<string, DesiredObject>; problems: Diagnostic[] } {

@@ -62,7 +62,7 @@ afterEach(async () => {
 });
 
 function target(emu: AutumnEmulator, options: Partial<AutumnTargetOptions> = {}): AutumnTarget {
-  return new AutumnTarget({ secretKey: KEY, endpoint: emu.url, rateLimit: 5000, timeoutMs: 10_000, retry: { baseMs: 1, capMs: 20, maxAttempts: 12 }, lockPath: '/dev/null', ...options });
+  return new AutumnTarget({ secretKey: KEY, endpoint: emu.url, rateLimit: 5000, timeoutMs: 10_000, retry: { baseMs: 1, capMs: 20, maxAttempts: 12 }, ...options });
 }
 
 const FAST_RETRY = { baseMs: 1, capMs: 20, maxAttempts: 12 };

@@ -30,7 +30,7 @@ async function fleet(customers: number, rateLimit: number): Promise<{ emu: Autum
 describe('autumn rate limit', () => {
   it('paces reads and writes under the limit: no 429 at all', async () => {
     const { emu, policies } = await fleet(40, 20);
-    const t = new AutumnTarget({ secretKey: KEY, endpoint: emu.url, rateLimit: 20, lockPath: '/dev/null' });
+    const t = new AutumnTarget({ secretKey: KEY, endpoint: emu.url, rateLimit: 20 });
     const started = performance.now();
     const plan = await makePlan(analyze(policies), t, silentIO);
     const report = await applyPlan(plan, t);
@@ -52,7 +52,7 @@ describe('autumn rate limit', () => {
       sent.push({ at, key: new Headers(init?.headers).get('idempotency-key'), status: response.status });
       return response;
     };
-    const t = new AutumnTarget({ secretKey: KEY, endpoint: emu.url, rateLimit: 500, fetch: timedFetch, lockPath: '/dev/null' });
+    const t = new AutumnTarget({ secretKey: KEY, endpoint: emu.url, rateLimit: 500, fetch: timedFetch });
     const plan = await makePlan(analyze(policies), t, silentIO);
     const report = await applyPlan(plan, t, { retry: { baseMs: 1, capMs: 5 } });
     expect(report.failed).toEqual([]);

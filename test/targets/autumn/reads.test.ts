@@ -23,7 +23,7 @@ async function start(): Promise<AutumnEmulator> {
   return emu;
 }
 
-const target = (emu: AutumnEmulator) => new AutumnTarget({ secretKey: KEY, endpoint: emu.url, rateLimit: 1000, lockPath: '/dev/null' });
+const target = (emu: AutumnEmulator) => new AutumnTarget({ secretKey: KEY, endpoint: emu.url, rateLimit: 1000 });
 
 /** `customers` customers on plan pro, each with entities w0..w{entities-1} that set a spend limit. */
 function entityFleet(customers: number, entities: number): Record<string, string> {
@@ -66,7 +66,7 @@ describe('autumn reads', () => {
       entities: ['a', 'b'].flatMap((customer) => Array.from({ length: 5 }, (_, j) => ({ customer_id: customer, id: `w${j}`, billing_controls: { overage_allowed: [{ feature_id: 'api_calls', enabled: j % 2 === 0 }] } }))),
     });
     emu.clearRequests();
-    const t = new AutumnTarget({ secretKey: KEY, endpoint: emu.url, rateLimit: 1000, lockPath: '/dev/null', entityPageSize: 2 });
+    const t = new AutumnTarget({ secretKey: KEY, endpoint: emu.url, rateLimit: 1000, entityPageSize: 2 });
     const live = await t.read(['entity:a/w0', 'entity:a/w3', 'entity:b/w1']);
     expect(live.get('entity:a/w3')).toEqual({ controls: { features: { api_calls: { overage: 'block' } } } });
     expect(live.get('entity:b/w1')).toEqual({ controls: { features: { api_calls: { overage: 'block' } } } });

@@ -54,7 +54,7 @@ describe('usageLimits on Autumn', () => {
     cleanups.push(dir.cleanup, () => emu.close());
     emu.seed(seedFor(policies));
     const target = () =>
-      new AutumnTarget({ secretKey: KEY, endpoint: emu.url, rateLimit: 5000, timeoutMs: 10_000, retry: { baseMs: 1, capMs: 20, maxAttempts: 12 }, lockPath: '/dev/null' });
+      new AutumnTarget({ secretKey: KEY, endpoint: emu.url, rateLimit: 5000, timeoutMs: 10_000, retry: { baseMs: 1, capMs: 20, maxAttempts: 12 } });
 
     const plan = await makePlan(analyze(policies), target(), silentIO);
     expect(plan.objects.map((o) => o.key).sort()).toEqual(['customer:acme', 'customer:hooli', 'entity:acme/workspace_a', 'entity:acme/workspace_b', 'plan:pro']);

@@ -1,4 +1,5 @@
 // plan and apply with --target owostack through the real CLI, against the Owostack emulator over HTTP.
+import { openBackend, selectBackend } from '../../../src/backend/index.js';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -133,9 +134,11 @@ describe('tollgate plan/apply --target owostack', () => {
       expect(second.stdout).toMatch(/Apply complete! Objects: 0 added, \d+ changed, [1-9]\d* removed\./);
       expectConverged(emulatorBilling(emulator), dir.path);
 
-      const managed = JSON.parse(readFileSync(path.join(cwd, '.tollgate/owostack/managed.json'), 'utf8')) as { endpoints: Record<string, string[]> };
+      // the state backend's managed set (files under .tollgate/ by default) holds exactly the customers with overrides
+      const backend = await openBackend(selectBackend('file'), { target: 'owostack', endpoint: emulator.baseUrl }, { stateDir: path.join(cwd, '.tollgate') });
       const expected = [...expectedBilling(dir.path)].filter(([, b]) => b.overageLimit !== null || b.featureConfigs.length > 0).map(([id]) => `customer:${id}`);
-      expect(managed.endpoints[emulator.baseUrl]).toEqual(expected.sort());
+      expect(await backend.managedKeys()).toEqual(expected.sort());
+      await backend.close();
 
       const again = await tollgate(['plan', ...target, '--detailed-exitcode'], cwd);
       expect(again.code, again.stdout + again.stderr).toBe(0);

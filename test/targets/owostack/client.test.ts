@@ -189,12 +189,11 @@ describe('OwostackTarget with the shared executor', () => {
         ]),
       ),
     });
-    const workdir = fixtures.workdir();
     seedCustomersOf(emulator, dir.path);
     try {
       const analysis = analyze(dir.path);
       const fast = { baseMs: 1, capMs: 5, maxAttempts: 20 };
-      const target = new OwostackTarget({ endpoint: emulator.baseUrl, secretKey: SECRET_KEY, managedFile: `${workdir}/managed.json`, retry: fast });
+      const target = new OwostackTarget({ endpoint: emulator.baseUrl, secretKey: SECRET_KEY, retry: fast });
       const { desired } = target.express(desiredObjects(analysis.set), analysis.set);
       const live = await target.read([...desired.keys()]);
       const plan = computePlan({ set: analysis.set, policyDigest: 'sha256:test', target: { name: 'owostack', endpoint: target.endpoint }, desired, live });
@@ -220,7 +219,7 @@ describe('OwostackTarget settings', () => {
       'The owostack endpoint "api.owostack.com/v1" is not an http(s) URL; give a base URL such as https://sandbox.owostack.com/v1 (--endpoint, OWOSTACK_API_URL or "endpoint" in tollgate.yaml).',
     );
     const target = new OwostackTarget({ secretKey: SECRET_KEY });
-    expect([target.endpoint, target.lockPath]).toEqual(['https://sandbox.owostack.com/v1', '.tollgate/owostack/apply.lock']);
+    expect(target.endpoint).toBe('https://sandbox.owostack.com/v1');
     expect(target.capabilities.customer).toEqual(new Set(['overage', 'maxOverageUnits', 'overageLimit']));
     expect([target.capabilities.plan.size, target.capabilities.entity.size]).toEqual([0, 0]);
   });
@@ -258,11 +257,10 @@ describe('OwostackTarget across runs', () => {
         overageLimit: { maxOverageAmount: 700, onLimitReached: notify }
       `,
     });
-    const workdir = fixtures.workdir();
     emulator.seed(existing('c1'));
     const run = async () => {
       const analysis = analyze(dir.path);
-      const target = new OwostackTarget({ endpoint: emulator.baseUrl, secretKey: SECRET_KEY, managedFile: `${workdir}/managed.json` });
+      const target = new OwostackTarget({ endpoint: emulator.baseUrl, secretKey: SECRET_KEY });
       const { desired } = target.express(desiredObjects(analysis.set), analysis.set);
       const live = await target.read([...desired.keys()]);
       const plan = computePlan({ set: analysis.set, policyDigest: 'sha256:same', target: { name: 'owostack', endpoint: target.endpoint }, desired, live });

@@ -1,5 +1,5 @@
 // examples/owostack/: a second policy repository aimed at Owostack, planned against the emulator.
-import { copyFileSync, cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OWOSTACK_ROUTES } from '../../../src/targets/owostack/routes.js';
@@ -82,12 +82,14 @@ describe('examples/owostack', () => {
     expect(markdown.stdout).toContain('| `cust_initech` | $1,000.00 | **unbounded** ⚠️ | **no longer capped** |');
     expect(markdown.stdout).toContain('-   overageLimit: $250.00 then notify');
 
-    // A managed set written before plans were recorded: the removal still counts its customer.
-    const file = path.join(cwd, '.tollgate/owostack/managed.json');
-    const { plans: _plans, ...older } = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    writeFileSync(file, JSON.stringify(older));
-    const withoutPlans = await tollgate(['plan', ...target], cwd);
-    expect(withoutPlans.stdout).toContain('Plan: 0 to add, 0 to change, 1 to remove (1 customer, 0 entities affected).');
+    // A checkout of a tollgate from before the state backend: no backend state, only the managed-set file it
+    // kept (without plans, as its first versions wrote it). Its customers are not forgotten.
+    rmSync(path.join(cwd, '.tollgate/state'), { recursive: true });
+    mkdirSync(path.join(cwd, '.tollgate/owostack'), { recursive: true });
+    writeFileSync(path.join(cwd, '.tollgate/owostack/managed.json'), JSON.stringify({ formatVersion: 1, endpoints: { [emulator.baseUrl]: ['customer:cust_initech'] } }));
+    const legacy = await tollgate(['plan', ...target], cwd);
+    expect(legacy.stdout).toContain('- customer cust_initech (all overrides removed)');
+    expect(legacy.stdout).toContain('Plan: 0 to add, 0 to change, 1 to remove (1 customer, 0 entities affected).');
   });
 });
 
