@@ -6,6 +6,7 @@
 //
 //   npm run build && npm run bench:apply                # N = 1,000 and 10,000, without and with 5% faults
 //   node scripts/bench-apply.mjs --n 1000 --faults 0,0.05 --json results.json
+//   node scripts/bench-apply.mjs --n 1000 --faults 0 --backend postgres://user@127.0.0.1:5432/db   # state in PostgreSQL
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -24,6 +25,7 @@ function option(name, fallback) {
 const sizes = option('--n', '1000,10000').split(',').map(Number);
 const faultRates = option('--faults', '0,0.05').split(',').map(Number);
 const jsonOut = option('--json', undefined);
+const backend = option('--backend', undefined);
 
 if (!existsSync(path.join(REPO, 'dist/emulate/autumn/emulator.js'))) {
   console.error('Build first: npm run build');
@@ -73,7 +75,7 @@ async function bench(n, faultRate) {
     delete env.AUTUMN_API_URL;
     console.error(`N=${n}, faults ${faultRate * 100}%:`);
     const started = performance.now();
-    const result = await run(['apply', '--yes', '--target', 'autumn', '--endpoint', emulator.url], dir, env);
+    const result = await run(['apply', '--yes', '--target', 'autumn', '--endpoint', emulator.url, ...(backend === undefined ? [] : ['--backend', backend])], dir, env);
     const wall = (performance.now() - started) / 1000;
     // The executor's own clock, from the last progress line: the apply phase without start-up and planning.
     const lines = result.stderr.match(/apply: \d+\/\d+ objects[^\n]*\((\d+(?:\.\d+)?)s\)/g) ?? [];
