@@ -52,6 +52,10 @@ export interface ApplyOptions {
   retry?: Partial<RetryPolicy>;
   clock?: Clock;
   random?: Random;
+  /** Before an object's first write: a throw fails it (a fatal TargetError stops every write), e.g. a lost lock. */
+  beforeWrite?: (object: ObjectPlan) => void;
+  /** Once an object holds its planned state, before it counts as applied (a state backend records it); a throw fails it. */
+  afterWrite?: (object: ObjectPlan) => Promise<void>;
 }
 
 /** The idempotency key of one object change: the same change to the same object always has the same key. */
@@ -101,14 +105,22 @@ export async function applyPlan(plan: Plan, target: Target, options: ApplyOption
     report.failed.push(failure);
   };
 
+  /** An object that holds its planned state counts as applied once `afterWrite` has taken it in. */
+  const landed = async (object: ObjectPlan, attempts: number): Promise<void> => {
+    try {
+      await options.afterWrite?.(object);
+      report.applied.push(object.key);
+    } catch (error) {
+      if (error instanceof TargetError && error.options.fatal) fatal = true;
+      fail(object, error, attempts);
+    }
+  };
+
   /** An earlier attempt with this key may have been stored: the object's live state says whether it was. */
   const resolveDuplicate = async (object: ObjectPlan, error: TargetError, attempts: number): Promise<void> => {
     try {
       const live = (await target.read([object.key])).get(object.key) ?? null;
-      if (sameControls(live?.controls, object.after)) {
-        report.applied.push(object.key);
-        return;
-      }
+      if (sameControls(live?.controls, object.after)) return await landed(object, attempts);
       const note = `; ${describeRef(object.ref)} does not hold the planned state, so it changed since; re-plan and apply again`;
       fail(object, error, attempts, note);
     } catch (readError) {
@@ -125,23 +137,42 @@ export async function applyPlan(plan: Plan, target: Target, options: ApplyOption
     inFlight++;
     const key = idempotencyKey(plan, object);
     let attempts = 0;
-    const attempt = async (n: number): Promise<void> => {
-      attempts = n;
-      try {
-        await target.write(object, { idempotencyKey: key, attempt: n });
-      } catch (error) {
-        if (error instanceof TargetError && error.options.fatal) fatal = true;
-        throw error;
-      }
-    };
     const onRetry = (): void => {
       report.retries++;
       progress();
     };
-    try {
+    /** Tries one request until it succeeds or gives up; `attempts` is the most any request of the object took. */
+    const tried = async (send: (n: number) => Promise<void>): Promise<void> => {
+      const attempt = async (n: number): Promise<void> => {
+        attempts = Math.max(attempts, n);
+        try {
+          await send(n);
+        } catch (error) {
+          if (error instanceof TargetError && error.options.fatal) fatal = true;
+          throw error;
+        }
+      };
       await retrying(attempt, { policy, clock, random, signal: options.signal, onRetry });
-      report.applied.push(object.key);
+    };
+    try {
+      options.beforeWrite?.(object);
+      if (target.calls !== undefined && target.send !== undefined) {
+        for (const call of target.calls(object)) {
+          try {
+            await tried((n) => target.send!(call, { idempotencyKey: `${key}.${call.name}`, attempt: n }));
+          } catch (error) {
+            if (error instanceof TargetError) throw new TargetError(`${call.name}: ${error.message}`, error.options);
+            throw error;
+          }
+        }
+      } else if (target.write !== undefined) {
+        await tried((n) => target.write!(object, { idempotencyKey: key, attempt: n }));
+      } else {
+        throw new Error(`target ${target.name} has neither write nor calls and send`);
+      }
+      await landed(object, attempts);
     } catch (error) {
+      if (error instanceof TargetError && error.options.fatal) fatal = true;
       if (error instanceof TargetError && error.options.duplicate) return await resolveDuplicate(object, error, attempts);
       // retrying gives up early on a retryable error only when the apply is interrupted
       if (isRetryable(error) && attempts < policy.maxAttempts) return fail(object, error, attempts, '; not retried: interrupted');

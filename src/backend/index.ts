@@ -7,4 +7,4 @@ export { DEFAULT_STATE_DIR, scopeFolder } from './file-backend.js';
 export { SCHEMA_VERSION } from './postgres-schema.js';
 export { redactUrl, scrub } from './postgres-url.js';
 export { planDigest, recordWritten, unrecorded, historyOf } from './apply-record.js';
-export { recordingTarget } from './recording-target.js';
+export { recordingHooks } from './recording.js';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import { applyPlan, type ApplyOptions, type ApplyReport } from '../apply/apply.js';
 import { historyOf, planDigest } from '../backend/apply-record.js';
 import type { Lock, StateBackend } from '../backend/backend.js';
-import { recordingTarget } from '../backend/recording-target.js';
+import { recordingHooks } from '../backend/recording.js';
 import type { Plan } from '../plan/plan.js';
 import type { Target } from '../targets/target.js';
 
@@ -30,7 +30,7 @@ export async function applyRecorded(plan: Plan, target: Target, backend: StateBa
   const digest = planDigest(plan);
   const applyId = await backend.startApply({ actor, ...(commit === undefined ? {} : { commit }), host: os.hostname(), policyDigest: plan.policyDigest, planDigest: digest });
   const signal = applyOptions.signal === undefined ? lock.signal : AbortSignal.any([applyOptions.signal, lock.signal]);
-  const report = await applyPlan(plan, recordingTarget(target, backend, plan, { applyId, planDigest: digest, lock }), { ...applyOptions, signal });
+  const report = await applyPlan(plan, target, { ...applyOptions, ...recordingHooks(backend, plan, { applyId, planDigest: digest, lock }), signal });
   const { counts, result, outcomes } = historyOf(report);
   try {
     await backend.finishApply(applyId, counts, result, outcomes);

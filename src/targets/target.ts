@@ -33,9 +33,17 @@ export interface Target {
   read(keys: readonly string[], onRead?: (done: number) => void, context?: ReadContext): Promise<Map<string, LiveObject | null>>;
   /**
    * Makes one object hold exactly `object.after`, in one attempt: failures are thrown as TargetError,
-   * and the executor decides whether to try again.
+   * and the executor decides whether to try again. A target has this, or `calls` and `send`.
    */
-  write(object: ObjectPlan, ctx: WriteContext): Promise<void>;
+  write?(object: ObjectPlan, ctx: WriteContext): Promise<void>;
+  /**
+   * Pure: the API calls that make one object hold `object.after`, in order. A target that has them (with
+   * `send`) is driven call by call: the executor retries a failed call, never one that already succeeded.
+   * For billing systems whose controls are separate resources, created and deleted one by one.
+   */
+  calls?(object: ObjectPlan): TargetCall[];
+  /** Sends one call, once, with the idempotency key the executor gives it (the change's key and the call's name). */
+  send?(call: TargetCall, ctx: WriteContext): Promise<void>;
   /** Persists what was written so far; called at the end of an apply. */
   flush(): Promise<void>;
   /**
@@ -43,6 +51,11 @@ export interface Target {
    * absent when the target stores every supported control as written.
    */
   express?(desired: ReadonlyMap<string, DesiredObject>, set: PolicySet): { desired: Map<string, DesiredObject>; problems: Diagnostic[] };
+}
+
+/** One API call of an object change, as a target's `calls` makes it; `name` is unique within the change. */
+export interface TargetCall {
+  readonly name: string;
 }
 
 /** What the caller's state backend remembers of the objects being read. */

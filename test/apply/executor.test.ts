@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { applyPlan, idempotencyKey, type ApplyProgress } from '../../src/apply/apply.js';
 import { backoffMs, DEFAULT_RETRY, retrying } from '../../src/targets/backoff.js';
 import { TokenBucket } from '../../src/util/token-bucket.js';
-import { TargetError } from '../../src/targets/target.js';
+import { TargetError, type TargetCall, type WriteContext } from '../../src/targets/target.js';
+import type { ObjectPlan } from '../../src/plan/plan.js';
 import { FakeClock, FakeTarget, planOf } from './fakes.js';
 
 const retryable = (message = 'Autumn answered 500 internal_error: boom', extra = {}) => new TargetError(message, { retryable: true, status: 500, ...extra });
@@ -113,6 +114,69 @@ describe('apply executor', () => {
 });
 
 describe('backoff and pacing', () => {
+  it('drives a target that has calls call by call: a retry repeats only the call that failed, under its own key', async () => {
+    const sent: Array<{ call: string; key: string; attempt: number }> = [];
+    const target = Object.assign(new FakeTarget(), {
+      calls: (object: ObjectPlan) => [{ name: `${object.key}:create-alert` }, { name: `${object.key}:delete-wallet` }],
+      send: async (call: TargetCall, ctx: WriteContext) => {
+        sent.push({ call: call.name, key: ctx.idempotencyKey, attempt: ctx.attempt });
+        if (call.name.endsWith('delete-wallet') && ctx.attempt === 1) throw retryable('Lago answered 503');
+      },
+    });
+    const plan = planOf(2);
+    const report = await applyPlan(plan, target, { clock: new FakeClock(), concurrency: 1 });
+    expect(report).toMatchObject({ applied: ['customer:c000', 'customer:c001'], failed: [], retries: 2 });
+    expect(target.attempts).toEqual([]); // write() is not used
+    const first = sent.filter((s) => s.call.startsWith('customer:c000'));
+    const key = idempotencyKey(plan, plan.objects[0]!);
+    expect(first).toEqual([
+      { call: 'customer:c000:create-alert', key: `${key}.customer:c000:create-alert`, attempt: 1 },
+      { call: 'customer:c000:delete-wallet', key: `${key}.customer:c000:delete-wallet`, attempt: 1 },
+      { call: 'customer:c000:delete-wallet', key: `${key}.customer:c000:delete-wallet`, attempt: 2 },
+    ]);
+  });
+
+  it('names the call that failed, and does not send the calls after it', async () => {
+    const sent: string[] = [];
+    const target = Object.assign(new FakeTarget(), {
+      calls: () => [{ name: 'first' }, { name: 'second' }, { name: 'third' }],
+      send: async (call: TargetCall) => {
+        sent.push(call.name);
+        if (call.name === 'second') throw new TargetError('answered 400: bad threshold', { status: 400 });
+      },
+    });
+    const report = await applyPlan(planOf(1), target, { clock: new FakeClock() });
+    expect(report.failed).toEqual([{ key: 'customer:c000', message: 'second: answered 400: bad threshold', attempts: 1, status: 400 }]);
+    expect(sent).toEqual(['first', 'second']);
+  });
+
+  it('counts an object applied only once afterWrite took it in; a fatal beforeWrite or afterWrite stops new writes', async () => {
+    const recorded: string[] = [];
+    const target = new FakeTarget();
+    const report = await applyPlan(planOf(4), target, {
+      clock: new FakeClock(),
+      concurrency: 1,
+      afterWrite: async (object) => {
+        if (object.key === 'customer:c001') throw new TargetError('written, but not recorded in the state backend: connection lost', { fatal: true });
+        recorded.push(object.key);
+      },
+    });
+    expect(recorded).toEqual(['customer:c000']);
+    expect(report.applied).toEqual(['customer:c000']);
+    expect(report.failed).toMatchObject([{ key: 'customer:c001', message: 'written, but not recorded in the state backend: connection lost' }]);
+    expect(report).toMatchObject({ notAttempted: ['customer:c002', 'customer:c003'], stopped: 'fatal' });
+
+    const lost = await applyPlan(planOf(2), new FakeTarget(), {
+      clock: new FakeClock(),
+      beforeWrite: () => {
+        throw new TargetError('not written: the apply lock was lost', { fatal: true });
+      },
+    });
+    expect(lost.applied).toEqual([]);
+    expect(lost.failed.length + lost.notAttempted.length).toBe(2);
+    expect(lost.failed[0]?.message).toBe('not written: the apply lock was lost');
+  });
+
   it('full jitter stays under an exponentially growing, capped ceiling', () => {
     const policy = { ...DEFAULT_RETRY, baseMs: 100, capMs: 1000 };
     expect([1, 2, 3, 4, 5].map((n) => backoffMs(n, policy, () => 0.999))).toEqual([99.9, 199.8, 399.6, 799.2, 999]);

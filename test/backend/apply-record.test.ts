@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/apply/apply.js';
-import { historyOf, openBackend, planDigest, recordingTarget, selectBackend, unrecorded, type Scope } from '../../src/backend/index.js';
+import { historyOf, openBackend, planDigest, recordingHooks, selectBackend, unrecorded, type Scope } from '../../src/backend/index.js';
 import type { DesiredObject } from '../../src/plan/objects.js';
 import { fingerprint } from '../../src/resolve/canonical.js';
 import { TargetError } from '../../src/targets/target.js';
@@ -20,15 +20,14 @@ describe('recording an apply', () => {
     const backend = await openBackend(selectBackend('file'), scope, { stateDir: path.join(root, 'ok') });
     const earlier = planOf(3);
     const seed = await backend.startApply({ actor: 'a', host: 'h', policyDigest: earlier.policyDigest });
-    const seedTarget = recordingTarget(new FakeTarget(), backend, earlier, { applyId: seed, planDigest: planDigest(earlier) });
-    await applyPlan(earlier, seedTarget, { clock: new FakeClock() });
+    await applyPlan(earlier, new FakeTarget(), { ...recordingHooks(backend, earlier, { applyId: seed, planDigest: planDigest(earlier) }), clock: new FakeClock() });
     expect(await backend.managedKeys()).toEqual(['customer:c000', 'customer:c001', 'customer:c002']);
 
     const plan = planOf(6);
     plan.objects[1]!.after = { features: {} }; // c001's file was removed: apply clears it
     const target = new FakeTarget((object) => (object.key === 'customer:c004' ? new TargetError('Autumn answered 400: bad cap', { status: 400 }) : 'ok'));
     const id = await backend.startApply({ actor: 'a', host: 'h', policyDigest: plan.policyDigest });
-    const report = await applyPlan(plan, recordingTarget(target, backend, plan, { applyId: id, planDigest: planDigest(plan) }), { clock: new FakeClock() });
+    const report = await applyPlan(plan, target, { ...recordingHooks(backend, plan, { applyId: id, planDigest: planDigest(plan) }), clock: new FakeClock() });
     const closing = historyOf(report);
     await backend.finishApply(id, closing.counts, closing.result, closing.outcomes);
 
@@ -47,7 +46,7 @@ describe('recording an apply', () => {
     const backend = await openBackend(selectBackend('file'), scope, { stateDir: blocked });
     const plan = planOf(40);
     const target = new FakeTarget();
-    const report = await applyPlan(plan, recordingTarget(target, backend, plan, { applyId: 'x', planDigest: planDigest(plan) }), { concurrency: 4, clock: new FakeClock() });
+    const report = await applyPlan(plan, target, { ...recordingHooks(backend, plan, { applyId: 'x', planDigest: planDigest(plan) }), concurrency: 4, clock: new FakeClock() });
     expect(report.stopped).toBe('fatal');
     expect(report.applied).toEqual([]);
     expect(report.failed.length).toBeGreaterThan(0);

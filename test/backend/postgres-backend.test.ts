@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { applyPlan } from '../../src/apply/apply.js';
-import { BackendError, lockHolder, openBackend, planDigest, recordingTarget, SCHEMA_VERSION, selectBackend, unrecorded, type Scope } from '../../src/backend/index.js';
+import { BackendError, lockHolder, openBackend, planDigest, recordingHooks, SCHEMA_VERSION, selectBackend, unrecorded, type Scope } from '../../src/backend/index.js';
 import type { DesiredObject } from '../../src/plan/objects.js';
 import { FakeClock, FakeTarget, planOf } from '../apply/fakes.js';
 import { scopeLockKeys } from '../../src/backend/postgres-lock.js';
@@ -127,7 +127,7 @@ describe.skipIf(!server)('PostgreSQL backend', () => {
     });
     let report;
     try {
-      report = await applyPlan(plan, recordingTarget(target, b, plan, { applyId: 'a1', planDigest: planDigest(plan), lock: taken.lock }), { concurrency: 1, clock: new FakeClock() });
+      report = await applyPlan(plan, target, { ...recordingHooks(b, plan, { applyId: 'a1', planDigest: planDigest(plan), lock: taken.lock }), concurrency: 1, clock: new FakeClock() });
     } finally {
       await server!.resume();
     }

@@ -56,8 +56,6 @@ export class OwostackTarget implements Target {
   private readonly random: Random;
   /** The legacy managed-set file's customers at this endpoint, and the plans it recorded for them. */
   private legacy: LegacyManagedSet = { keys: [], plans: new Map() };
-  /** Per-call idempotency keys Owostack accepted in this run: a retried write skips them. */
-  private readonly accepted = new Set<string>();
 
   constructor(options: OwostackTargetOptions) {
     if (options.secretKey === undefined || options.secretKey.trim() === '') {
@@ -132,20 +130,12 @@ export class OwostackTarget implements Target {
     return new Map(entries);
   }
 
-  /**
-   * One setFeatureConfig per changed feature and one setOverageLimit if the limit changed, each with its own
-   * idempotency key (the change's key plus the call). Calls accepted in an earlier attempt are skipped.
-   */
-  async write(object: ObjectPlan, ctx: WriteContext): Promise<void> {
+  /** Pure: one setFeatureConfig per changed feature (both fields, always) and one setOverageLimit if the limit changed. */
+  calls(object: ObjectPlan): OwostackWriteCall[] {
     if (object.ref.kind !== 'customer') {
       throw new TargetError(`Owostack holds no controls on a ${object.ref.kind}; ${describeRef(object.ref)} cannot be written.`);
     }
-    for (const call of writeCalls(object)) {
-      const key = `${ctx.idempotencyKey}.${call.name}`;
-      if (this.accepted.has(key)) continue;
-      await this.send(call, key);
-      this.accepted.add(key);
-    }
+    return writeCalls(object);
   }
 
   /**
@@ -153,14 +143,14 @@ export class OwostackTarget implements Target {
    * earlier apply made this same change. A read says whether the customer still holds it; if it does not
    * (it was changed outside tollgate since), the call is sent again under a fresh key: it sets absolute values.
    */
-  private async send(call: OwostackWriteCall, key: string): Promise<void> {
+  async send(call: OwostackWriteCall, ctx: WriteContext): Promise<void> {
     const once = (k: string) => (call.call === 'setFeatureConfig' ? this.client.setFeatureConfig(call.body, k) : this.client.setOverageLimit(call.body, k));
     try {
-      await once(key);
+      await once(ctx.idempotencyKey);
     } catch (error) {
       if (!(error instanceof TargetError && error.options.duplicate)) throw error;
       if (holds(await this.client.customer(call.body.customer), call)) return;
-      await once(`${key}.${randomUUID()}`);
+      await once(`${ctx.idempotencyKey}.${randomUUID()}`);
     }
   }
 
