@@ -9,6 +9,7 @@ import { compileCommand } from './commands/compile.js';
 import { emulateCommand } from './commands/emulate.js';
 import { explainCommand } from './commands/explain.js';
 import { historyCommand } from './commands/history.js';
+import { driftCommand } from './commands/drift.js';
 import { unlockCommand } from './commands/unlock.js';
 import { planCommand } from './commands/plan.js';
 import { validateCommand } from './commands/validate.js';
@@ -172,6 +173,18 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       },
       io,
     );
+  });
+
+  targetOptions(
+    program
+      .command('drift')
+      .description('Show only what changed in the billing system outside tollgate since its last apply (live vs last applied).')
+      .addOption(dirOption())
+      .addOption(new Option('--format <format>', 'text | markdown | json').default('text'))
+      .option('--detailed-exitcode', 'exit 0 when there is no drift, 2 when there is, 1 on error'),
+  ).action(async (opts: { dir?: string; format: string; detailedExitcode?: boolean; target?: string; endpoint?: string; state?: string; live?: boolean; backend?: string }) => {
+    const format = choice(opts.format, ['text', 'markdown', 'json'], '--format');
+    code = await driftCommand({ dir: dirOf(opts), target: targetSettings(opts), backend: backendOf(opts), format, detailedExitcode: Boolean(opts.detailedExitcode) }, io);
   });
 
   targetOptions(

@@ -11,6 +11,7 @@ import { computePlan, type Plan } from '../plan/plan.js';
 import { unsupportedControls } from '../plan/support.js';
 import type { LiveObject } from '../plan/objects.js';
 import { readContext, type RememberedState } from './state.js';
+import { findDrift } from '../plan/drift.js';
 
 /** The policies use controls the target cannot hold: one diagnostic per place; nothing was planned. */
 export class UnsupportedControlsError extends Error {
@@ -70,5 +71,10 @@ export async function planInDetail(analysis: Analysis, target: Target, options: 
     live,
     onProgress: report,
   });
+  if (options.state !== undefined) {
+    const currencies = new Map(plan.objects.map((o) => [o.key, o.currency]));
+    const drift = findDrift(options.state.records, live, (key) => desired.get(key)?.currency ?? currencies.get(key));
+    if (drift.length > 0) plan.drift = drift;
+  }
   return { plan, desired, live };
 }

@@ -1,5 +1,6 @@
 import type { PolicySet } from '../model/policy-set.js';
 import { fingerprint, sameJson } from '../resolve/canonical.js';
+import type { DriftEntry } from './drift.js';
 import { diffControls, objectAction, type ChangeAction, type ControlChange } from './diff.js';
 import { effectiveFromObjects, type PlainCustomer, type PlainFeature } from './effect.js';
 import type { OnProgress } from '../util/progress.js';
@@ -84,6 +85,8 @@ export interface Plan {
   objects: ObjectPlan[];
   effect: { customers: CustomerEffect[] };
   summary: PlanSummary;
+  /** Managed objects changed outside tollgate since its last apply (live ≠ last applied); applying reverts them. */
+  drift?: DriftEntry[];
 }
 
 export interface PlanInput {

@@ -87,6 +87,28 @@ describe('CI examples in docs/', () => {
     for (const step of live) expect(step.with!.live, `${step.name}`).toBe('${{ env.TOLLGATE_LIVE }}');
   });
 
+  it('the daily drift workflow parses, runs only tollgate commands and flags that exist, and keeps one issue', () => {
+    const drift = parse(readFileSync(path.join(repo, 'docs/ci/drift.yml'), 'utf8')) as {
+      on: Record<string, unknown>;
+      jobs: Record<string, { steps: Step[] }>;
+    };
+    expect(Object.keys(drift.on)).toEqual(['schedule', 'workflow_dispatch']);
+    const driftSteps = Object.values(drift.jobs).flatMap((job) => job.steps);
+    const action = readAction(repo);
+    const tollgateSteps = driftSteps.filter((s) => /\/tollgate@/.test(s.uses ?? ''));
+    expect(tollgateSteps.map((s) => s.with!.command)).toEqual(['drift']);
+    for (const step of tollgateSteps) {
+      for (const input of Object.keys(step.with ?? {})) expect(Object.keys(action.inputs), `${step.name}: the action has no input ${input}`).toContain(input);
+      checkCommand(step.with!.command!, (step.with?.args ?? '').split(/\s+/).filter(Boolean), `${step.name}`);
+    }
+    const script = driftSteps.map((s) => s.run ?? '').find((run) => run.includes('gh issue'))!;
+    execFileSync('bash', ['-n', '-c', script.replace(/\$\{\{[^}]*\}\}/g, 'x')]);
+    // exit 2 from --detailed-exitcode is drift: the issue is opened or updated; otherwise an open one is closed
+    expect(script).toMatch(/if \[ "\$DRIFTED" = "2" \]/);
+    expect(script).toContain('gh issue edit');
+    expect(script).toContain('gh issue close');
+  });
+
   it('the generic CI script is valid shell, only runs tollgate commands and flags that exist, and passes --live when asked', () => {
     const script = readFileSync(path.join(repo, 'docs/ci/generic-ci.sh'), 'utf8');
     execFileSync('bash', ['-n', path.join(repo, 'docs/ci/generic-ci.sh')]);

@@ -1,3 +1,4 @@
+import { driftMarkdownLines } from './drift.js';
 import { createPatch } from 'diff';
 import { formatCount, formatMoney } from '../../util/money.js';
 import { customerOf, describeRef } from '../objects.js';
@@ -27,6 +28,7 @@ export function formatPlanMarkdown(plan: Plan, ctx: PlanFormatContext, limit = G
   const commit = ctx.commit ? `, commit ${escapeMd(ctx.commit)}` : '';
   const head: string[] = [PLAN_COMMENT_MARKER, '### tollgate plan', '', `Target \`${plan.target.name}\`${endpoint}${commit}.`, '', `**${escapeMd(summaryLine(plan))}**`, ''];
   for (const note of ctx.notes) head.push(`> [!WARNING]`, `> ${escapeMd(note)}`, '');
+  head.push(...driftMarkdownLines(plan, escapeMd));
   const footer = mergeFooter(plan, ctx);
   if (plan.objects.length === 0) return [...head, footer].join('\n');
 

@@ -6,14 +6,16 @@ import { formatCount, formatMoney } from '../../util/money.js';
 import { formatValue } from './values.js';
 import { fanOuts, listSome } from './fan-out.js';
 import type { PlanFormatContext } from './context.js';
+import { driftCount, driftTextLines } from './drift.js';
 
 const SYMBOL: Record<ChangeAction, string> = { create: '+', update: '~', delete: '-' };
 
 /** Terraform-style summary line of SPEC §6. */
 export function summaryLine(plan: Plan): string {
   const s = plan.summary;
-  if (plan.objects.length === 0) return 'No changes. The billing system matches the policies.';
-  return `Plan: ${formatCount(s.add)} to add, ${formatCount(s.change)} to change, ${formatCount(s.remove)} to remove (${plural(s.customers, 'customer')}, ${plural(s.entities, 'entity', 'entities')} affected).`;
+  const drift = driftCount(plan);
+  if (plan.objects.length === 0) return `No changes. The billing system matches the policies.${drift ? ` (${drift} to match them; the next apply records it.)` : ''}`;
+  return `Plan: ${formatCount(s.add)} to add, ${formatCount(s.change)} to change, ${formatCount(s.remove)} to remove (${plural(s.customers, 'customer')}, ${plural(s.entities, 'entity', 'entities')} affected${drift ? `; ${drift}` : ''}).`;
 }
 
 /** Exposure moving from before to after, e.g. "$500.00 → $5,000.00". */
@@ -26,7 +28,8 @@ export function formatPlanText(plan: Plan, ctx: PlanFormatContext): string {
   const c = pc.createColors(ctx.color);
   const paint = (action: ChangeAction, s: string): string => (action === 'create' ? c.green(s) : action === 'delete' ? c.red(s) : c.yellow(s));
   const lines: string[] = [];
-  if (plan.objects.length === 0) return summaryLine(plan) + '\n';
+  if (plan.objects.length === 0) return [...driftTextLines(plan, c), summaryLine(plan)].join('\n') + '\n';
+  lines.push(...driftTextLines(plan, c));
   lines.push(`tollgate will make these changes on target ${c.bold(plan.target.name)} (${plan.target.endpoint ?? ''}):`, '');
   const effects = new Map(plan.effect.customers.map((e) => [e.id, e]));
 
