@@ -124,11 +124,16 @@ export class AutumnTarget implements Target {
     return keys.sort();
   }
 
-  /** Each desired customer carries the marker the policies imply, so plan diffs it like a control. */
+  /**
+   * Each desired customer carries the marker the policies imply, so plan diffs it like a control. A plan that sets
+   * no controls is left out: tollgate does not manage it (nothing marks plans), so it is never read or written, and
+   * controls set on it in Autumn stay.
+   */
   express(desired: ReadonlyMap<string, DesiredObject>, _set: PolicySet): { desired: Map<string, DesiredObject>; problems: Diagnostic[] } {
     const markers = impliedMarkers(desired);
     const out = new Map(desired);
     for (const [key, o] of desired) {
+      if (o.ref.kind === 'plan' && isEmptyControls(o.controls)) out.delete(key);
       if (o.ref.kind !== 'customer') continue;
       const marker = formatMarker(markers.get(o.ref.id));
       if (marker !== undefined) out.set(key, { ...o, marker });
