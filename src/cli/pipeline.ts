@@ -1,5 +1,7 @@
 import { planInDetail, UnsupportedControlsError, type PlanInDetail } from '../engine/plan.js';
 import type { RememberedState } from '../engine/state.js';
+import { CatalogMismatchError } from '../engine/catalog.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Plan } from '../plan/plan.js';
 import type { Target } from '../targets/target.js';
 import type { Analysis } from '../validate/index.js';
@@ -7,23 +9,24 @@ import { ExitError } from './exit.js';
 import { renderDiagnostics, type CliIO } from './io.js';
 import { phaseDisplay } from './progress.js';
 
-/** Runs `step`; controls the target cannot hold are printed with their places, and the command exits 1. */
+/** Runs `step`; controls the target cannot hold, or a catalog it lacks, are printed with their places, and the command exits 1. */
 export async function showingUnsupported<T>(analysis: Analysis, io: CliIO, step: () => T | Promise<T>): Promise<T> {
   try {
     return await step();
   } catch (error) {
-    if (!(error instanceof UnsupportedControlsError)) throw error;
+    if (!(error instanceof UnsupportedControlsError || error instanceof CatalogMismatchError)) throw error;
     io.err(renderDiagnostics(error.diagnostics, 'stylish', analysis.sources, io.colorErr));
     io.err(`${error.message}\n`);
     throw new ExitError(1);
   }
 }
 
-/** The engine's plan (with the states behind it), with progress on stderr and unsupported controls printed. */
+/** The engine's plan (with the states behind it), with progress on stderr, and unsupported controls and catalog differences printed. */
 export async function planPrinting(analysis: Analysis, target: Target, io: CliIO, state?: RememberedState): Promise<PlanInDetail> {
   const display = phaseDisplay(io);
+  const onWarnings = (warnings: Diagnostic[]): void => io.err(renderDiagnostics(warnings, 'stylish', analysis.sources, io.colorErr));
   try {
-    return await showingUnsupported(analysis, io, () => planInDetail(analysis, target, { onProgress: display.report, ...(state ? { state } : {}) }));
+    return await showingUnsupported(analysis, io, () => planInDetail(analysis, target, { onProgress: display.report, onWarnings, ...(state ? { state } : {}) }));
   } finally {
     display.finish();
   }

@@ -12,6 +12,7 @@ import { unsupportedControls } from '../plan/support.js';
 import type { LiveObject } from '../plan/objects.js';
 import { readContext, type RememberedState } from './state.js';
 import { findDrift } from '../plan/drift.js';
+import { checkCatalog } from './catalog.js';
 
 /** The policies use controls the target cannot hold: one diagnostic per place; nothing was planned. */
 export class UnsupportedControlsError extends Error {
@@ -36,6 +37,8 @@ export function desiredState(analysis: Analysis, target: Target): Map<string, De
 export interface MakePlanOptions {
   /** Told as the live state is read and the plan computed. */
   onProgress?: OnProgress;
+  /** Told of warnings found against the target (its catalog differs from the policies); errors are thrown. */
+  onWarnings?: (diagnostics: Diagnostic[]) => void;
   /** What the state backend remembers (the managed set and last-applied records); without it, only what the target marks. */
   state?: RememberedState;
 }
@@ -59,6 +62,7 @@ export async function planInDetail(analysis: Analysis, target: Target, options: 
   const phase = 'reading the billing system';
   report({ phase, done: 0, unit: 'objects' });
   const managed = [...(await target.managedKeys()), ...(options.state?.records.keys() ?? [])];
+  await checkCatalog(analysis, target, desired, options.onWarnings);
   const keys = [...new Set([...desired.keys(), ...managed])].sort();
   const total = keys.length;
   const live = await target.read(keys, (done) => report({ phase, done, total, unit: 'objects' }), readContext(options.state));

@@ -51,6 +51,11 @@ export interface Target {
    * absent when the target stores every supported control as written.
    */
   express?(desired: ReadonlyMap<string, DesiredObject>, set: PolicySet): { desired: Map<string, DesiredObject>; problems: Diagnostic[] };
+  /**
+   * Where the policies' plans and features differ from the target's own catalog, one diagnostic per place (errors
+   * stop the plan); absent when the target has no catalog to read.
+   */
+  checkCatalog?(set: PolicySet, desired: ReadonlyMap<string, DesiredObject>): Promise<Diagnostic[]>;
 }
 
 /** One API call of an object change, as a target's `calls` makes it; `name` is unique within the change. */

@@ -12,7 +12,10 @@ import { TargetError, type Capabilities, type ControlName, type Target, type Wri
 import { AUTUMN_API_URL, AutumnApiError, AutumnClient, type AutumnRoutes } from './client.js';
 import { explainWriteError, unknownObjects } from './errors.js';
 import { formatMarker, impliedMarkers, managedKeysOf, markerToHold, MANAGED_KEY, readMarker, withMarker, type ManagedMarker, type MarkerState } from './managed.js';
-import { readCustomer, readCustomerPage, readEntityPage, readPlan, type CustomerRead } from './responses.js';
+import { readCustomer, readCustomerPage, readEntityPage, type CustomerRead } from './responses.js';
+import { readFeatures, readPlans } from './catalog.js';
+import type { PlanRead } from './responses.js';
+import { catalogMismatches } from './catalog-check.js';
 import { decodeControls, encodeControls, keysOf, type BillingControlsWire, type DecodedControls, type OwnSource } from './wire.js';
 
 /** Autumn holds no customer-wide overage cap, and entities take no auto top-ups (SPEC §5). */
@@ -85,6 +88,9 @@ export class AutumnTarget implements Target {
   /** Keys listed only by markers: one Autumn no longer has is gone, not an error. */
   private readonly markedOnly = new Set<string>();
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** The last plans.list; each plan's controls in it are handed out once by fetch(), then read afresh. */
+  private plansRead: Promise<Map<string, PlanRead>> | undefined;
+  private readonly handedOut = new Set<string>();
 
   constructor(options: AutumnTargetOptions) {
     this.endpoint = (options.endpoint ?? AUTUMN_API_URL).replace(/\/+$/, '');
@@ -115,16 +121,43 @@ export class AutumnTarget implements Target {
     return keys.sort();
   }
 
-  /** Each desired customer carries the marker the policies imply, so plan diffs it like a control. */
+  /**
+   * Each desired customer carries the marker the policies imply, so plan diffs it like a control. A plan that sets
+   * no controls is left out: tollgate does not manage it (nothing marks plans), so it is never read or written, and
+   * controls set on it in Autumn stay.
+   */
   express(desired: ReadonlyMap<string, DesiredObject>, _set: PolicySet): { desired: Map<string, DesiredObject>; problems: Diagnostic[] } {
     const markers = impliedMarkers(desired);
     const out = new Map(desired);
     for (const [key, o] of desired) {
+      if (o.ref.kind === 'plan' && isEmptyControls(o.controls)) out.delete(key);
       if (o.ref.kind !== 'customer') continue;
       const marker = formatMarker(markers.get(o.ref.id));
       if (marker !== undefined) out.set(key, { ...o, marker });
     }
     return { desired: out, problems: [] };
+  }
+
+  /** Autumn's plans and features against the policies' (plans.list and features.list, read once for the plan's reads too). */
+  async checkCatalog(set: PolicySet, desired: ReadonlyMap<string, DesiredObject>): Promise<Diagnostic[]> {
+    const [plans, features] = await Promise.all([this.plans(false), readFeatures(this.client)]);
+    return catalogMismatches(set, desired, { plans, features });
+  }
+
+  /** Every plan, read again when `fresh` or never read. */
+  private plans(fresh: boolean): Promise<Map<string, PlanRead>> {
+    if (fresh || !this.plansRead) {
+      const read = readPlans(this.client).then((plans) => {
+        this.handedOut.clear();
+        return plans;
+      });
+      // A failed read is not kept: the next call tries again.
+      read.catch(() => {
+        if (this.plansRead === read) this.plansRead = undefined;
+      });
+      this.plansRead = read;
+    }
+    return this.plansRead;
   }
 
   async read(keys: readonly string[], onRead?: (done: number) => void): Promise<Map<string, LiveObject | null>> {
@@ -325,8 +358,11 @@ export class AutumnTarget implements Target {
       } else if (ref.kind === 'entity') {
         await this.readEntities([key]);
       } else {
-        const plan = await readPlan(await this.client.read('/v1/plans.get', { plan_id: ref.id }));
-        this.known.set(key, { decoded: decodeControls(plan.controls, ownOf.plan) });
+        // plans.list holds every plan's controls: one request serves them all (the catalog check's, on a first read).
+        const plans = await this.plans(this.handedOut.has(ref.id));
+        this.handedOut.add(ref.id);
+        const plan = plans.get(ref.id);
+        this.known.set(key, plan ? { decoded: decodeControls(plan.controls, ownOf.plan) } : null);
       }
     } catch (error) {
       if (!(error instanceof AutumnApiError && error.status === 404)) throw error;
