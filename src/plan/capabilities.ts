@@ -1,6 +1,7 @@
-import type { FeatureControlName, ObjectRef } from './objects.js';
+import type { ControlName } from '../model/controls.js';
+import type { ObjectRef } from './objects.js';
 
-export type ControlName = FeatureControlName | 'overageLimit';
+export type { ControlName };
 
-/** Which controls a target can hold on each kind of object; the planner checks the policies against it. */
+/** Which controls a target can hold on each kind of object (see `capabilitiesOf`); the planner checks the policies against it. */
 export type Capabilities = Record<ObjectRef['kind'], ReadonlySet<ControlName>>;

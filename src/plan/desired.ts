@@ -5,6 +5,7 @@ import { customerOwnLayers, planLayer } from '../resolve/resolve.js';
 import { alertSetting, topupSetting, type ControlLayer } from '../resolve/precedence.js';
 import type { AutoTopup, UsageAlert, UsageLimit } from '../types/policy.generated.js';
 import { usageLimitSetting } from '../model/usage-limits.js';
+import { settableOn } from '../model/controls.js';
 import {
   controlPath,
   FEATURE_CONTROLS,
@@ -55,7 +56,7 @@ function merge(
   for (const feature of [...featureIds].sort()) {
     const settings: FeatureSettings = {};
     for (const control of FEATURE_CONTROLS) {
-      if (entity && control === 'autoTopup') continue;
+      if (entity && !settableOn(control, 'entity')) continue;
       const layer = layers.find((l) => {
         const v = l.controls[feature]?.[control];
         return v !== undefined && v !== null;

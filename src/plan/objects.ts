@@ -1,3 +1,4 @@
+import { FEATURE_CONTROL_NAMES } from '../model/controls.js';
 import type { Location } from '../diagnostics/diagnostic.js';
 import type { AlertSetting, EffectiveOverageLimit, TopupSetting, UsageLimitSetting } from '../resolve/effective.js';
 
@@ -48,7 +49,7 @@ export interface FeatureSettings {
 }
 
 export type FeatureControlName = keyof FeatureSettings;
-export const FEATURE_CONTROLS: readonly FeatureControlName[] = ['overage', 'maxOverageUnits', 'usageAlerts', 'usageLimits', 'autoTopup'];
+export const FEATURE_CONTROLS: readonly FeatureControlName[] = FEATURE_CONTROL_NAMES;
 
 /** What one object holds: per-feature settings and, for customers and plans, the customer-wide overage limit. */
 export interface ObjectControls {

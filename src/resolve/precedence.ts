@@ -3,6 +3,7 @@ import { at, atShared, type Origin } from '../model/policy-set.js';
 import { toPointer } from '../load/positions.js';
 import { exactAdd, overageCharge } from './exact.js';
 import { usageLimitSetting } from '../model/usage-limits.js';
+import { CONTROLS } from '../model/controls.js';
 import type {
   AlertSetting,
   EffectiveAlert,
@@ -52,13 +53,13 @@ export interface ResolvedFeature {
   winners: Partial<Record<FeatureField, Winner>>;
 }
 
-/** Layers that may set each feature control; entities never set auto top-ups (customer-level only). */
+/** Layers that may set each feature control, from the controls' descriptions (entities set no auto top-ups). */
 const SETTABLE: Record<FeatureField, ReadonlySet<ControlLayer['layer']>> = {
-  overage: new Set(['entity', 'customer', 'profile', 'plan']),
-  maxOverageUnits: new Set(['entity', 'customer', 'profile', 'plan']),
-  usageAlerts: new Set(['entity', 'customer', 'profile', 'plan']),
-  usageLimits: new Set(['entity', 'customer', 'profile', 'plan']),
-  autoTopup: new Set(['customer', 'profile', 'plan']),
+  overage: CONTROLS.overage.layers,
+  maxOverageUnits: CONTROLS.maxOverageUnits.layers,
+  usageAlerts: CONTROLS.usageAlerts.layers,
+  usageLimits: CONTROLS.usageLimits.layers,
+  autoTopup: CONTROLS.autoTopup.layers,
 };
 
 const controlPointers = new Map<string, Record<FeatureField, string>>();

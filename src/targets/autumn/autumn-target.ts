@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
+import { capabilitiesOf } from '../../model/controls.js';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { DEFAULT_RETRY, type RetryPolicy } from '../backoff.js';
 import { systemClock, type Clock, type Random } from '../../util/clock.js';
 import { TokenBucket } from '../../util/token-bucket.js';
-import { FEATURE_CONTROLS, isEmptyControls, objectKey, parseObjectKey, type DesiredObject, type LiveObject, type ObjectRef } from '../../plan/objects.js';
+import { isEmptyControls, objectKey, parseObjectKey, type DesiredObject, type LiveObject, type ObjectRef } from '../../plan/objects.js';
 import type { ObjectPlan } from '../../plan/plan.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { PolicySet } from '../../model/policy-set.js';
-import { TargetError, type Capabilities, type ControlName, type Target, type WriteContext } from '../target.js';
+import { TargetError, type Capabilities, type Target, type WriteContext } from '../target.js';
 import { AUTUMN_API_URL, AutumnApiError, AutumnClient, type AutumnRoutes } from './client.js';
 import { explainWriteError, unknownObjects } from './errors.js';
 import { formatMarker, impliedMarkers, managedKeysOf, markerToHold, MANAGED_KEY, readMarker, withMarker, type ManagedMarker, type MarkerState } from './managed.js';
@@ -19,11 +20,7 @@ import { catalogMismatches } from './catalog-check.js';
 import { decodeControls, encodeControls, keysOf, type BillingControlsWire, type DecodedControls, type OwnSource } from './wire.js';
 
 /** Autumn holds no customer-wide overage cap, and entities take no auto top-ups (SPEC §5). */
-export const AUTUMN_CAPABILITIES: Capabilities = {
-  plan: new Set<ControlName>(FEATURE_CONTROLS),
-  customer: new Set<ControlName>(FEATURE_CONTROLS),
-  entity: new Set<ControlName>(['overage', 'maxOverageUnits', 'usageAlerts', 'usageLimits']),
-};
+export const AUTUMN_CAPABILITIES: Capabilities = capabilitiesOf('autumn');
 
 /** Autumn's documented limit on these routes, per organisation. */
 export const AUTUMN_RATE_LIMIT = 25;

@@ -1,21 +1,16 @@
 import { mkdirSync, readFileSync } from 'node:fs';
+import { capabilitiesOf } from '../../model/controls.js';
 import path from 'node:path';
-import { FEATURE_CONTROLS, parseObjectKey, type LiveObject } from '../../plan/objects.js';
+import { parseObjectKey, type LiveObject } from '../../plan/objects.js';
 import type { ObjectPlan } from '../../plan/plan.js';
 import { writeFailureReason, writeFileAtomic } from '../../util/atomic-write.js';
 import { jsonTooDeep } from '../../util/json-depth.js';
-import { TargetError, type Capabilities, type ControlName, type Target } from '../target.js';
+import { TargetError, type Capabilities, type Target } from '../target.js';
 
 const MAX_STATE_DEPTH = 32;
 
-const ALL: ReadonlySet<ControlName> = new Set([...FEATURE_CONTROLS, 'overageLimit']);
-
-/** Entities hold no top-ups and no customer-wide limit (SPEC §2); everything else is supported. */
-export const LOCAL_CAPABILITIES: Capabilities = {
-  plan: ALL,
-  customer: ALL,
-  entity: new Set(['overage', 'maxOverageUnits', 'usageAlerts', 'usageLimits']),
-};
+/** Everything the policies can set, where they can set it (entities hold no top-ups and no customer-wide limit). */
+export const LOCAL_CAPABILITIES: Capabilities = capabilitiesOf('local');
 
 interface StateFile {
   formatVersion: 1;

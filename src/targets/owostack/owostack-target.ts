@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { capabilitiesOf } from '../../model/controls.js';
 import pLimit from 'p-limit';
 import { DEFAULT_RETRY, retrying, type RetryPolicy } from '../backoff.js';
 import { systemClock, type Clock, type Random } from '../../util/clock.js';
@@ -13,11 +14,7 @@ import { OWOSTACK_LIVE_KEY_PREFIX, OWOSTACK_LIVE_URL, OWOSTACK_SANDBOX_URL } fro
 import { expressForOwostack, holds, liveFromCustomer, writeCalls, type OwostackWriteCall } from './wire.js';
 
 /** Owostack holds per-feature overage and caps and a customer-wide overage limit, on customers only. */
-export const OWOSTACK_CAPABILITIES: Capabilities = {
-  plan: new Set(),
-  customer: new Set(['overage', 'maxOverageUnits', 'overageLimit']),
-  entity: new Set(),
-};
+export const OWOSTACK_CAPABILITIES: Capabilities = capabilitiesOf('owostack');
 
 /** Requests per second tollgate sends to Owostack, reads and writes together. */
 export const OWOSTACK_RATE_LIMIT = 25;
