@@ -1,6 +1,7 @@
-// Every control of the policy language described once (SPEC §1, §2, §5, §8): the layers that may set it, how
-// layers merge it, and on which objects each billing system holds it. Precedence, planning and the targets'
-// capabilities read this table; adding a control starts here.
+// Every control of the policy language described once (SPEC §1, §2, §5, §8): the layers that may set it and the
+// objects each billing system holds it on. Precedence, planning and the targets' capabilities read this table;
+// adding a control starts here. (Every control merges the same way: the first layer that sets it wins; for the
+// lists usageAlerts and usageLimits, `[]` is a setting too. How each reads is in plan/format/values.ts.)
 
 export type ControlName = 'overage' | 'maxOverageUnits' | 'usageAlerts' | 'usageLimits' | 'autoTopup' | 'overageLimit';
 export type SettingLayer = 'entity' | 'customer' | 'profile' | 'plan';
@@ -12,8 +13,6 @@ export interface ControlDescription {
   scope: 'feature' | 'customer';
   /** Layers that may set it; set anywhere else, it is an error and never takes effect. */
   layers: ReadonlySet<SettingLayer>;
-  /** `value`: the first layer that sets it wins. `list`: a list the winning layer replaces whole (`[]` = none). */
-  merge: 'value' | 'list';
   /** The objects each billing system can hold it on; a policy using it elsewhere is refused at plan time, per place. */
   heldOn: Readonly<Record<TargetKind, ReadonlySet<ObjectKind>>>;
 }
@@ -26,14 +25,14 @@ const customersOnly: ReadonlySet<ObjectKind> = new Set(['customer']);
 const nowhere: ReadonlySet<ObjectKind> = new Set();
 
 export const CONTROLS: Readonly<Record<ControlName, ControlDescription>> = {
-  overage: { scope: 'feature', layers: everywhere, merge: 'value', heldOn: { local: allObjects, autumn: allObjects, owostack: customersOnly } },
-  maxOverageUnits: { scope: 'feature', layers: everywhere, merge: 'value', heldOn: { local: allObjects, autumn: allObjects, owostack: customersOnly } },
-  usageAlerts: { scope: 'feature', layers: everywhere, merge: 'list', heldOn: { local: allObjects, autumn: allObjects, owostack: nowhere } },
-  usageLimits: { scope: 'feature', layers: everywhere, merge: 'list', heldOn: { local: allObjects, autumn: allObjects, owostack: nowhere } },
+  overage: { scope: 'feature', layers: everywhere, heldOn: { local: allObjects, autumn: allObjects, owostack: customersOnly } },
+  maxOverageUnits: { scope: 'feature', layers: everywhere, heldOn: { local: allObjects, autumn: allObjects, owostack: customersOnly } },
+  usageAlerts: { scope: 'feature', layers: everywhere, heldOn: { local: allObjects, autumn: allObjects, owostack: nowhere } },
+  usageLimits: { scope: 'feature', layers: everywhere, heldOn: { local: allObjects, autumn: allObjects, owostack: nowhere } },
   // top-ups invoice the customer's payment method: customer-level only
-  autoTopup: { scope: 'feature', layers: aboveEntities, merge: 'value', heldOn: { local: noEntities, autumn: noEntities, owostack: nowhere } },
+  autoTopup: { scope: 'feature', layers: aboveEntities, heldOn: { local: noEntities, autumn: noEntities, owostack: nowhere } },
   // Autumn has no customer-wide overage cap
-  overageLimit: { scope: 'customer', layers: aboveEntities, merge: 'value', heldOn: { local: noEntities, autumn: nowhere, owostack: customersOnly } },
+  overageLimit: { scope: 'customer', layers: aboveEntities, heldOn: { local: noEntities, autumn: nowhere, owostack: customersOnly } },
 };
 
 /** The per-feature controls, in the order plans and explain list them. */
