@@ -105,8 +105,15 @@ export async function applyPlan(plan: Plan, target: Target, options: ApplyOption
     report.failed.push(failure);
   };
 
+  /** Written, but held only once the target flushes. */
+  const unflushed: Array<{ object: ObjectPlan; attempts: number }> = [];
+
   /** An object that holds its planned state counts as applied once `afterWrite` has taken it in. */
-  const landed = async (object: ObjectPlan, attempts: number): Promise<void> => {
+  const landed = async (object: ObjectPlan, attempts: number, flushed = false): Promise<void> => {
+    if (target.persistsOnFlush === true && !flushed) {
+      unflushed.push({ object, attempts });
+      return;
+    }
     try {
       await options.afterWrite?.(object);
       report.applied.push(object.key);
@@ -185,6 +192,7 @@ export async function applyPlan(plan: Plan, target: Target, options: ApplyOption
 
   await Promise.all(plan.objects.map((object) => limit(writeOne, object)));
   await target.flush();
+  for (const { object, attempts } of unflushed) await landed(object, attempts, true);
   if (report.notAttempted.length > 0) report.stopped = fatal ? 'fatal' : 'interrupted';
   else if (options.signal?.aborted) report.stopped = 'interrupted';
   report.applied.sort();

@@ -46,6 +46,8 @@ export interface Target {
   send?(call: TargetCall, ctx: WriteContext): Promise<void>;
   /** Persists what was written so far; called at the end of an apply. */
   flush(): Promise<void>;
+  /** Writes hold only once `flush` returns (the local target's state file): objects count as applied, and are recorded, after it. */
+  readonly persistsOnFlush?: boolean;
   /**
    * The desired state in the form this target stores it, and an error per place it cannot be stored;
    * absent when the target stores every supported control as written.

@@ -177,6 +177,19 @@ describe('backoff and pacing', () => {
     expect(lost.failed[0]?.message).toBe('not written: the apply lock was lost');
   });
 
+  it('for a target whose writes hold only once flushed, counts and records objects after the flush', async () => {
+    const events: string[] = [];
+    const target = Object.assign(new FakeTarget(), { persistsOnFlush: true });
+    const flush = target.flush.bind(target);
+    target.flush = async () => {
+      events.push('flush');
+      await flush();
+    };
+    const report = await applyPlan(planOf(2), target, { clock: new FakeClock(), afterWrite: async (o) => void events.push(`record ${o.key}`) });
+    expect(events).toEqual(['flush', 'record customer:c000', 'record customer:c001']);
+    expect(report.applied).toEqual(['customer:c000', 'customer:c001']);
+  });
+
   it('full jitter stays under an exponentially growing, capped ceiling', () => {
     const policy = { ...DEFAULT_RETRY, baseMs: 100, capMs: 1000 };
     expect([1, 2, 3, 4, 5].map((n) => backoffMs(n, policy, () => 0.999))).toEqual([99.9, 199.8, 399.6, 799.2, 999]);

@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { applyPlan } from '../../src/apply/apply.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { makePlan } from '../../src/cli/pipeline.js';
+import { scopeFolder } from '../../src/backend/file-backend.js';
 import type { Plan } from '../../src/plan/plan.js';
 import { LocalTarget } from '../../src/targets/local/local-target.js';
 import { analyze, type Analysis } from '../../src/validate/index.js';
@@ -237,7 +238,7 @@ describe('a failed apply leaves the state as it was', () => {
 
   it('when apply is killed while writing the state (SIGKILL during fsync); the next apply takes over the lock and finishes', async () => {
     const cwd = mkdtempSync(path.join(work, 'cli-'));
-    // The child announces on stderr that it is inside fsync of the temp file, then never returns from it.
+    // The child announces on stderr that it is inside fsync of the state's temp file, then never returns from it.
     const preload = path.join(work, 'hang-in-sync.mjs');
     writeFileSync(
       preload,
@@ -246,7 +247,9 @@ describe('a failed apply leaves the state as it was', () => {
         'const handle = await fs.promises.open(process.execPath, "r");',
         'const proto = Object.getPrototypeOf(handle);',
         'await handle.close();',
-        "proto.sync = function () { fs.writeSync(2, 'IN-FSYNC\\n'); setInterval(() => undefined, 1 << 30); return new Promise(() => undefined); };",
+        // only the local state's temp file; the state backend's own files (history, records) sync as usual
+        'const sync = proto.sync;',
+        "proto.sync = function () { if (!fs.readlinkSync('/proc/self/fd/' + this.fd).includes('/.tollgate/local/')) return sync.call(this); fs.writeSync(2, 'IN-FSYNC\\n'); setInterval(() => undefined, 1 << 30); return new Promise(() => undefined); };",
       ].join('\n'),
     );
     const env = cliEnv();
@@ -277,7 +280,11 @@ describe('a failed apply leaves the state as it was', () => {
     expect(await exited).toBe('SIGKILL');
 
     expect(readFileSync(stateFile).equals(before)).toBe(true);
-    expect(existsSync(path.join(cwd, '.tollgate/local/apply.lock'))).toBe(true);
+    // the killed apply's lock is left behind; the next apply sees its holder is gone and takes it over
+    expect(existsSync(path.join(scopeFolder(path.join(cwd, '.tollgate'), { target: 'local', endpoint: '.tollgate/local/state.json' }), 'lock.json'))).toBe(true);
+    // nothing was recorded as applied that the state file does not hold: no drift
+    const drift = await tollgate(['drift', '--detailed-exitcode']);
+    expect([drift.code, drift.stdout]).toEqual([0, 'No drift on local at .tollgate/local/state.json: every object tollgate manages holds what it last applied.\n']);
     const resumed = await tollgate(['apply', '--yes']);
     expect(resumed.stderr).toBe('');
     expect(resumed.stdout).toContain('Apply complete!');

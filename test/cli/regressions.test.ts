@@ -34,7 +34,7 @@ function tollgate(args: string[], nodeArgs: string[] = []): Promise<Run> {
   });
 }
 
-/** A module for `node --import` that makes FileHandle#sync fail, as on a disk that went away. */
+/** A module for `node --import` that makes FileHandle#sync fail for the local state, as on a disk that went away. */
 function failingSyncPreload(): string {
   const file = path.join(cwd, 'fail-sync.mjs');
   writeFileSync(
@@ -44,7 +44,9 @@ function failingSyncPreload(): string {
       "const handle = await fs.promises.open(process.execPath, 'r');",
       'const proto = Object.getPrototypeOf(handle);',
       'await handle.close();',
-      "proto.sync = async () => { throw Object.assign(new Error('EIO: i/o error, fsync (injected)'), { code: 'EIO' }); };",
+      // only the local target's state files: the state backend's own files (under .tollgate/state/) still write
+      'const sync = proto.sync;',
+      "proto.sync = async function () { if (!fs.readlinkSync('/proc/self/fd/' + this.fd).includes('/.tollgate/local/')) return sync.call(this); throw Object.assign(new Error('EIO: i/o error, fsync (injected)'), { code: 'EIO' }); };",
     ].join('\n'),
   );
   return file;

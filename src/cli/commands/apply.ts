@@ -77,7 +77,9 @@ async function applyLocked(options: ApplyCommandOptions, saved: Plan | undefined
   }
   const { plan } = detail;
   const fixed = await reconcile(backend, plan, detail.desired, detail.live, state);
-  if (fixed.recorded.length > 0) io.err(`Recorded ${names(fixed.recorded)} in the state backend: already holding what the policies want, written by an earlier apply that did not record it.\n`);
+  // A backend with no records yet (a first apply, a fresh clone on the file backend) just learns them, quietly.
+  const adopting = state.records.size === 0;
+  if (fixed.recorded.length > 0 && !adopting) io.err(`Recorded ${names(fixed.recorded)} in the state backend: already holding what the policies want, written by an earlier apply that did not record it.\n`);
   if (fixed.dropped.length > 0) io.err(`Dropped the records of ${names(fixed.dropped)}: they hold nothing and the policies no longer want anything of them.\n`);
   if (plan.objects.length === 0) {
     if (options.report) await writeOutputFile(options.report, JSON.stringify({ applied: [], failed: [], notAttempted: [], retries: 0 } satisfies ApplyReport, null, 2) + '\n');

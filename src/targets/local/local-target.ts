@@ -21,6 +21,7 @@ interface StateFile {
 export class LocalTarget implements Target {
   readonly name = 'local';
   readonly capabilities = LOCAL_CAPABILITIES;
+  readonly persistsOnFlush = true;
   private state: StateFile | undefined;
   private dirty = false;
 

@@ -74,9 +74,9 @@ describe('a saved plan on autumn', () => {
     expect(run.stderr).toBe('Plan: 4 to add, 0 to change, 0 to remove (2 customers, 1 entity affected).\n');
     expect(run.stdout).toBe('Apply complete! Objects: 4 added, 0 changed, 0 removed.\n');
     expect(run.code).toBe(0);
-    // The apply lock was taken in the directory the plan was made in, where other applies look for it.
+    // The apply lock and records were taken in the directory the plan was made in, where other applies look for them.
     expect(existsSync(path.join(cwd, 'ci', 'job', '.tollgate'))).toBe(false);
-    expect(existsSync(path.join(cwd, '.tollgate', 'autumn'))).toBe(true);
+    expect(existsSync(path.join(cwd, '.tollgate', 'state', 'autumn'))).toBe(true);
     const again = await tollgate(['plan', '--dir', 'billing', '--target', 'autumn', '--detailed-exitcode'], cwd, { AUTUMN_API_URL: emu.url });
     expect(again.code).toBe(0);
   });
