@@ -8,6 +8,7 @@ import { applyCommand } from './commands/apply.js';
 import { compileCommand } from './commands/compile.js';
 import { emulateCommand } from './commands/emulate.js';
 import { explainCommand } from './commands/explain.js';
+import { lspCommand } from './commands/lsp.js';
 import { planCommand } from './commands/plan.js';
 import { validateCommand } from './commands/validate.js';
 import { readConfig, type ProjectConfig } from './config.js';
@@ -165,6 +166,15 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .addOption(dirOption())
     .action((subject: string, feature: string | undefined, opts: { dir?: string }) => {
       code = explainCommand({ dir: dirOf(opts), subject, feature }, io);
+    });
+
+  program
+    .command('lsp')
+    .description('Serve the Language Server Protocol on stdin/stdout for editors: diagnostics as you type, completion, hover, definitions, references.')
+    .addOption(dirOption())
+    .option('--stdio', 'accepted for editors that pass it; stdio is the only transport')
+    .action(async (opts: { dir?: string }) => {
+      code = await lspCommand({ dir: dirOf(opts) });
     });
 
   program

@@ -1,6 +1,7 @@
 import { capDiagnostics } from '../diagnostics/cap.js';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { listPolicyFiles, readPolicyFile } from '../load/files.js';
+import path from 'node:path';
+import { listPolicyFiles, policyText, readPolicyFile } from '../load/files.js';
 import type { SourceFile } from '../util/source-file.js';
 import { parsePolicyYaml, type PolicyDoc } from '../load/yaml.js';
 import { buildPolicySet, type BrokenDocument, type PolicyDocumentValue, type PolicySet } from '../model/policy-set.js';
@@ -30,13 +31,15 @@ export interface AnalyzeOptions {
   digest?: boolean;
   /** Told after each file read and each customer checked: a fleet takes seconds. */
   onProgress?: OnProgress;
+  /** Texts that replace files on disk (absolute path → text), such as an editor's unsaved buffers; new files under `dir` join. */
+  overlay?: ReadonlyMap<string, string>;
 }
 
 /** Loads every policy file of `dir`, checks it in all passes, and resolves every customer. */
 export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, SourceFile>();
-  const listed = listPolicyFiles(dir);
+  const listed = withOverlay(listPolicyFiles(dir), dir, options.overlay);
   diagnostics.push(...listed.diagnostics);
   const parsedDocs: PolicyDoc[] = [];
   // Definitions whose YAML or schema is broken but that name their kind and id: what uses them gets one note.
@@ -46,7 +49,8 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   progress?.({ phase: 'reading policy files', done: 0, total, unit: 'files' });
   for (const [i, file] of listed.files.entries()) {
     if (i > 0) progress?.({ phase: 'reading policy files', done: i, total, unit: 'files' });
-    const read = readPolicyFile(file);
+    const text = options.overlay?.get(file);
+    const read = text === undefined ? readPolicyFile(file) : policyText(file, text);
     diagnostics.push(...read.diagnostics);
     if (!read.source) continue;
     sources.set(read.source.path, read.source);
@@ -100,6 +104,17 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   };
   if (digest) analysis.policyDigest = digest.digest();
   return analysis;
+}
+
+/** The files of `dir` plus the overlay's policy files under it that are not on disk yet, sorted by path. */
+function withOverlay(listed: { files: string[]; diagnostics: Diagnostic[] }, dir: string, overlay: ReadonlyMap<string, string> | undefined): { files: string[]; diagnostics: Diagnostic[] } {
+  if (!overlay || overlay.size === 0) return listed;
+  const root = path.resolve(dir) + path.sep;
+  const known = new Set(listed.files);
+  const added = [...overlay.keys()].filter((f) => f.startsWith(root) && /\.ya?ml$/i.test(f) && !known.has(f));
+  if (added.length === 0) return listed;
+  const files = [...listed.files, ...added].sort();
+  return { files, diagnostics: listed.diagnostics.filter((d) => d.code !== 'dir-empty') };
 }
 
 /** push(...items) without spreading tens of thousands of arguments onto the stack. */
