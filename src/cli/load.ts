@@ -3,6 +3,7 @@ import { summarize } from '../diagnostics/diagnostic.js';
 import { renderDiagnostics, type CliIO } from './io.js';
 import { ExitError } from './exit.js';
 import { phaseDisplay } from './progress.js';
+import { CACHE_DIR, PolicyCache } from '../cache/policy-cache.js';
 
 /** Analyzes the policies; on errors prints them to stderr and exits 1, so later stages only see valid input. */
 export function loadValid(dir: string, io: CliIO, options: AnalyzeOptions = {}): Analysis {
@@ -19,8 +20,12 @@ export function loadValid(dir: string, io: CliIO, options: AnalyzeOptions = {}):
 /** Analyzes the policies with progress on stderr while reading and checking take long. */
 export function analyzeShowingProgress(dir: string, io: CliIO, options: AnalyzeOptions = {}): Analysis {
   const display = phaseDisplay(io);
+  // Results of earlier runs, for the files and customers that did not change (TOLLGATE_CACHE=off: none).
+  const cache = io.env.TOLLGATE_CACHE === 'off' ? undefined : new PolicyCache(CACHE_DIR);
   try {
-    return analyze(dir, { ...options, onProgress: display.report });
+    const analysis = analyze(dir, { ...options, onProgress: display.report, ...(cache ? { cache } : {}) });
+    cache?.save();
+    return analysis;
   } finally {
     display.finish();
   }

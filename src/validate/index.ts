@@ -1,10 +1,13 @@
 import { capDiagnostics } from '../diagnostics/cap.js';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { listPolicyFiles, policyText, readPolicyFile } from '../load/files.js';
 import type { SourceFile } from '../util/source-file.js';
 import { parsePolicyYaml, type PolicyDoc } from '../load/yaml.js';
-import { buildPolicySet, type BrokenDocument, type PolicyDocumentValue, type PolicySet } from '../model/policy-set.js';
+import { buildPolicySet, type BrokenDocument, type CustomerDef, type PolicyDocumentValue, type PolicySet } from '../model/policy-set.js';
+import { strippedJson } from '../resolve/canonical.js';
+import type { AnalysisCache, CustomerResult } from './analysis-cache.js';
 import { resolveCustomer } from '../resolve/resolve.js';
 import { digestBuilder, EffectiveCustomers } from '../resolve/stream.js';
 import { checkEffects } from './effects.js';
@@ -24,6 +27,8 @@ export interface Analysis {
   documents: number;
   /** With `digest: true`: the policy digest (as policyDigest computes it), from the resolution the checks make anyway. */
   policyDigest?: string;
+  /** With a cache: per customer, the hash of everything its effective policy depends on (a key for later stages' caches). */
+  customerKeys?: Map<string, string>;
 }
 
 export interface AnalyzeOptions {
@@ -31,6 +36,8 @@ export interface AnalyzeOptions {
   digest?: boolean;
   /** Told after each file read and each customer checked: a fleet takes seconds. */
   onProgress?: OnProgress;
+  /** Parses, schema checks and customer checks from earlier runs, reused where their inputs are unchanged. */
+  cache?: AnalysisCache;
   /** Texts that replace files on disk (absolute path → text), such as an editor's unsaved buffers; new files under `dir` join. */
   overlay?: ReadonlyMap<string, string>;
 }
@@ -45,6 +52,7 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   // Definitions whose YAML or schema is broken but that name their kind and id: what uses them gets one note.
   const broken: BrokenDocument[] = [];
   const progress = options.onProgress;
+  const cache = options.cache;
   const total = listed.files.length;
   progress?.({ phase: 'reading policy files', done: 0, total, unit: 'files' });
   for (const [i, file] of listed.files.entries()) {
@@ -54,7 +62,8 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
     diagnostics.push(...read.diagnostics);
     if (!read.source) continue;
     sources.set(read.source.path, read.source);
-    const parsed = parsePolicyYaml(read.source);
+    const source = read.source;
+    const parsed = cache ? cache.parse(source, () => parsePolicyYaml(source)) : parsePolicyYaml(source);
     append(diagnostics, parsed.diagnostics);
     append(parsedDocs, parsed.docs);
     append(broken, parsed.broken);
@@ -67,8 +76,9 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
     if (v?.kind === 'Feature' && typeof v.id === 'string' && typeof v.type === 'string' && !features.has(v.id)) features.set(v.id, v.type);
   }
   const valid: Array<{ doc: PolicyDoc; value: PolicyDocumentValue }> = [];
+  const featuresKey = cache ? hashOf(JSON.stringify([...features].sort())) : '';
   for (const doc of parsedDocs) {
-    const shape = validateShape(doc, features);
+    const shape = cache ? cache.shape(doc, featuresKey, () => validateShape(doc, features)) : validateShape(doc, features);
     append(diagnostics, shape.diagnostics);
     if (shape.kind) valid.push({ doc, value: doc.value as PolicyDocumentValue });
     else {
@@ -84,14 +94,25 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   // Checks point at the winning layers themselves, so resolving without provenance is enough here; so is the
   // digest, which leaves provenance out. Ids in order, customers that do not resolve skipped, as policyDigest does.
   const digest = options.digest ? digestBuilder() : undefined;
+  // Unusable definitions make customers' results depend on more than their files: those runs check afresh.
+  const dependencies = cache && set.unusable.size === 0 ? customerDependencies(set, cache) : undefined;
+  const customerKeys = new Map<string, string>();
   let checked = 0;
   for (const id of [...set.customers.keys()].sort()) {
     if (checked > 0) progress?.({ phase: 'checking policies', done: checked, total: customers, unit: 'customers' });
     checked++;
-    const resolved = resolveCustomer(set, set.customers.get(id)!, false);
-    if (!resolved) continue;
-    diagnostics.push(...checkEffects(set, id, resolved));
-    digest?.add(id, resolved.effective);
+    const customer = set.customers.get(id)!;
+    const check = (): CustomerResult => {
+      const resolved = resolveCustomer(set, customer, false);
+      if (!resolved) return { resolved: false, diagnostics: [] };
+      return { resolved: true, diagnostics: checkEffects(set, id, resolved), ...(digest ? { stripped: strippedJson(resolved.effective) } : {}) };
+    };
+    const key = dependencies?.of(customer);
+    const result = key !== undefined ? cache!.customer(key, digest !== undefined, check) : check();
+    if (key !== undefined && result.resolved) customerKeys.set(id, key);
+    if (!result.resolved) continue;
+    append(diagnostics, result.diagnostics);
+    digest?.addJson(id, result.stripped!);
   }
   progress?.({ phase: 'checking policies', done: customers, total: customers, unit: 'customers' });
   const analysis: Analysis = {
@@ -103,6 +124,7 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
     documents,
   };
   if (digest) analysis.policyDigest = digest.digest();
+  if (dependencies) analysis.customerKeys = customerKeys;
   return analysis;
 }
 
@@ -115,6 +137,27 @@ function withOverlay(listed: { files: string[]; diagnostics: Diagnostic[] }, dir
   if (added.length === 0) return listed;
   const files = [...listed.files, ...added].sort();
   return { files, diagnostics: listed.diagnostics.filter((d) => d.code !== 'dir-empty') };
+}
+
+function hashOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * What a customer's checks and digest input depend on: its own file, the files of its standalone entities,
+ * and every file that defines a feature, plan or profile (the paths and texts, hashed).
+ */
+function customerDependencies(set: PolicySet, cache: AnalysisCache): { of(customer: CustomerDef): string } {
+  const shared = new Set<string>();
+  for (const def of [...set.features.values(), ...set.plans.values(), ...set.profiles.values()]) shared.add(cache.fileKey(def.origin.doc.source));
+  const sharedKey = hashOf([...shared].sort().join(','));
+  return {
+    of(customer) {
+      const files = new Set<string>();
+      for (const entity of customer.entities.values()) if (entity.origin.doc !== customer.origin.doc) files.add(cache.fileKey(entity.origin.doc.source));
+      return hashOf(`${customer.id}\u0000${sharedKey}\u0000${cache.fileKey(customer.origin.doc.source)}\u0000${[...files].sort().join(',')}`);
+    },
+  };
 }
 
 /** push(...items) without spreading tens of thousands of arguments onto the stack. */
