@@ -1,11 +1,14 @@
 import { POSITIONS, setSpans, type Span } from '../load/positions.js';
 
-/** A parsed document as JSON: its value, and the source offsets of every mapping and list in depth-first order. */
+/**
+ * A parsed document as JSON: its value, and the source offsets of every mapping and list in depth-first
+ * order, as one JSON text (parsed only when a position is asked for: most runs ask for none).
+ */
 export interface EncodedDoc {
   index: number;
   span: Span;
   value: unknown;
-  spans: number[][];
+  spans: string;
 }
 
 /** The value and offsets of a parsed document; undefined when JSON cannot carry it exactly (a -0). */
@@ -21,29 +24,52 @@ export function encodeDoc(index: number, span: Span, value: unknown): EncodedDoc
     for (const key in node) walk((node as Record<string, unknown>)[key]);
   };
   walk(value);
-  return exact ? { index, span, value, spans } : undefined;
+  return exact ? { index, span, value, spans: JSON.stringify(spans) } : undefined;
 }
 
-/**
- * The document's value with its offsets attached again, walked in the order they were taken (JSON keeps the
- * enumeration order of keys, integer-like keys first, as the parser's objects have it); undefined when the
- * offsets do not fit the value, as in a damaged cache.
- */
-export function decodeDoc(encoded: EncodedDoc): unknown | undefined {
+/** Attaches the offsets to every container of the value, in the order they were taken; false when they do not fit. */
+function attach(value: unknown, spans: unknown): boolean {
+  if (!Array.isArray(spans)) return false;
   let next = 0;
   let fits = true;
   const walk = (node: unknown): void => {
-    if (node === null || typeof node !== 'object') return;
-    const offsets = encoded.spans[next++];
+    if (!fits || node === null || typeof node !== 'object') return;
+    const offsets: unknown = spans[next++];
     const count = Array.isArray(node) ? node.length : Object.keys(node).length;
-    if (!Array.isArray(offsets) || offsets.length !== count * 3) {
+    if (!Array.isArray(offsets) || offsets.length !== count * 3 || !offsets.every((n) => typeof n === 'number')) {
       fits = false;
       return;
     }
-    // decoded before (a long-running language server reuses entries): the offsets are already attached
-    if ((node as { [POSITIONS]?: number[] })[POSITIONS] !== offsets) setSpans(node, offsets);
+    setSpans(node, offsets as number[]);
     for (const key in node) walk((node as Record<string, unknown>)[key]);
   };
-  walk(encoded.value);
-  return fits && next === encoded.spans.length ? encoded.value : undefined;
+  walk(value);
+  return fits && next === spans.length;
+}
+
+/**
+ * The document's value, its offsets attached when first asked for (JSON keeps the enumeration order of keys,
+ * integer-like keys first, as the parser's objects have it). Offsets that do not fit the value (a damaged
+ * entry that passed the checksum) leave it without positions: locations fall back to the document's start.
+ */
+export function decodeDoc(encoded: EncodedDoc): unknown {
+  const value = encoded.value;
+  if (value === null || typeof value !== 'object' || Object.getOwnPropertyDescriptor(value, POSITIONS)) return value;
+  Object.defineProperty(value, POSITIONS, {
+    configurable: true,
+    enumerable: false,
+    get(): number[] | undefined {
+      // the walk replaces this getter on the root with the root's own offsets
+      Object.defineProperty(value, POSITIONS, { value: undefined, configurable: true, enumerable: false });
+      let spans: unknown;
+      try {
+        spans = JSON.parse(encoded.spans);
+      } catch {
+        spans = undefined;
+      }
+      attach(value, spans);
+      return (value as { [POSITIONS]?: number[] })[POSITIONS];
+    },
+  });
+  return value;
 }

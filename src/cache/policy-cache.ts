@@ -57,9 +57,9 @@ export class PolicyCache implements AnalysisCache {
     const key = this.fileKey(source);
     const entry = this.loaded.files[key];
     const docs = entry && decodeDocs(entry.docs, source);
-    if (entry && docs) {
-      this.used.files[key] = entry;
-      return { docs, diagnostics: entry.diagnostics, broken: entry.broken };
+    if (docs) {
+      this.used.files[key] = entry!;
+      return { docs, diagnostics: entry!.diagnostics, broken: entry!.broken };
     }
     const parsed = compute();
     const encoded = parsed.docs.map((d) => encodeDoc(d.index, d.span, d.value));
@@ -96,24 +96,22 @@ export class PolicyCache implements AnalysisCache {
     return result;
   }
 
-  /** Writes what this run used, when it differs from what was read; a cache that cannot be written is skipped. */
-  save(): void {
+  /**
+   * Ends a run: what it used becomes what the next run may reuse, and is written when it differs from what was
+   * read (unless `write` is false: a language server analyses on every keystroke). A cache that cannot be
+   * written is skipped.
+   */
+  save(write = true): void {
     const dropped = Object.keys(this.loaded.files).length !== Object.keys(this.used.files).length || Object.keys(this.loaded.customers).length !== Object.keys(this.used.customers).length;
-    if (this.changed || dropped) writePack(this.file, this.used);
+    if (write && (this.changed || dropped)) writePack(this.file, this.used);
     this.loaded = this.used;
     this.used = { files: {}, customers: {} };
     this.changed = false;
   }
 }
 
-function decodeDocs(encoded: EncodedDoc[], source: SourceFile): PolicyDoc[] | undefined {
-  const docs: PolicyDoc[] = [];
-  for (const e of encoded) {
-    const value = decodeDoc(e);
-    if (value === undefined) return undefined;
-    docs.push({ source, index: e.index, value, span: e.span });
-  }
-  return docs;
+function decodeDocs(encoded: EncodedDoc[], source: SourceFile): PolicyDoc[] {
+  return encoded.map((e) => ({ source, index: e.index, value: decodeDoc(e), span: e.span }));
 }
 
 /** The pack, when its checksum matches its content and its shape is a pack's; undefined otherwise. */

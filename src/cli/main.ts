@@ -174,7 +174,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .addOption(dirOption())
     .option('--stdio', 'accepted for editors that pass it; stdio is the only transport')
     .action(async (opts: { dir?: string }) => {
-      code = await lspCommand({ dir: dirOf(opts) });
+      code = await lspCommand({ dir: dirOf(opts) }, io);
     });
 
   program

@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { createConnection, StreamMessageReader, StreamMessageWriter, TextDocuments, TextDocumentSyncKind, type Connection, type TextDocumentPositionParams } from 'vscode-languageserver/node.js';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { PolicyCache } from '../cache/policy-cache.js';
 import { displayPath } from '../load/files.js';
 import { completionsAt } from './completion.js';
 import { targetAt, type CursorTarget } from './cursor.js';
@@ -14,6 +15,8 @@ export interface LanguageServerOptions {
   dir: string;
   input: Readable;
   output: Writable;
+  /** Where earlier runs' results are (.tollgate/cache); read once, kept in memory, never written. */
+  cacheDir?: string;
 }
 
 /**
@@ -24,7 +27,7 @@ export function startLanguageServer(options: LanguageServerOptions): Promise<voi
   const reader = new StreamMessageReader(options.input);
   const connection = createConnection(reader, new StreamMessageWriter(options.output));
   const documents = new TextDocuments(TextDocument);
-  const workspace = new PolicyWorkspace(options.dir);
+  const workspace = new PolicyWorkspace(options.dir, options.cacheDir === undefined ? undefined : new PolicyCache(options.cacheDir));
   const published = new Set<string>();
 
   connection.onInitialize(() => ({

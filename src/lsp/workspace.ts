@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { PolicyCache } from '../cache/policy-cache.js';
 import { analyze, type Analysis } from '../validate/index.js';
 
 /**
@@ -11,7 +12,11 @@ export class PolicyWorkspace {
   private readonly open = new Map<string, string>();
   private analysis: Analysis | undefined;
 
-  constructor(dir: string) {
+  /** `cache`: results kept between analyses, so a keystroke re-checks only what it changed. */
+  constructor(
+    dir: string,
+    private readonly cache?: PolicyCache,
+  ) {
     this.dir = path.resolve(dir);
   }
 
@@ -44,7 +49,10 @@ export class PolicyWorkspace {
 
   /** The analysis of the directory with open texts in place; reused until a change. */
   current(): Analysis {
-    this.analysis ??= analyze(this.dir, { overlay: this.open });
+    if (!this.analysis) {
+      this.analysis = analyze(this.dir, { overlay: this.open, ...(this.cache ? { cache: this.cache } : {}) });
+      this.cache?.save(false);
+    }
     return this.analysis;
   }
 }

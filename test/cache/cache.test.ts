@@ -26,14 +26,12 @@ function node(args: string[], cwd: string, env: Record<string, string> = {}): Pr
 
 let root: string;
 const cacheDir = () => path.join(root, '.tollgate/cache');
-/** validate, compile and plan, as one comparable record. */
+/** validate (JSON), compile and plan, as one comparable record. */
 async function outputs(env: Record<string, string> = {}): Promise<Run[]> {
   return [
     await node([BIN, 'validate', '--dir', 'policies', '--format', 'json'], root, env),
-    await node([BIN, 'validate', '--dir', 'policies'], root, env),
     await node([BIN, 'compile', '--dir', 'policies'], root, env),
     await node([BIN, 'plan', '--dir', 'policies', '--format', 'json', '--state', 'state.json'], root, env),
-    await node([BIN, 'explain', 'cust_123'], root, env),
   ];
 }
 const uncached = () => outputs({ TOLLGATE_CACHE: 'off' });
@@ -53,7 +51,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe('the cache', () => {
   it('gives the output of an uncached run, cold and warm, and after edits to one file', async () => {
     const expected = await uncached();
-    expect(expected.map((r) => r.code)).toEqual([0, 0, 0, 0, 0]);
+    expect(expected.map((r) => r.code)).toEqual([0, 0, 0]);
     expect(await outputs()).toEqual(expected); // cold: fills the cache
     expect(packs().map((p) => path.basename(p)).sort()).toEqual(['analysis.pack', 'compiled.pack']);
     expect(await outputs()).toEqual(expected); // warm
@@ -76,7 +74,7 @@ describe('the cache', () => {
     const profile = path.join(root, 'policies/profiles/enterprise-strict.yaml');
     writeFileSync(profile, readFileSync(profile, 'utf8').replace('maxOverageUnits: 500 ', 'maxOverageUnits: 600 '));
     const changed = await uncached();
-    expect(changed[2]!.stdout).not.toEqual(expected[2]!.stdout);
+    expect(changed[1]!.stdout).not.toEqual(expected[1]!.stdout);
     expect(await outputs()).toEqual(changed);
   }, 180_000);
 

@@ -24,6 +24,7 @@ export async function compileCommand(options: { dir: string; output?: string }, 
     io.err(`Wrote the effective policy of ${analysis.customers.size} customers to ${options.output} (${digest}).\n`);
     return 0;
   } finally {
+    cache?.discard();
     display.finish();
   }
 }
