@@ -6,7 +6,7 @@ import type { NamedBrokenDocument, PolicyDoc } from '../load/yaml.js';
 import type { SourceFile } from '../util/source-file.js';
 import type { AnalysisCache, CustomerResult, ParsedFile, ShapeResult } from '../validate/analysis-cache.js';
 import { CACHE_KEY } from './cache-key.js';
-import { decodeDoc, encodeDoc, type EncodedDoc } from './doc-codec.js';
+import { decodeDoc, encodeDoc, type EncodedDoc } from '../load/doc-codec.js';
 
 interface FileEntry {
   docs: EncodedDoc[];
@@ -53,9 +53,13 @@ export class PolicyCache implements AnalysisCache {
     return key;
   }
 
+  has(source: SourceFile): boolean {
+    return Object.hasOwn(this.loaded.files, this.fileKey(source));
+  }
+
   parse(source: SourceFile, compute: () => ParsedFile): ParsedFile {
     const key = this.fileKey(source);
-    const entry = this.loaded.files[key];
+    const entry = Object.hasOwn(this.loaded.files, key) ? this.loaded.files[key] : undefined;
     const docs = entry && decodeDocs(entry.docs, source);
     if (docs) {
       this.used.files[key] = entry!;
@@ -85,7 +89,7 @@ export class PolicyCache implements AnalysisCache {
   }
 
   customer(key: string, digest: boolean, compute: () => CustomerResult): CustomerResult {
-    const cached = this.loaded.customers[key];
+    const cached = Object.hasOwn(this.loaded.customers, key) ? this.loaded.customers[key] : undefined;
     if (cached && (!digest || !cached.resolved || cached.stripped !== undefined)) {
       this.used.customers[key] = cached;
       return cached;

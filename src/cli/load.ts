@@ -23,7 +23,7 @@ export function analyzeShowingProgress(dir: string, io: CliIO, options: AnalyzeO
   // Results of earlier runs, for the files and customers that did not change (TOLLGATE_CACHE=off: none).
   const cache = io.env.TOLLGATE_CACHE === 'off' ? undefined : new PolicyCache(CACHE_DIR);
   try {
-    const analysis = analyze(dir, { ...options, onProgress: display.report, ...(cache ? { cache } : {}) });
+    const analysis = analyze(dir, { parallel: io.env.TOLLGATE_WORKERS !== 'off', ...options, onProgress: display.report, ...(cache ? { cache } : {}) });
     cache?.save();
     return analysis;
   } finally {

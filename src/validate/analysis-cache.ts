@@ -30,6 +30,8 @@ export interface CustomerResult {
  * depends on; the cache answers only for exactly that, and otherwise runs `compute` and keeps its result.
  */
 export interface AnalysisCache {
+  /** Whether the parse of a file's text is held (so it need not be parsed, on this thread or another). */
+  has(source: SourceFile): boolean;
   /** A file's parse, keyed by its path and text. */
   parse(source: SourceFile, compute: () => ParsedFile): ParsedFile;
   /** A document's schema check, keyed by its file, its index and the feature ids and types (`features`, a hash). */

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { listPolicyFiles, policyText, readPolicyFile } from '../load/files.js';
 import type { SourceFile } from '../util/source-file.js';
 import { parsePolicyYaml, type PolicyDoc } from '../load/yaml.js';
+import { ParallelParser } from '../load/parallel-parse.js';
 import { buildPolicySet, type BrokenDocument, type CustomerDef, type PolicyDocumentValue, type PolicySet } from '../model/policy-set.js';
 import { strippedJson } from '../resolve/canonical.js';
 import type { AnalysisCache, CustomerResult } from './analysis-cache.js';
@@ -36,6 +37,8 @@ export interface AnalyzeOptions {
   digest?: boolean;
   /** Told after each file read and each customer checked: a fleet takes seconds. */
   onProgress?: OnProgress;
+  /** Parse on worker threads too (one per core beside this one), when many files need parsing. */
+  parallel?: boolean;
   /** Parses, schema checks and customer checks from earlier runs, reused where their inputs are unchanged. */
   cache?: AnalysisCache;
   /** Texts that replace files on disk (absolute path → text), such as an editor's unsaved buffers; new files under `dir` join. */
@@ -55,18 +58,27 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   const cache = options.cache;
   const total = listed.files.length;
   progress?.({ phase: 'reading policy files', done: 0, total, unit: 'files' });
-  for (const [i, file] of listed.files.entries()) {
-    if (i > 0) progress?.({ phase: 'reading policy files', done: i, total, unit: 'files' });
+  // Every file is read first, so that the parses the cache does not hold can be shared with worker threads.
+  const reads = listed.files.map((file) => {
     const text = options.overlay?.get(file);
-    const read = text === undefined ? readPolicyFile(file) : policyText(file, text);
-    diagnostics.push(...read.diagnostics);
-    if (!read.source) continue;
-    sources.set(read.source.path, read.source);
-    const source = read.source;
-    const parsed = cache ? cache.parse(source, () => parsePolicyYaml(source)) : parsePolicyYaml(source);
-    append(diagnostics, parsed.diagnostics);
-    append(parsedDocs, parsed.docs);
-    append(broken, parsed.broken);
+    return text === undefined ? readPolicyFile(file) : policyText(file, text);
+  });
+  const parallel = options.parallel ? ParallelParser.start(reads.flatMap((r) => (r.source && !cache?.has(r.source) ? [r.source] : []))) : undefined;
+  const parse = (source: SourceFile) => parallel?.take(source) ?? parsePolicyYaml(source);
+  try {
+    for (const [i, read] of reads.entries()) {
+      if (i > 0) progress?.({ phase: 'reading policy files', done: i, total, unit: 'files' });
+      diagnostics.push(...read.diagnostics);
+      if (!read.source) continue;
+      sources.set(read.source.path, read.source);
+      const source = read.source;
+      const parsed = cache ? cache.parse(source, () => parse(source)) : parse(source);
+      append(diagnostics, parsed.diagnostics);
+      append(parsedDocs, parsed.docs);
+      append(broken, parsed.broken);
+    }
+  } finally {
+    parallel?.close();
   }
   progress?.({ phase: 'reading policy files', done: total, total, unit: 'files' });
   // Feature ids and types, read before any shape is checked, so that schema messages can name features.

@@ -1,4 +1,4 @@
-import { POSITIONS, setSpans, type Span } from '../load/positions.js';
+import { POSITIONS, setSpans, type Span } from './positions.js';
 
 /**
  * A parsed document as JSON: its value, and the source offsets of every mapping and list in depth-first
@@ -28,7 +28,7 @@ export function encodeDoc(index: number, span: Span, value: unknown): EncodedDoc
 }
 
 /** Attaches the offsets to every container of the value, in the order they were taken; false when they do not fit. */
-function attach(value: unknown, spans: unknown): boolean {
+export function attach(value: unknown, spans: unknown): boolean {
   if (!Array.isArray(spans)) return false;
   let next = 0;
   let fits = true;
