@@ -143,9 +143,10 @@ function parseGnuTime(text) {
 
 /**
  * Runs `node <args>` in a fresh process (its own process group, stdout to /dev/null), measuring wall
- * time, peak RSS and CPU time. Never throws: failures come back as { ok: false, error }.
+ * time, peak RSS and CPU time. Never throws: failures come back as { ok: false, error }. Without `env`,
+ * the cache is off (TOLLGATE_CACHE=off): every row but the cache section's measures a cold run.
  */
-function measure(label, nodeArgs, { timeoutSec, okCodes = [0], cwd = root, env: extraEnv = {} }) {
+function measure(label, nodeArgs, { timeoutSec, okCodes = [0], cwd = root, env: extraEnv = { TOLLGATE_CACHE: 'off' } }) {
   return new Promise((resolve) => {
     const statsFile = path.join(OUT, `.measure-${process.pid}.txt`);
     rmSync(statsFile, { force: true });

@@ -7,6 +7,7 @@ import type { SourceFile } from '../util/source-file.js';
 import type { AnalysisCache, CustomerResult, ParsedFile, ShapeResult } from '../validate/analysis-cache.js';
 import { CACHE_KEY } from './cache-key.js';
 import { decodeDoc, encodeDoc, type EncodedDoc } from '../load/doc-codec.js';
+import { TextPack } from './text-pack.js';
 
 interface FileEntry {
   docs: EncodedDoc[];
@@ -29,7 +30,7 @@ export const CACHE_DIR = path.join('.tollgate', 'cache');
 /**
  * A content-addressed cache of analysis results in one pack file under `<root>/<version and schema key>/`:
  * file parses keyed by path and text, schema checks by those and the feature set, customer checks by the
- * hashes of the files they depend on. The pack carries a checksum; a damaged one is ignored and rebuilt.
+ * hashes of the files they depend on (their digest input in `digest.pack` beside it). The pack carries a checksum; a damaged one is ignored and rebuilt.
  * Only what a run used is written back, so the pack never outgrows the policies.
  */
 export class PolicyCache implements AnalysisCache {
@@ -37,6 +38,7 @@ export class PolicyCache implements AnalysisCache {
   private loaded: Pack = { files: {}, customers: {} };
   private used: Pack = { files: {}, customers: {} };
   private changed = false;
+  private digestPack: TextPack | undefined;
   private readonly keys = new WeakMap<SourceFile, string>();
 
   constructor(root: string) {
@@ -90,14 +92,22 @@ export class PolicyCache implements AnalysisCache {
 
   customer(key: string, digest: boolean, compute: () => CustomerResult): CustomerResult {
     const cached = Object.hasOwn(this.loaded.customers, key) ? this.loaded.customers[key] : undefined;
-    if (cached && (!digest || !cached.resolved || cached.stripped !== undefined)) {
-      this.used.customers[key] = cached;
-      return cached;
+    let result = cached;
+    if (!result) {
+      result = compute();
+      this.changed = true;
     }
-    const result = compute();
-    this.used.customers[key] = result;
-    this.changed = true;
-    return result;
+    this.used.customers[key] = { resolved: result.resolved, diagnostics: result.diagnostics };
+    if (!digest || !result.resolved) return result;
+    // the digest's input is large (a customer's whole effective policy): kept apart, read only by runs that need it
+    const fresh = result;
+    const [stripped] = this.digests().get(key, () => [fresh.stripped ?? compute().stripped!]);
+    return { ...result, stripped: stripped! };
+  }
+
+  private digests(): TextPack {
+    this.digestPack ??= new TextPack(path.join(path.dirname(this.file), 'digest.pack'), 1);
+    return this.digestPack;
   }
 
   /**
@@ -108,6 +118,9 @@ export class PolicyCache implements AnalysisCache {
   save(write = true): void {
     const dropped = Object.keys(this.loaded.files).length !== Object.keys(this.used.files).length || Object.keys(this.loaded.customers).length !== Object.keys(this.used.customers).length;
     if (write && (this.changed || dropped)) writePack(this.file, this.used);
+    if (write) this.digestPack?.save();
+    else this.digestPack?.discard();
+    this.digestPack = undefined;
     this.loaded = this.used;
     this.used = { files: {}, customers: {} };
     this.changed = false;
