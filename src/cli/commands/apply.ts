@@ -46,7 +46,7 @@ export async function applyCommand(options: ApplyCommandOptions, io: CliIO): Pro
   const target = createTarget(place.target);
   const release = acquireLock(target.lockPath, options.command);
   try {
-    const analysis = loadValid(dir, io, { digest: true });
+    const analysis = loadValid(dir, io, { digest: true }, place.target.home);
     let plan: Plan;
     if (saved) {
       plan = await checkSavedPrinting(saved, options.planFile!, dir, analysis, target, io);
