@@ -11,6 +11,9 @@
 // `kind: Entity` documents (N = 10,000 and 40,000; --big-sizes to change), and a customer with 20,000
 // unknown feature keys (--unknown-keys N); validate and plan each. --no-big-customer skips them.
 //
+// Then the cache (.tollgate/cache/): validate, compile and plan without it, with an empty one, and again
+// with one customer file changed, at N = 10,000 (--cache-sizes to change; --no-cache skips it).
+//
 // Options: --timeout <seconds> per command (default 600), --replan-max <N> (largest N for the
 // apply + no-change plan, default 10000), --no-keep-floor (skip the "parse, documents kept" row).
 //
@@ -19,7 +22,7 @@
 // --max-old-space-size. A command that fails (non-zero exit, out of memory, timeout) is recorded with
 // the tail of its stderr. Results: the table on stdout, and bench/out/results.{md,json}.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +37,7 @@ const FLOOR = path.join(root, 'scripts', 'bench', 'parse-floor.mjs');
 const PRELOAD = path.join(root, 'scripts', 'bench', 'rusage-preload.mjs');
 
 function parseArgs(argv) {
-  const opts = { sizes: [10000, 100000], timeout: 600, replanMax: 10000, profile: false, keepFloor: true, quick: false, big: true, fleet: true, bigSizes: [10000, 40000], unknownKeys: 20000 };
+  const opts = { sizes: [10000, 100000], timeout: 600, replanMax: 10000, profile: false, keepFloor: true, quick: false, big: true, fleet: true, bigSizes: [10000, 40000], unknownKeys: 20000, cache: true, cacheSizes: [10000] };
   let sizesGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -55,10 +58,15 @@ function parseArgs(argv) {
     else if (a === '--no-keep-floor') opts.keepFloor = false;
     else if (a === '--no-big-customer') opts.big = false;
     else if (a === '--big-customer-only') opts.fleet = false;
+    else if (a === '--no-cache') opts.cache = false;
+    else if (a === '--cache-only') {
+      opts.fleet = false;
+      opts.big = false;
+    } else if (a === '--cache-sizes') opts.cacheSizes = value().split(',').map((x) => Number(x.trim().replace(/_/g, '')));
     else if (a === '--big-sizes') opts.bigSizes = value().split(',').map((x) => Number(x.trim().replace(/_/g, '')));
     else if (a === '--unknown-keys') opts.unknownKeys = Number(value().replace(/_/g, ''));
     else if (a === '--help' || a === '-h') {
-      console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 21).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+      console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 24).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (see --help)`);
   }
@@ -66,6 +74,7 @@ function parseArgs(argv) {
     opts.sizes = [1000];
     opts.bigSizes = [1000];
     opts.unknownKeys = 1000;
+    opts.cacheSizes = [1000];
   }
   if (opts.sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 999999)) throw new Error('--sizes takes customer counts from 1 to 999999, e.g. --sizes 1000,10000');
   if (!(opts.timeout > 0)) throw new Error('--timeout must be a positive number of seconds');
@@ -134,13 +143,14 @@ function parseGnuTime(text) {
 
 /**
  * Runs `node <args>` in a fresh process (its own process group, stdout to /dev/null), measuring wall
- * time, peak RSS and CPU time. Never throws: failures come back as { ok: false, error }.
+ * time, peak RSS and CPU time. Never throws: failures come back as { ok: false, error }. Without `env`,
+ * the cache is off (TOLLGATE_CACHE=off): every row but the cache section's measures a cold run.
  */
-function measure(label, nodeArgs, { timeoutSec, okCodes = [0], cwd = root }) {
+function measure(label, nodeArgs, { timeoutSec, okCodes = [0], cwd = root, env: extraEnv = { TOLLGATE_CACHE: 'off' } }) {
   return new Promise((resolve) => {
     const statsFile = path.join(OUT, `.measure-${process.pid}.txt`);
     rmSync(statsFile, { force: true });
-    const env = { ...process.env };
+    const env = { ...process.env, ...extraEnv };
     let argv;
     if (GNU_TIME) argv = [GNU_TIME, '-v', '-o', statsFile, process.execPath, ...nodeArgs];
     else {
@@ -355,6 +365,70 @@ function bigFailures(rows) {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// The cache.
+
+/** Changes one customer's name in its file: a real edit (the effective policy changes), nothing else. */
+function editOneCustomer(dir, round) {
+  const file = path.join(dir, 'customers', '0000', readdirSync(path.join(dir, 'customers', '0000')).sort()[0]);
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/^name: (.*?)( \(edit \d+\))?$/m, `name: $1 (edit ${round})`));
+  return path.relative(dir, file);
+}
+
+async function runCache(n, opts) {
+  const { dir: fleet } = ensureFleet(n);
+  const work = path.join(OUT, `cache-${n}`);
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const dir = path.join(work, 'policies');
+  cpSync(fleet, dir, { recursive: true });
+  const cacheDir = path.join(work, '.tollgate', 'cache');
+  const state = path.join(work, 'state.json');
+  // plan against an applied state: what a repeat plan after a one-file change looks like in CI
+  await measure('apply (setup)', [TOLLGATE, 'apply', '--dir', dir, '--state', state, '--yes'], { timeoutSec: opts.timeout, cwd: work, env: { TOLLGATE_CACHE: 'off' } });
+  const commands = [
+    ['validate --format json', ['validate', '--dir', dir, '--format', 'json'], [0]],
+    ['compile -o effective.json', ['compile', '--dir', dir, '-o', path.join(work, 'effective.json')], [0]],
+    ['plan --format json', ['plan', '--dir', dir, '--state', state, '--format', 'json', '--detailed-exitcode'], [0, 2]],
+  ];
+  const rows = [];
+  let round = 0;
+  for (const [label, args, okCodes] of commands) {
+    rmSync(cacheDir, { recursive: true, force: true });
+    const run = async (what, env = {}) => {
+      log(`cache N=${n}: ${label}, ${what} ...`);
+      const r = await measure(`${label}, ${what}`, [TOLLGATE, ...args], { timeoutSec: opts.timeout, okCodes, cwd: work, env });
+      log(`cache N=${n}: ${label}, ${what}: ${r.ok ? `${r.cpuSeconds?.toFixed(2)} CPU s, ${r.wall.toFixed(2)} s` : `FAILED: ${r.error.split('\n')[0]}`}`);
+      return r;
+    };
+    const off = await run('no cache (TOLLGATE_CACHE=off)', { TOLLGATE_CACHE: 'off' });
+    const cold = await run('cold (empty cache)');
+    const edited = editOneCustomer(dir, ++round);
+    const warm = await run(`warm, one file changed (${edited})`);
+    rows.push({ label, off, cold, warm, cacheBytes: fleetCacheBytes(cacheDir) });
+  }
+  rmSync(work, { recursive: true, force: true });
+  return { n, rows };
+}
+
+function fleetCacheBytes(dir) {
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .reduce((sum, e) => sum + statSync(path.join(e.parentPath, e.name)).size, 0);
+}
+
+function cacheTable(result) {
+  const cpu = (r) => (r.ok && r.cpuSeconds !== undefined ? r.cpuSeconds : undefined);
+  const cell = (r) => (r.ok ? `${cpu(r)?.toFixed(2) ?? '?'} (${r.wall.toFixed(2)} s wall, load ${r.load.toFixed(1)})` : r.error.split('\n')[0].replace(/\|/g, '\\|'));
+  const lines = ['| command | no cache: CPU s | cold (empty cache): CPU s | warm, one file changed: CPU s | warm / no cache | cache MiB |', '|---|---|---|---|---:|---:|'];
+  for (const r of result.rows) {
+    const ratio = cpu(r.warm) !== undefined && cpu(r.off) ? `${((cpu(r.warm) / cpu(r.off)) * 100).toFixed(1)}%` : '–';
+    lines.push(`| ${r.label} | ${cell(r.off)} | ${cell(r.cold)} | ${cell(r.warm)} | ${ratio} | ${(r.cacheBytes / 1048576).toFixed(1)} |`);
+  }
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Output.
 
 function fmtMiB(x) {
@@ -382,7 +456,7 @@ function failures(result) {
     .join('\n\n');
 }
 
-function markdown(results, m, profile, big) {
+function markdown(results, m, profile, big, caches = []) {
   const out = [
     '## tollgate benchmark',
     '',
@@ -401,6 +475,7 @@ function markdown(results, m, profile, big) {
     const f = bigFailures(big);
     if (f) out.push('', f);
   }
+  for (const c of caches) out.push('', `### The cache at N = ${c.n.toLocaleString('en-US')}`, '', cacheTable(c));
   if (profile) out.push('', '### Profile', '', '```', profile, '```');
   return out.join('\n') + '\n';
 }
@@ -429,9 +504,15 @@ async function main() {
     big = await runBigCustomer(opts);
     process.stdout.write(`\nOne big customer\n${bigTable(big)}\n`);
   }
-  const md = markdown(results, m, profile, big);
+  const caches = [];
+  for (const n of opts.cache ? opts.cacheSizes : []) {
+    const c = await runCache(n, opts);
+    caches.push(c);
+    process.stdout.write(`\nThe cache at N = ${n.toLocaleString('en-US')}\n${cacheTable(c)}\n`);
+  }
+  const md = markdown(results, m, profile, big, caches);
   writeFileSync(path.join(OUT, 'results.md'), md);
-  writeFileSync(path.join(OUT, 'results.json'), JSON.stringify({ machine: m, date: new Date().toISOString(), results: results.map(({ dir, ...r }) => r), profile, bigCustomer: big }, null, 2) + '\n');
+  writeFileSync(path.join(OUT, 'results.json'), JSON.stringify({ machine: m, date: new Date().toISOString(), results: results.map(({ dir, ...r }) => r), profile, bigCustomer: big, cache: caches }, null, 2) + '\n');
   process.stdout.write(`\n${md}`);
   log(`wrote ${path.relative(root, path.join(OUT, 'results.md'))} and results.json`);
 }

@@ -3,10 +3,12 @@ import { summarize } from '../diagnostics/diagnostic.js';
 import { renderDiagnostics, type CliIO } from './io.js';
 import { ExitError } from './exit.js';
 import { phaseDisplay } from './progress.js';
+import path from 'node:path';
+import { CACHE_DIR, PolicyCache } from '../cache/policy-cache.js';
 
 /** Analyzes the policies; on errors prints them to stderr and exits 1, so later stages only see valid input. */
-export function loadValid(dir: string, io: CliIO, options: AnalyzeOptions = {}): Analysis {
-  const analysis = analyzeShowingProgress(dir, io, options);
+export function loadValid(dir: string, io: CliIO, options: AnalyzeOptions = {}, home = '.'): Analysis {
+  const analysis = analyzeShowingProgress(dir, io, options, home);
   const { errors } = summarize(analysis.diagnostics);
   if (errors > 0) {
     io.err(renderDiagnostics(analysis.diagnostics, 'stylish', analysis.sources, io.colorErr));
@@ -16,11 +18,18 @@ export function loadValid(dir: string, io: CliIO, options: AnalyzeOptions = {}):
   return analysis;
 }
 
-/** Analyzes the policies with progress on stderr while reading and checking take long. */
-export function analyzeShowingProgress(dir: string, io: CliIO, options: AnalyzeOptions = {}): Analysis {
+/**
+ * Analyzes the policies with progress on stderr while reading and checking take long. The cache is the one
+ * under `home` (the directory a saved plan was made in, else the current one), beside the other records.
+ */
+export function analyzeShowingProgress(dir: string, io: CliIO, options: AnalyzeOptions = {}, home = '.'): Analysis {
   const display = phaseDisplay(io);
+  // Results of earlier runs, for the files and customers that did not change (TOLLGATE_CACHE=off: none).
+  const cache = io.env.TOLLGATE_CACHE === 'off' ? undefined : new PolicyCache(path.join(home, CACHE_DIR));
   try {
-    return analyze(dir, { ...options, onProgress: display.report });
+    const analysis = analyze(dir, { parallel: io.env.TOLLGATE_WORKERS !== 'off', ...options, onProgress: display.report, ...(cache ? { cache } : {}) });
+    cache?.save();
+    return analysis;
   } finally {
     display.finish();
   }

@@ -11,6 +11,7 @@ import { explainCommand } from './commands/explain.js';
 import { historyCommand } from './commands/history.js';
 import { driftCommand } from './commands/drift.js';
 import { unlockCommand } from './commands/unlock.js';
+import { lspCommand } from './commands/lsp.js';
 import { planCommand } from './commands/plan.js';
 import { validateCommand } from './commands/validate.js';
 import { readConfig, type ProjectConfig } from './config.js';
@@ -217,6 +218,15 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .addOption(dirOption())
     .action((subject: string, feature: string | undefined, opts: { dir?: string }) => {
       code = explainCommand({ dir: dirOf(opts), subject, feature }, io);
+    });
+
+  program
+    .command('lsp')
+    .description('Serve the Language Server Protocol on stdin/stdout for editors: diagnostics as you type, completion, hover, definitions, references.')
+    .addOption(dirOption())
+    .option('--stdio', 'accepted for editors that pass it; stdio is the only transport')
+    .action(async (opts: { dir?: string }) => {
+      code = await lspCommand({ dir: dirOf(opts) }, io);
     });
 
   program

@@ -112,6 +112,11 @@ export function readPolicyFile(absolute: string): { source?: SourceFile; diagnos
   return { source: new SourceFile(shown, text), diagnostics: [] };
 }
 
+/** A policy file whose text is already known (an editor's unsaved buffer), as readPolicyFile returns it. */
+export function policyText(absolute: string, text: string): { source: SourceFile; diagnostics: Diagnostic[] } {
+  return { source: new SourceFile(displayPath(absolute), text.charCodeAt(0) === 0xfeff ? text.slice(1) : text), diagnostics: [] };
+}
+
 /**
  * Offset of the first byte that breaks UTF-8 decoding. The second byte's range is narrower after E0, ED,
  * F0 and F4 (no overlong forms, no surrogates, nothing above U+10FFFF), exactly as the decoder rejects them.

@@ -50,14 +50,17 @@ export class EffectiveCustomers {
 }
 
 /** The policy digest built customer by customer, in id order: sha256 of `{"<id>":<canonical JSON without provenance>,…}`. */
-export function digestBuilder(): { add(id: string, customer: EffectiveCustomer): void; digest(): string } {
+export function digestBuilder(): { add(id: string, customer: EffectiveCustomer): void; addJson(id: string, stripped: string): void; digest(): string } {
   const hash = createHash('sha256').update('{');
   let first = true;
+  const addJson = (id: string, stripped: string): void => {
+    hash.update(`${first ? '' : ','}${JSON.stringify(id)}:${stripped}`);
+    first = false;
+  };
   return {
-    add(id, customer) {
-      hash.update(`${first ? '' : ','}${JSON.stringify(id)}:${strippedJson(customer)}`);
-      first = false;
-    },
+    add: (id, customer) => addJson(id, strippedJson(customer)),
+    /** A customer's strippedJson, computed earlier. */
+    addJson,
     digest: () => 'sha256:' + hash.update('}').digest('hex'),
   };
 }
@@ -72,20 +75,36 @@ export function policyDigest(customers: EffectiveCustomers): string {
   return digest.digest();
 }
 
+/** One customer's part of the artifact: its canonical JSON with provenance, and without (the digest's input). */
+export interface CompiledCustomer {
+  stripped: string;
+  canonical: string;
+}
+
+/** Compiled customers from an earlier run, for those whose inputs did not change. */
+export interface CompiledCustomers {
+  get(id: string, compile: () => CompiledCustomer): CompiledCustomer;
+}
+
 /**
  * Writes the effective-policy artifact (SPEC §4) piece by piece: keys sorted, one customer per line, and the
  * digest (of the same canonical content, provenance left out) after the customers, where sorted keys put it.
  */
-export async function writeEffectivePolicy(customers: EffectiveCustomers, write: (chunk: string) => Promise<void> | void, onProgress?: OnProgress): Promise<string> {
+export async function writeEffectivePolicy(customers: EffectiveCustomers, write: (chunk: string) => Promise<void> | void, onProgress?: OnProgress, cache?: CompiledCustomers): Promise<string> {
   const builder = digestBuilder();
   await write('{"customers":{');
   let first = true;
   let done = 0;
   const total = customers.size;
-  for (const [id, customer] of customers.entries(true)) {
+  const compile = (id: string): CompiledCustomer => {
+    const customer = customers.get(id, true)!;
+    return { stripped: strippedJson(customer), canonical: canonicalJson(customer) };
+  };
+  for (const id of customers.keys()) {
     onProgress?.({ phase: 'resolving', done: done++, total, unit: 'customers' });
-    builder.add(id, customer);
-    await write(`${first ? '' : ','}\n${JSON.stringify(id)}:${canonicalJson(customer)}`);
+    const { stripped, canonical } = cache ? cache.get(id, () => compile(id)) : compile(id);
+    builder.addJson(id, stripped);
+    await write(`${first ? '' : ','}\n${JSON.stringify(id)}:${canonical}`);
     first = false;
   }
   onProgress?.({ phase: 'resolving', done: total, total, unit: 'customers' });

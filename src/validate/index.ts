@@ -1,9 +1,14 @@
 import { capDiagnostics } from '../diagnostics/cap.js';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { listPolicyFiles, readPolicyFile } from '../load/files.js';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { listPolicyFiles, policyText, readPolicyFile } from '../load/files.js';
 import type { SourceFile } from '../util/source-file.js';
 import { parsePolicyYaml, type PolicyDoc } from '../load/yaml.js';
-import { buildPolicySet, type BrokenDocument, type PolicyDocumentValue, type PolicySet } from '../model/policy-set.js';
+import { ParallelParser } from '../load/parallel-parse.js';
+import { buildPolicySet, type BrokenDocument, type CustomerDef, type PolicyDocumentValue, type PolicySet } from '../model/policy-set.js';
+import { strippedJson } from '../resolve/canonical.js';
+import type { AnalysisCache, CustomerResult } from './analysis-cache.js';
 import { resolveCustomer } from '../resolve/resolve.js';
 import { digestBuilder, EffectiveCustomers } from '../resolve/stream.js';
 import { checkEffects } from './effects.js';
@@ -23,6 +28,8 @@ export interface Analysis {
   documents: number;
   /** With `digest: true`: the policy digest (as policyDigest computes it), from the resolution the checks make anyway. */
   policyDigest?: string;
+  /** With a cache: per customer, the hash of everything its effective policy depends on (a key for later stages' caches). */
+  customerKeys?: Map<string, string>;
 }
 
 export interface AnalyzeOptions {
@@ -30,30 +37,48 @@ export interface AnalyzeOptions {
   digest?: boolean;
   /** Told after each file read and each customer checked: a fleet takes seconds. */
   onProgress?: OnProgress;
+  /** Parse on worker threads too (one per core beside this one), when many files need parsing. */
+  parallel?: boolean;
+  /** Parses, schema checks and customer checks from earlier runs, reused where their inputs are unchanged. */
+  cache?: AnalysisCache;
+  /** Texts that replace files on disk (absolute path → text), such as an editor's unsaved buffers; new files under `dir` join. */
+  overlay?: ReadonlyMap<string, string>;
 }
 
 /** Loads every policy file of `dir`, checks it in all passes, and resolves every customer. */
 export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, SourceFile>();
-  const listed = listPolicyFiles(dir);
+  const listed = withOverlay(listPolicyFiles(dir), dir, options.overlay);
   diagnostics.push(...listed.diagnostics);
   const parsedDocs: PolicyDoc[] = [];
   // Definitions whose YAML or schema is broken but that name their kind and id: what uses them gets one note.
   const broken: BrokenDocument[] = [];
   const progress = options.onProgress;
+  const cache = options.cache;
   const total = listed.files.length;
   progress?.({ phase: 'reading policy files', done: 0, total, unit: 'files' });
-  for (const [i, file] of listed.files.entries()) {
-    if (i > 0) progress?.({ phase: 'reading policy files', done: i, total, unit: 'files' });
-    const read = readPolicyFile(file);
-    diagnostics.push(...read.diagnostics);
-    if (!read.source) continue;
-    sources.set(read.source.path, read.source);
-    const parsed = parsePolicyYaml(read.source);
-    append(diagnostics, parsed.diagnostics);
-    append(parsedDocs, parsed.docs);
-    append(broken, parsed.broken);
+  // Every file is read first, so that the parses the cache does not hold can be shared with worker threads.
+  const reads = listed.files.map((file) => {
+    const text = options.overlay?.get(file);
+    return text === undefined ? readPolicyFile(file) : policyText(file, text);
+  });
+  const parallel = options.parallel ? ParallelParser.start(reads.flatMap((r) => (r.source && !cache?.has(r.source) ? [r.source] : []))) : undefined;
+  const parse = (source: SourceFile) => parallel?.take(source) ?? parsePolicyYaml(source);
+  try {
+    for (const [i, read] of reads.entries()) {
+      if (i > 0) progress?.({ phase: 'reading policy files', done: i, total, unit: 'files' });
+      diagnostics.push(...read.diagnostics);
+      if (!read.source) continue;
+      sources.set(read.source.path, read.source);
+      const source = read.source;
+      const parsed = cache ? cache.parse(source, () => parse(source)) : parse(source);
+      append(diagnostics, parsed.diagnostics);
+      append(parsedDocs, parsed.docs);
+      append(broken, parsed.broken);
+    }
+  } finally {
+    parallel?.close();
   }
   progress?.({ phase: 'reading policy files', done: total, total, unit: 'files' });
   // Feature ids and types, read before any shape is checked, so that schema messages can name features.
@@ -63,8 +88,9 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
     if (v?.kind === 'Feature' && typeof v.id === 'string' && typeof v.type === 'string' && !features.has(v.id)) features.set(v.id, v.type);
   }
   const valid: Array<{ doc: PolicyDoc; value: PolicyDocumentValue }> = [];
+  const featuresKey = cache ? hashOf(JSON.stringify([...features].sort())) : '';
   for (const doc of parsedDocs) {
-    const shape = validateShape(doc, features);
+    const shape = cache ? cache.shape(doc, featuresKey, () => validateShape(doc, features)) : validateShape(doc, features);
     append(diagnostics, shape.diagnostics);
     if (shape.kind) valid.push({ doc, value: doc.value as PolicyDocumentValue });
     else {
@@ -80,14 +106,25 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   // Checks point at the winning layers themselves, so resolving without provenance is enough here; so is the
   // digest, which leaves provenance out. Ids in order, customers that do not resolve skipped, as policyDigest does.
   const digest = options.digest ? digestBuilder() : undefined;
+  // Unusable definitions make customers' results depend on more than their files: those runs check afresh.
+  const dependencies = cache && set.unusable.size === 0 ? customerDependencies(set, cache) : undefined;
+  const customerKeys = new Map<string, string>();
   let checked = 0;
   for (const id of [...set.customers.keys()].sort()) {
     if (checked > 0) progress?.({ phase: 'checking policies', done: checked, total: customers, unit: 'customers' });
     checked++;
-    const resolved = resolveCustomer(set, set.customers.get(id)!, false);
-    if (!resolved) continue;
-    diagnostics.push(...checkEffects(set, id, resolved));
-    digest?.add(id, resolved.effective);
+    const customer = set.customers.get(id)!;
+    const check = (): CustomerResult => {
+      const resolved = resolveCustomer(set, customer, false);
+      if (!resolved) return { resolved: false, diagnostics: [] };
+      return { resolved: true, diagnostics: checkEffects(set, id, resolved), ...(digest ? { stripped: strippedJson(resolved.effective) } : {}) };
+    };
+    const key = dependencies?.of(customer);
+    const result = key !== undefined ? cache!.customer(key, digest !== undefined, check) : check();
+    if (key !== undefined && result.resolved) customerKeys.set(id, key);
+    if (!result.resolved) continue;
+    append(diagnostics, result.diagnostics);
+    digest?.addJson(id, result.stripped!);
   }
   progress?.({ phase: 'checking policies', done: customers, total: customers, unit: 'customers' });
   const analysis: Analysis = {
@@ -99,7 +136,40 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
     documents,
   };
   if (digest) analysis.policyDigest = digest.digest();
+  if (dependencies) analysis.customerKeys = customerKeys;
   return analysis;
+}
+
+/** The files of `dir` plus the overlay's policy files under it that are not on disk yet, sorted by path. */
+function withOverlay(listed: { files: string[]; diagnostics: Diagnostic[] }, dir: string, overlay: ReadonlyMap<string, string> | undefined): { files: string[]; diagnostics: Diagnostic[] } {
+  if (!overlay || overlay.size === 0) return listed;
+  const root = path.resolve(dir) + path.sep;
+  const known = new Set(listed.files);
+  const added = [...overlay.keys()].filter((f) => f.startsWith(root) && /\.ya?ml$/i.test(f) && !known.has(f));
+  if (added.length === 0) return listed;
+  const files = [...listed.files, ...added].sort();
+  return { files, diagnostics: listed.diagnostics.filter((d) => d.code !== 'dir-empty') };
+}
+
+function hashOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * What a customer's checks and digest input depend on: its own file, the files of its standalone entities,
+ * and every file that defines a feature, plan or profile (the paths and texts, hashed).
+ */
+function customerDependencies(set: PolicySet, cache: AnalysisCache): { of(customer: CustomerDef): string } {
+  const shared = new Set<string>();
+  for (const def of [...set.features.values(), ...set.plans.values(), ...set.profiles.values()]) shared.add(cache.fileKey(def.origin.doc.source));
+  const sharedKey = hashOf([...shared].sort().join(','));
+  return {
+    of(customer) {
+      const files = new Set<string>();
+      for (const entity of customer.entities.values()) if (entity.origin.doc !== customer.origin.doc) files.add(cache.fileKey(entity.origin.doc.source));
+      return hashOf(`${customer.id}\u0000${sharedKey}\u0000${cache.fileKey(customer.origin.doc.source)}\u0000${[...files].sort().join(',')}`);
+    },
+  };
 }
 
 /** push(...items) without spreading tens of thousands of arguments onto the stack. */

@@ -55,7 +55,7 @@ export async function applyCommand(options: ApplyCommandOptions, io: CliIO): Pro
     const taken = await backend.acquireLock(lockHolder(options.command, { env: io.env }));
     if (!taken.ok) throw new UserError(taken.message);
     try {
-      return await applyLocked(options, saved, dir, target, backend, taken.lock, io);
+      return await applyLocked(options, saved, dir, target, backend, taken.lock, io, place.target.home);
     } finally {
       await taken.lock.release();
     }
@@ -65,9 +65,9 @@ export async function applyCommand(options: ApplyCommandOptions, io: CliIO): Pro
 }
 
 /** Everything apply does while it holds the lock: plan (or check the saved plan), set records right, confirm, write. */
-async function applyLocked(options: ApplyCommandOptions, saved: Plan | undefined, dir: string, target: Target, backend: StateBackend, lock: Lock, io: CliIO): Promise<number> {
+async function applyLocked(options: ApplyCommandOptions, saved: Plan | undefined, dir: string, target: Target, backend: StateBackend, lock: Lock, io: CliIO, home?: string): Promise<number> {
   const state = await remembered(backend);
-  const analysis = loadValid(dir, io, { digest: true });
+  const analysis = loadValid(dir, io, { digest: true }, home);
   let detail: PlanInDetail;
   if (saved) {
     detail = await checkSavedPrinting(saved, options.planFile!, dir, analysis, target, state, io);

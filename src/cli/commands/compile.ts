@@ -3,21 +3,28 @@ import { writeOutputStream } from '../output.js';
 import type { CliIO } from '../io.js';
 import { loadValid } from '../load.js';
 import { phaseDisplay } from '../progress.js';
+import { CACHE_DIR } from '../../cache/policy-cache.js';
+import { CompiledCache } from '../../cache/compiled-cache.js';
 
 /** `tollgate compile`: writes the effective policy, keys sorted, byte-identical for identical input. */
 export async function compileCommand(options: { dir: string; output?: string }, io: CliIO): Promise<number> {
   const analysis = loadValid(options.dir, io);
   const display = phaseDisplay(io);
+  // Customers whose inputs did not change since an earlier compile are copied, not resolved again.
+  const cache = analysis.customerKeys ? new CompiledCache(CACHE_DIR, analysis.customerKeys) : undefined;
   try {
     if (options.output === undefined || options.output === '-') {
-      await writeEffectivePolicy(analysis.customers, (chunk) => io.out(chunk), display.report);
+      await writeEffectivePolicy(analysis.customers, (chunk) => io.out(chunk), display.report, cache);
+      cache?.save();
       return 0;
     }
-    const digest = await writeOutputStream(options.output, (write) => writeEffectivePolicy(analysis.customers, write, display.report));
+    const digest = await writeOutputStream(options.output, (write) => writeEffectivePolicy(analysis.customers, write, display.report, cache));
+    cache?.save();
     display.finish();
     io.err(`Wrote the effective policy of ${analysis.customers.size} customers to ${options.output} (${digest}).\n`);
     return 0;
   } finally {
+    cache?.discard();
     display.finish();
   }
 }

@@ -1,5 +1,5 @@
 // examples/owostack/: a second policy repository aimed at Owostack, planned against the emulator.
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OWOSTACK_ROUTES } from '../../../src/targets/owostack/routes.js';
@@ -35,11 +35,12 @@ describe('examples/owostack', () => {
     expect(result.stdout).toContain('+ labels.maxOverageUnits: 1,000  (policies/customers/cust_123.yaml:17)');
     expect(result.stdout).toContain('+ overageLimit: $5,000.00 then block  (policies/customers/cust_123.yaml:18)');
     expect(result.stdout).toContain('Plan: 3 to add, 0 to change, 0 to remove (3 customers, 0 entities affected).');
-    // plan reads each customer with one GET and writes nothing, there or locally.
+    // plan reads each customer with one GET and writes nothing, there or locally, but its cache.
     expect(emulator.requests().map((r) => `${r.method} ${r.path}`).sort()).toEqual(
       ['cust_123', 'cust_globex', 'cust_hooli', 'cust_initech'].map((id) => `GET /v1/customers/${id}`),
     );
-    expect(existsSync(path.join(EXAMPLE, '.tollgate'))).toBe(false);
+    expect(readdirSync(path.join(EXAMPLE, '.tollgate'))).toEqual(['cache']);
+    rmSync(path.join(EXAMPLE, '.tollgate'), { recursive: true, force: true });
   });
 
   it('applies, leaving Owostack holding exactly the example\'s overrides, and then plans no changes', async () => {

@@ -1,0 +1,40 @@
+import path from 'node:path';
+import type { CompiledCustomer, CompiledCustomers } from '../resolve/stream.js';
+import { CACHE_KEY } from './cache-key.js';
+import { TextPack } from './text-pack.js';
+
+/**
+ * Compiled customers (their artifact text without and with provenance) from earlier `compile` runs, keyed by
+ * the hash of everything each depends on (Analysis.customerKeys), in `compiled.pack`.
+ */
+export class CompiledCache implements CompiledCustomers {
+  private readonly pack: TextPack;
+
+  /** `keys`: customer id → dependency key; customers without one are compiled and not kept. */
+  constructor(
+    root: string,
+    private readonly keys: ReadonlyMap<string, string>,
+  ) {
+    this.pack = new TextPack(path.join(root, CACHE_KEY, 'compiled.pack'), 2);
+  }
+
+  get(id: string, compile: () => CompiledCustomer): CompiledCustomer {
+    const key = this.keys.get(id);
+    if (key === undefined) return compile();
+    const [stripped, canonical] = this.pack.get(key, () => {
+      const c = compile();
+      return [c.stripped, c.canonical];
+    });
+    return { stripped: stripped!, canonical: canonical! };
+  }
+
+  /** Writes the customers this run compiled or reused, when that differs from what was read. */
+  save(): void {
+    this.pack.save();
+  }
+
+  /** Drops a new file still being written (the artifact was not finished); a no-op after save(). */
+  discard(): void {
+    this.pack.discard();
+  }
+}

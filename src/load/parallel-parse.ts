@@ -1,0 +1,127 @@
+import os from 'node:os';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { SourceFile } from '../util/source-file.js';
+import { decodeDoc, type EncodedDoc } from './doc-codec.js';
+import { parsePolicyYaml, type NamedBrokenDocument, type PolicyDoc } from './yaml.js';
+
+/** What a worker is given: every file to parse (display path and text), and the shared counter of claimed files. */
+export interface ParseWork {
+  files: Array<{ path: string; text: string }>;
+  next: Int32Array;
+  signal: Int32Array;
+  port: MessagePort;
+}
+
+/** A worker's answer for one file; without `docs`, the main thread parses that file itself. */
+export interface ParsedByWorker {
+  index: number;
+  docs?: EncodedDoc[];
+  diagnostics?: Diagnostic[];
+  broken?: NamedBrokenDocument[];
+}
+
+type Parsed = { docs: PolicyDoc[]; diagnostics: Diagnostic[]; broken: NamedBrokenDocument[] };
+
+/** Fewer files than this are parsed faster than worker threads start. */
+const MIN_FILES = 64;
+/** A worker that answers nothing for this long is given up on, and the main thread parses its files. */
+const PATIENCE_MS = 60_000;
+
+interface Helper {
+  port: MessagePort;
+  worker: Worker;
+}
+
+/**
+ * Parses policy files on worker threads (one per core beside the main thread) and on the main thread: each
+ * claims the next unparsed file from a shared counter, so a slow or late-starting thread takes fewer.
+ * `take` hands back results in any order the caller asks, parsing ahead on the main thread instead of
+ * waiting, so analyze() stays a plain synchronous function.
+ */
+export class ParallelParser {
+  private readonly helpers: Helper[] = [];
+  private readonly index = new Map<string, number>();
+  private readonly results = new Map<number, Parsed | undefined>();
+  private readonly next = new Int32Array(new SharedArrayBuffer(4));
+  /** Counts answers posted by all workers, to wait on. */
+  private readonly signal = new Int32Array(new SharedArrayBuffer(4));
+  private received = 0;
+  private gaveUp = false;
+
+  /** Starts workers for `sources` when there are enough of them and more than one core. */
+  static start(sources: readonly SourceFile[]): ParallelParser | undefined {
+    const workers = Math.min(os.availableParallelism() - 1, 7);
+    if (workers < 1 || sources.length < MIN_FILES) return undefined;
+    return new ParallelParser(sources, workers);
+  }
+
+  private constructor(
+    private readonly sources: readonly SourceFile[],
+    workers: number,
+  ) {
+    sources.forEach((s, i) => this.index.set(s.path, i));
+    const files = sources.map((s) => ({ path: s.path, text: s.text }));
+    const url = new URL('./parse-worker.js', import.meta.url);
+    for (let w = 0; w < workers; w++) {
+      const { port1, port2 } = new MessageChannel();
+      const work: ParseWork = { files, next: this.next, signal: this.signal, port: port2 };
+      const worker = new Worker(url, { workerData: work, transferList: [port2] });
+      worker.unref();
+      this.helpers.push({ port: port1, worker });
+    }
+  }
+
+  /** The parse of `source`, by a worker or by this thread; undefined for a file it was not given. */
+  take(source: SourceFile): Parsed | undefined {
+    const i = this.index.get(source.path);
+    if (i === undefined || this.sources[i] !== source) return undefined;
+    while (!this.results.has(i)) {
+      if (this.collect()) continue;
+      // nothing has arrived: parse the next unclaimed file here rather than wait
+      const mine = Atomics.add(this.next, 0, 1);
+      if (mine < this.sources.length) this.results.set(mine, parsePolicyYaml(this.sources[mine]!));
+      else if (!this.wait()) {
+        // a worker stopped answering: its files are parsed here
+        this.results.set(i, parsePolicyYaml(source));
+      }
+    }
+    const result = this.results.get(i);
+    this.results.delete(i);
+    return result ?? parsePolicyYaml(source);
+  }
+
+  /** Takes every answer that has arrived; whether there was any. */
+  private collect(): boolean {
+    let any = false;
+    for (const helper of this.helpers) {
+      for (let m = receiveMessageOnPort(helper.port); m; m = receiveMessageOnPort(helper.port)) {
+        this.received++;
+        any = true;
+        const r = m.message as ParsedByWorker;
+        const source = this.sources[r.index]!;
+        this.results.set(
+          r.index,
+          r.docs ? { docs: r.docs.map((e) => ({ source, index: e.index, value: decodeDoc(e), span: e.span })), diagnostics: r.diagnostics ?? [], broken: r.broken ?? [] } : undefined,
+        );
+      }
+    }
+    return any;
+  }
+
+  /** Waits for a worker's next answer; false when none came within PATIENCE_MS. */
+  private wait(): boolean {
+    if (this.gaveUp) return false;
+    if (Atomics.wait(this.signal, 0, this.received, PATIENCE_MS) === 'timed-out') this.gaveUp = true;
+    return !this.gaveUp;
+  }
+
+  /** Stops the workers. */
+  close(): void {
+    Atomics.store(this.next, 0, this.sources.length);
+    for (const h of this.helpers) {
+      h.port.close();
+      void h.worker.terminate();
+    }
+  }
+}

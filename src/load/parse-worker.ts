@@ -1,0 +1,25 @@
+// A worker thread that parses policy files for analyze() (see parallel-parse.ts): it claims files from a
+// shared counter and answers each with its documents as JSON-safe values and offsets, since positions kept
+// under a symbol do not survive postMessage.
+import { workerData } from 'node:worker_threads';
+import { SourceFile } from '../util/source-file.js';
+import { encodeDoc } from './doc-codec.js';
+import type { ParsedByWorker, ParseWork } from './parallel-parse.js';
+import { parsePolicyYaml } from './yaml.js';
+
+const { files, next, signal, port } = workerData as ParseWork;
+
+for (let i = Atomics.add(next, 0, 1); i < files.length; i = Atomics.add(next, 0, 1)) {
+  let answer: ParsedByWorker = { index: i };
+  try {
+    const parsed = parsePolicyYaml(new SourceFile(files[i]!.path, files[i]!.text));
+    const docs = parsed.docs.map((d) => encodeDoc(d.index, d.span, d.value));
+    // a value JSON cannot carry exactly (a -0) is parsed again by the main thread
+    if (docs.every((d) => d !== undefined)) answer = { index: i, docs: docs as NonNullable<(typeof docs)[number]>[], diagnostics: parsed.diagnostics, broken: parsed.broken };
+  } catch {
+    // the main thread parses it again, and reports a bug there as it would without workers
+  }
+  port.postMessage(answer);
+  Atomics.add(signal, 0, 1);
+  Atomics.notify(signal, 0);
+}

@@ -1,0 +1,101 @@
+// The cache under .tollgate/cache/ through the real CLI: output with it, without it, cold and warm, after
+// edits to one customer and to a shared profile, and from a damaged cache, is the same output.
+import { execFile } from 'node:child_process';
+import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withoutProgress } from '../helpers/progress-lines.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(REPO, 'bin/tollgate.js');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function node(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { cwd, env: { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: '', ...env }, maxBuffer: 1 << 30 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr: withoutProgress(stderr) }),
+    );
+  });
+}
+
+let root: string;
+const cacheDir = () => path.join(root, '.tollgate/cache');
+/** validate (JSON), compile and plan, as one comparable record. */
+async function outputs(env: Record<string, string> = {}): Promise<Run[]> {
+  return [
+    await node([BIN, 'validate', '--dir', 'policies', '--format', 'json'], root, env),
+    await node([BIN, 'compile', '--dir', 'policies'], root, env),
+    await node([BIN, 'plan', '--dir', 'policies', '--format', 'json', '--state', 'state.json'], root, env),
+  ];
+}
+const uncached = () => outputs({ TOLLGATE_CACHE: 'off' });
+const packs = () => readdirSync(cacheDir(), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'tollgate-cache-'));
+  // a fleet of customers beside the example policies, and a warning so that diagnostics are cached too
+  const fleet = await node([path.join(REPO, 'scripts/bench/generate-fleet.mjs'), '--customers', '40', '--out', path.join(root, 'policies')], REPO);
+  expect(fleet.code).toBe(0);
+  cpSync(path.join(REPO, 'policies'), path.join(root, 'policies'), { recursive: true });
+  appendFileSync(path.join(root, 'policies/customers/cust_globex.yaml'), '\n');
+}, 60_000);
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('the cache', () => {
+  it('gives the output of an uncached run, cold and warm, and after edits to one file', async () => {
+    const expected = await uncached();
+    expect(expected.map((r) => r.code)).toEqual([0, 0, 0]);
+    expect(await outputs()).toEqual(expected); // cold: fills the cache
+    expect(packs().map((p) => path.basename(p)).sort()).toEqual(['analysis.pack', 'compiled.pack', 'digest.pack']);
+    expect(await outputs()).toEqual(expected); // warm
+
+    // one customer changes: a new spend limit that has no effect (a warning) and a typo (an error), then fixed
+    const customer = path.join(root, 'policies/customers/cust_123.yaml');
+    const original = readFileSync(customer, 'utf8');
+    writeFileSync(customer, original.replace('overage: allow                    # beats', 'overage: block                    # beats'));
+    const blocked = await uncached();
+    expect(blocked[0]!.stdout).toContain('ineffective-spend-limit');
+    expect(await outputs()).toEqual(blocked);
+    writeFileSync(customer, original.replace('plan: pro', 'plan: prp'));
+    const typo = await uncached();
+    expect(typo[0]!.code).toBe(1);
+    expect(await outputs()).toEqual(typo);
+    writeFileSync(customer, original);
+    expect(await outputs()).toEqual(expected);
+
+    // a shared file changes: every customer extending the profile resolves differently
+    const profile = path.join(root, 'policies/profiles/enterprise-strict.yaml');
+    writeFileSync(profile, readFileSync(profile, 'utf8').replace('maxOverageUnits: 500 ', 'maxOverageUnits: 600 '));
+    const changed = await uncached();
+    expect(changed[1]!.stdout).not.toEqual(expected[1]!.stdout);
+    expect(await outputs()).toEqual(changed);
+  }, 180_000);
+
+  it('ignores a damaged cache and rebuilds it: truncated, a byte changed, garbage', async () => {
+    const expected = await uncached();
+    await outputs();
+    const damage: Array<(file: string) => void> = [
+      (file) => truncateSync(file, Math.floor(statSync(file).size / 2)),
+      (file) => {
+        const bytes = readFileSync(file);
+        bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0x20;
+        writeFileSync(file, bytes);
+      },
+      (file) => writeFileSync(file, 'not a cache\n{"files":'),
+    ];
+    for (const hurt of damage) {
+      for (const pack of packs()) hurt(pack);
+      expect(await outputs()).toEqual(expected);
+      // rebuilt: the next run reads a sound cache and still agrees
+      expect(await outputs()).toEqual(expected);
+    }
+  }, 180_000);
+});

@@ -1,0 +1,59 @@
+// Parsing on worker threads (the CLI's default when many files need parsing) gives exactly the output of
+// parsing on the main thread alone: diagnostics with their places, and the compiled artifact.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { withoutProgress } from '../helpers/progress-lines.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Runs node; stderr without the progress lines, whose counts depend on timing. */
+function node(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { cwd, env: { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: '', TOLLGATE_CACHE: 'off', ...env }, maxBuffer: 1 << 30 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr: withoutProgress(stderr) }),
+    );
+  });
+}
+
+let root: string;
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'tollgate-workers-'));
+  const fleet = await node([path.join(REPO, 'scripts/bench/generate-fleet.mjs'), '--customers', '120', '--out', path.join(root, 'policies')], REPO);
+  expect(fleet.code).toBe(0);
+}, 60_000);
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+it('workers and the main thread alone agree, on clean policies and on every kind of problem', async () => {
+  const bin = path.join(REPO, 'bin/tollgate.js');
+  const both = async (args: string[]) => {
+    const alone = await node([bin, ...args], root, { TOLLGATE_WORKERS: 'off' });
+    const workers = await node([bin, ...args], root);
+    // compared apart, so that a difference shows as one, not as the whole artifact
+    expect(workers.stdout === alone.stdout).toBe(true);
+    expect({ ...workers, stdout: '' }).toEqual({ ...alone, stdout: '' });
+    return alone;
+  };
+  const clean = await both(['compile', '--dir', 'policies']);
+  expect(clean.code).toBe(0);
+  expect(JSON.parse(clean.stdout).customers).toHaveProperty('cust_000120');
+
+  // problems in files dealt to every thread: YAML syntax, duplicate keys, schema, references, a -0
+  const customers = readdirSync(path.join(root, 'policies/customers/0000')).sort();
+  customers.slice(0, 12).forEach((file, i) => {
+    const full = path.join(root, 'policies/customers/0000', file);
+    const problem = ['plan: [unclosed', 'plan: pro\nplan: free', 'plan: no-such-plan', 'plan: pro\nextends: [no-such-profile]'][i % 4]!;
+    writeFileSync(full, readFileSync(full, 'utf8').replace(/^plan: .*$/m, problem));
+  });
+  writeFileSync(path.join(root, 'policies/customers/minus-zero.yaml'), 'kind: Customer\nid: minus_zero\nplan: pro\ncontrols: { api_calls: { maxOverageUnits: -0 } }\n');
+  const broken = await both(['validate', '--dir', 'policies', '--format', 'json']);
+  expect(broken.code).toBe(1);
+  const codes = new Set((JSON.parse(broken.stdout) as { diagnostics: Array<{ code: string }> }).diagnostics.map((d) => d.code));
+  expect([...codes].sort()).toEqual(expect.arrayContaining(['unknown-plan', 'unknown-profile', 'yaml-duplicate-key', 'yaml-syntax']));
+  await both(['validate', '--dir', 'policies']);
+}, 180_000);
