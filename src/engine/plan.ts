@@ -9,7 +9,7 @@ import { desiredObjects } from '../plan/desired.js';
 import type { DesiredObject } from '../plan/objects.js';
 import { computePlan, type Plan } from '../plan/plan.js';
 import { unsupportedControls } from '../plan/support.js';
-import { checkCatalog } from './catalog.js';
+import { checkCatalog, checkUnmanaged } from './catalog.js';
 
 /** The policies use controls the target cannot hold: one diagnostic per place; nothing was planned. */
 export class UnsupportedControlsError extends Error {
@@ -49,6 +49,7 @@ export async function makePlan(analysis: Analysis, target: Target, options: Make
   const keys = [...new Set([...desired.keys(), ...managed])].sort();
   const total = keys.length;
   const live = await target.read(keys, (done) => report({ phase, done, total, unit: 'objects' }));
+  checkUnmanaged(desired, live, target);
   report({ phase, done: total, total, unit: 'objects' });
   return computePlan({
     set: analysis.set,

@@ -99,4 +99,6 @@ export interface UnmanagedEntry {
   feature?: string;
   /** The entry as the system holds it (wire form). */
   entry: Record<string, unknown>;
+  /** The control tollgate cannot set on the same feature without replacing this entry (the system keeps one per feature). */
+  occupies?: FeatureControlName;
 }

@@ -4,7 +4,7 @@ import pLimit from 'p-limit';
 import { DEFAULT_RETRY, type RetryPolicy } from '../backoff.js';
 import { systemClock, type Clock, type Random } from '../../util/clock.js';
 import { TokenBucket } from '../../util/token-bucket.js';
-import { FEATURE_CONTROLS, isEmptyControls, objectKey, parseObjectKey, type DesiredObject, type LiveObject, type ObjectRef } from '../../plan/objects.js';
+import { describeRef, FEATURE_CONTROLS, isEmptyControls, objectKey, parseObjectKey, type DesiredObject, type LiveObject, type ObjectRef } from '../../plan/objects.js';
 import type { ObjectPlan } from '../../plan/plan.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { PolicySet } from '../../model/policy-set.js';
@@ -17,7 +17,7 @@ import { readFeatures, readPlans } from './catalog.js';
 import type { PlanRead } from './responses.js';
 import { catalogMismatches } from './catalog-check.js';
 import { decodeControls, encodeControls, keysOf, OWN_SOURCE, type BillingControlsWire, type DecodedControls } from './wire.js';
-import { foreignEntries } from './unmodeled.js';
+import { foreignEntries, replacedEntries } from './unmodeled.js';
 
 /** Autumn holds no customer-wide overage cap, and entities take no auto top-ups (SPEC §5). */
 export const AUTUMN_CAPABILITIES: Capabilities = {
@@ -189,6 +189,12 @@ export class AutumnTarget implements Target {
     const known = this.known.get(object.key) ?? (await this.fetch(object.key, object.ref));
     if (known === null) throw unknownObjects([object.ref]);
     const keys = keysOf(object.changes);
+    // plan stops at these; an entry added in Autumn since a saved plan was made is refused here, never dropped.
+    const replaced = replacedEntries(object.after, keys, known.decoded.foreign);
+    if (replaced.length > 0) {
+      const what = replaced.map((e) => `${e.key} ${JSON.stringify(e.entry)}`).join(', ');
+      throw new TargetError(`${describeRef(object.ref)} now holds entries tollgate does not manage that this write would replace (${what}); nothing was written to it. Run plan again.`);
+    }
     const billing = encodeControls(object.after, keys, known.decoded.foreign, known.decoded.limitUsage);
     try {
       const ref = object.ref;

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import planSchema from '../../../schema/plan.schema.json' with { type: 'json' };
 import type { AutumnEmulator, BillingControls } from '../../../src/emulate/autumn/emulator.js';
 import { unmodeledEntries } from '../../../src/targets/autumn/unmodeled.js';
-import { emulator, expectSdkValidBodies, seedFor, SMALL_POLICIES, tollgate, workDir } from './helpers.js';
+import { call } from '../../emulate/http-helpers.js';
+import { emulator, expectSdkValidBodies, KEY, seedFor, SMALL_POLICIES, tollgate, workDir } from './helpers.js';
 
 let cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -118,6 +119,50 @@ describe('autumn entries tollgate does not model', () => {
     expect(plan.unmanaged.map((o) => o.key)).toEqual(['customer:acme', 'entity:acme/workspace_a']);
     expect(plan.unmanaged[0]!.entries.map((e) => e.entry)).toEqual([...ACME_OWN.auto_topups!, ...ACME_OWN.spend_limits!, ...ACME_OWN.usage_alerts!]);
     expect(plan.unmanaged[1]!.entries).toEqual([{ key: 'usage_alerts', feature: 'api_calls', entry: ENTITY_OWN.usage_alerts![0] }]);
+  });
+
+  it('are never replaced: one on a feature whose same control the policies set stops the plan at that policy line', async () => {
+    const dir = workDir(SMALL_POLICIES);
+    const emu = await emulator();
+    cleanups.push(dir.cleanup, () => emu.close());
+    const seed = seedFor(path.join(dir.cwd, 'policies'));
+    // Autumn keeps one spend limit and one top-up per feature; acme's policy sets both on these features.
+    const own: BillingControls = {
+      spend_limits: [{ feature_id: 'api_calls', enabled: true, limit_type: 'usage_percentage', overage_limit: 150 }],
+      auto_topups: [{ feature_id: 'credits', enabled: true, threshold: 100, quantity: 500, invoice_mode: true }],
+    };
+    seed.customers!.find((c) => c.id === 'acme')!.billing_controls = own;
+    emu.seed(seed);
+    const args = (...a: string[]) => [...a, '--target', 'autumn', '--endpoint', emu.url];
+    const apply = await tollgate(args('apply', '--yes'), dir.cwd);
+    expect(apply.code).toBe(1);
+    const lines = apply.stderr.split('\n');
+    expect(lines).toContain(
+      'policies/customers/acme.yaml:7:22  error  customer acme holds an entry in spend_limits for api_calls on target autumn that tollgate does not model: {"feature_id":"api_calls","enabled":true,"limit_type":"usage_percentage","overage_limit":150}. There is one per feature, so writing maxOverageUnits would replace it: remove the entry there, or remove maxOverageUnits here.  unmanaged-conflict',
+    );
+    expect(lines).toContain(
+      'policies/customers/acme.yaml:12:16  error  customer acme holds an entry in auto_topups for credits on target autumn that tollgate does not model: {"feature_id":"credits","enabled":true,"threshold":100,"quantity":500,"invoice_mode":true}. There is one per feature, so writing autoTopup would replace it: remove the entry there, or remove autoTopup here.  unmanaged-conflict',
+    );
+    expect(lines).toContain('2 controls would replace entries target autumn holds that tollgate does not manage; nothing was planned.');
+    expect(emu.requests().filter((r) => r.path.endsWith('.update'))).toEqual([]);
+    expect(surviving(acmeOf(emu), own)).toHaveLength(2);
+  });
+
+  it('are not replaced by a saved plan made before one appeared: that write is refused, the entry kept', async () => {
+    const dir = workDir(SMALL_POLICIES);
+    const emu = await emulator();
+    cleanups.push(dir.cleanup, () => emu.close());
+    emu.seed(seedFor(path.join(dir.cwd, 'policies')));
+    const args = (...a: string[]) => [...a, '--target', 'autumn', '--endpoint', emu.url];
+    expect((await tollgate(args('plan', '-o', 'plan.json'), dir.cwd)).code).toBe(0);
+    const percentage = { feature_id: 'api_calls', enabled: true, limit_type: 'usage_percentage', overage_limit: 150 };
+    const set = await call(emu.url, '/v1/customers.update', { customer_id: 'acme', billing_controls: { spend_limits: [percentage] } }, { key: KEY });
+    expect(set.status).toBe(200);
+    const apply = await tollgate(['apply', '--yes', 'plan.json'], dir.cwd);
+    expect(apply.code).toBe(1);
+    expect(apply.stdout).toContain('3 applied, 1 failed, 0 not attempted');
+    expect(apply.stdout).toContain(`failed customer:acme: customer acme now holds entries tollgate does not manage that this write would replace (spend_limits ${JSON.stringify(percentage)}); nothing was written to it. Run plan again.`);
+    expect(acmeOf(emu).spend_limits).toEqual([percentage]);
   });
 
   it('are found by unmodeledEntries from a read, for import to reuse: own entries only, never the plan\'s', () => {
