@@ -1,6 +1,6 @@
 import { planInDetail, UnsupportedControlsError, type PlanInDetail } from '../engine/plan.js';
 import type { RememberedState } from '../engine/state.js';
-import { CatalogMismatchError } from '../engine/catalog.js';
+import { TargetMismatchError } from '../engine/catalog.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Plan } from '../plan/plan.js';
 import type { Target } from '../targets/target.js';
@@ -14,7 +14,7 @@ export async function showingUnsupported<T>(analysis: Analysis, io: CliIO, step:
   try {
     return await step();
   } catch (error) {
-    if (!(error instanceof UnsupportedControlsError || error instanceof CatalogMismatchError)) throw error;
+    if (!(error instanceof UnsupportedControlsError || error instanceof TargetMismatchError)) throw error;
     io.err(renderDiagnostics(error.diagnostics, 'stylish', analysis.sources, io.colorErr));
     io.err(`${error.message}\n`);
     throw new ExitError(1);

@@ -49,6 +49,7 @@ export const DIAGNOSTIC_CODES = {
   'catalog-unknown-feature': { severity: 'warning', title: 'Feature the billing system does not have' },
   'catalog-missing-item': { severity: 'warning', title: "Plan item the billing system's plan does not have" },
   'catalog-mismatch': { severity: 'warning', title: "Plan item or feature that differs from the billing system's" },
+  'unmanaged-conflict': { severity: 'error', title: 'Control that would replace an entry tollgate does not manage' },
   // semantic warnings
   'ineffective-spend-limit': { severity: 'warning', title: 'Spend limit where overage is blocked' },
   'unreachable-alert': { severity: 'warning', title: 'Usage alert above the hard limit' },

@@ -12,7 +12,7 @@ import { unsupportedControls } from '../plan/support.js';
 import type { LiveObject } from '../plan/objects.js';
 import { readContext, type RememberedState } from './state.js';
 import { findDrift } from '../plan/drift.js';
-import { checkCatalog } from './catalog.js';
+import { checkCatalog, checkUnmanaged } from './catalog.js';
 
 /** The policies use controls the target cannot hold: one diagnostic per place; nothing was planned. */
 export class UnsupportedControlsError extends Error {
@@ -66,6 +66,7 @@ export async function planInDetail(analysis: Analysis, target: Target, options: 
   const keys = [...new Set([...desired.keys(), ...managed])].sort();
   const total = keys.length;
   const live = await target.read(keys, (done) => report({ phase, done, total, unit: 'objects' }), readContext(options.state));
+  checkUnmanaged(desired, live, target);
   report({ phase, done: total, total, unit: 'objects' });
   const plan = computePlan({
     set: analysis.set,

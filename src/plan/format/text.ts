@@ -7,6 +7,7 @@ import { formatValue } from './values.js';
 import { fanOuts, listSome } from './fan-out.js';
 import type { PlanFormatContext } from './context.js';
 import { driftCount, driftTextLines } from './drift.js';
+import { unmanagedTextLines } from './unmanaged.js';
 
 const SYMBOL: Record<ChangeAction, string> = { create: '+', update: '~', delete: '-' };
 
@@ -28,7 +29,7 @@ export function formatPlanText(plan: Plan, ctx: PlanFormatContext): string {
   const c = pc.createColors(ctx.color);
   const paint = (action: ChangeAction, s: string): string => (action === 'create' ? c.green(s) : action === 'delete' ? c.red(s) : c.yellow(s));
   const lines: string[] = [];
-  if (plan.objects.length === 0) return [...driftTextLines(plan, c), summaryLine(plan)].join('\n') + '\n';
+  if (plan.objects.length === 0) return [...driftTextLines(plan, c), ...unmanagedTextLines(plan, c.bold), summaryLine(plan)].join('\n') + '\n';
   lines.push(...driftTextLines(plan, c));
   lines.push(`tollgate will make these changes on target ${c.bold(plan.target.name)} (${plan.target.endpoint ?? ''}):`, '');
   const effects = new Map(plan.effect.customers.map((e) => [e.id, e]));
@@ -85,6 +86,7 @@ export function formatPlanText(plan: Plan, ctx: PlanFormatContext): string {
     if (moved.length > 50) lines.push(`  … and ${formatCount(moved.length - 50)} more customers`);
     lines.push('');
   }
+  lines.push(...unmanagedTextLines(plan, c.bold));
   lines.push(c.bold(summaryLine(plan)));
   return lines.join('\n') + '\n';
 }

@@ -5,7 +5,7 @@ import pLimit from 'p-limit';
 import { DEFAULT_RETRY, type RetryPolicy } from '../backoff.js';
 import { systemClock, type Clock, type Random } from '../../util/clock.js';
 import { TokenBucket } from '../../util/token-bucket.js';
-import { isEmptyControls, objectKey, parseObjectKey, type DesiredObject, type LiveObject, type ObjectRef } from '../../plan/objects.js';
+import { describeRef, isEmptyControls, objectKey, parseObjectKey, type DesiredObject, type LiveObject, type ObjectRef } from '../../plan/objects.js';
 import type { ObjectPlan } from '../../plan/plan.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { PolicySet } from '../../model/policy-set.js';
@@ -17,7 +17,8 @@ import { readCustomer, readCustomerPage, readEntityPage, type CustomerRead } fro
 import { readFeatures, readPlans } from './catalog.js';
 import type { PlanRead } from './responses.js';
 import { catalogMismatches } from './catalog-check.js';
-import { decodeControls, encodeControls, keysOf, type BillingControlsWire, type DecodedControls, type OwnSource } from './wire.js';
+import { decodeControls, encodeControls, keysOf, OWN_SOURCE, type BillingControlsWire, type DecodedControls } from './wire.js';
+import { foreignEntries, replacedEntries } from './unmodeled.js';
 
 /** Autumn holds no customer-wide overage cap, and entities take no auto top-ups (SPEC §5). */
 export const AUTUMN_CAPABILITIES: Capabilities = capabilitiesOf('autumn');
@@ -60,12 +61,6 @@ interface CustomerMeta {
   plan?: string;
 }
 
-// Own entries are unmarked or marked with the object's own level; "plan" (and, on an entity, "customer") are inherited.
-const ownOf: Record<ObjectRef['kind'], OwnSource> = {
-  plan: () => true,
-  customer: (s) => s === undefined || s === 'customer',
-  entity: (s) => s === undefined || s === 'entity',
-};
 
 /** Autumn over its HTTP API: reads in bulk with customers.list and entities.list, writes one update per object. */
 export class AutumnTarget implements Target {
@@ -188,6 +183,12 @@ export class AutumnTarget implements Target {
     const known = this.known.get(object.key) ?? (await this.fetch(object.key, object.ref));
     if (known === null) throw unknownObjects([object.ref]);
     const keys = keysOf(object.changes);
+    // plan stops at these; an entry added in Autumn since a saved plan was made is refused here, never dropped.
+    const replaced = replacedEntries(object.after, keys, known.decoded.foreign);
+    if (replaced.length > 0) {
+      const what = replaced.map((e) => `${e.key} ${JSON.stringify(e.entry)}`).join(', ');
+      throw new TargetError(`${describeRef(object.ref)} now holds entries tollgate does not manage that this write would replace (${what}); nothing was written to it. Run plan again.`);
+    }
     const billing = encodeControls(object.after, keys, known.decoded.foreign, known.decoded.limitUsage);
     try {
       const ref = object.ref;
@@ -334,7 +335,7 @@ export class AutumnTarget implements Target {
       const page = await readEntityPage(await this.client.read('/v1/entities.list', body));
       for (const entity of page.entities) {
         const key = `entity:${entity.customer}/${entity.id}`;
-        this.known.set(key, { decoded: decodeControls(entity.controls, ownOf.entity) });
+        this.known.set(key, { decoded: decodeControls(entity.controls, OWN_SOURCE.entity) });
         seen.add(key);
       }
       cursor = page.next ?? '';
@@ -359,7 +360,7 @@ export class AutumnTarget implements Target {
         const plans = await this.plans(this.handedOut.has(ref.id));
         this.handedOut.add(ref.id);
         const plan = plans.get(ref.id);
-        this.known.set(key, plan ? { decoded: decodeControls(plan.controls, ownOf.plan) } : null);
+        this.known.set(key, plan ? { decoded: decodeControls(plan.controls, OWN_SOURCE.plan) } : null);
       }
     } catch (error) {
       if (!(error instanceof AutumnApiError && error.status === 404)) throw error;
@@ -369,7 +370,7 @@ export class AutumnTarget implements Target {
   }
 
   private rememberCustomer(customer: CustomerRead): void {
-    const known: Known = { decoded: decodeControls(customer.controls, ownOf.customer) };
+    const known: Known = { decoded: decodeControls(customer.controls, OWN_SOURCE.customer) };
     if (customer.plan !== undefined) known.plan = customer.plan;
     this.known.set(`customer:${customer.id}`, known);
     const { [MANAGED_KEY]: _marker, ...others } = customer.metadata;
@@ -397,8 +398,10 @@ export class AutumnTarget implements Target {
 
   private live(ref: ObjectRef, known: Known | null): LiveObject | null {
     const marker = ref.kind === 'customer' ? formatMarker(this.meta.get(ref.id)?.confirmed) : undefined;
-    if (known === null || (isEmptyControls(known.decoded.controls) && marker === undefined)) return null;
+    const unmanaged = known === null ? [] : foreignEntries(known.decoded.foreign);
+    if (known === null || (isEmptyControls(known.decoded.controls) && marker === undefined && unmanaged.length === 0)) return null;
     const live: LiveObject = { controls: known.decoded.controls };
+    if (unmanaged.length > 0) live.unmanaged = unmanaged;
     const plan = known.plan ?? (ref.kind === 'entity' ? this.meta.get(ref.customer)?.plan : undefined);
     if (plan !== undefined) live.plan = plan;
     if (marker !== undefined) live.marker = marker;
