@@ -1,6 +1,9 @@
 // Whether a saved plan may still be applied, as a library call: the CLI prints what it returns.
 import { describeRef, parseObjectKey } from '../plan/objects.js';
 import { desiredState } from './plan.js';
+import { withGuardrails } from './guardrails.js';
+import { computePlan } from '../plan/plan.js';
+import type { LiveObject } from '../plan/objects.js';
 import type { Plan } from '../plan/plan.js';
 import { policyDigest } from '../resolve/stream.js';
 import type { Target } from '../targets/target.js';
@@ -34,7 +37,16 @@ export async function checkSaved(saved: Plan, file: string, dir: string, analysi
     const names = stale.slice(0, 20).map((k) => describeRef(parseObjectKey(k)));
     throw new UserError(`The plan ${file} is stale: ${stale.length} object${stale.length === 1 ? '' : 's'} changed on ${target.name} since it was planned: ${names.join(', ')}${stale.length > 20 ? ', …' : ''}. Nothing was applied. Re-plan with: tollgate plan -o ${file}`);
   }
-  return { plan: { ...saved, objects: write }, done: done.length };
+  // Guardrails are checked again, never read from the file: the effect of the saved objects is recomputed against
+  // the live state read now, every other object holding what the policies want (it has no change).
+  const asLive = new Map<string, LiveObject | null>([...desired].map(([key, o]) => [key, { controls: o.controls, ...(o.plan === undefined ? {} : { plan: o.plan }) }]));
+  for (const [key, o] of live) asLive.set(key, o);
+  const effect = computePlan({ set: analysis.set, policyDigest: digest, target: saved.target, desired, live: asLive });
+  const checked = withGuardrails(analysis, { ...effect, objects: effect.objects.length > 0 ? effect.objects : [] });
+  const plan: Plan = { ...saved, objects: write };
+  if (checked.guardrails) plan.guardrails = checked.guardrails;
+  else delete plan.guardrails;
+  return { plan, done: done.length };
 }
 
 function editedMessage(file: string, edited: readonly EditedObject[]): string {

@@ -9,6 +9,7 @@ import { desiredObjects } from '../plan/desired.js';
 import type { DesiredObject } from '../plan/objects.js';
 import { computePlan, type Plan } from '../plan/plan.js';
 import { unsupportedControls } from '../plan/support.js';
+import { withGuardrails } from './guardrails.js';
 
 /** The policies use controls the target cannot hold: one diagnostic per place; nothing was planned. */
 export class UnsupportedControlsError extends Error {
@@ -46,7 +47,7 @@ export async function makePlan(analysis: Analysis, target: Target, options: Make
   const total = keys.length;
   const live = await target.read(keys, (done) => report({ phase, done, total, unit: 'objects' }));
   report({ phase, done: total, total, unit: 'objects' });
-  return computePlan({
+  const plan = computePlan({
     set: analysis.set,
     policyDigest: analysis.policyDigest ?? policyDigest(analysis.customers),
     target: { name: target.name, endpoint: target.endpoint },
@@ -54,4 +55,5 @@ export async function makePlan(analysis: Analysis, target: Target, options: Make
     live,
     onProgress: report,
   });
+  return withGuardrails(analysis, plan);
 }

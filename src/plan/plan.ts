@@ -1,4 +1,5 @@
 import type { PolicySet } from '../model/policy-set.js';
+import type { GuardrailReport } from '../guardrails/report.js';
 import { fingerprint, sameJson } from '../resolve/canonical.js';
 import { diffControls, objectAction, type ChangeAction, type ControlChange } from './diff.js';
 import { effectiveFromObjects, type PlainCustomer, type PlainFeature } from './effect.js';
@@ -84,6 +85,23 @@ export interface Plan {
   objects: ObjectPlan[];
   effect: { customers: CustomerEffect[] };
   summary: PlanSummary;
+  /** The instant the policies were resolved at (RFC 3339). */
+  asOf?: string;
+  /** How each guardrail came out, on the effective values and this plan's changes; absent when the policies define none. */
+  guardrails?: GuardrailReport;
+  /** Exceptions and waivers that have lapsed, or lapse within the warning window, at asOf. */
+  lapsing?: LapsingEntry[];
+}
+
+/** An exception or waiver near or past its end, as a plan records it. */
+export interface LapsingEntry {
+  kind: 'exception' | 'waiver';
+  id: string;
+  subject: string;
+  endsAt: string;
+  lapsed: boolean;
+  file: string;
+  line: number;
 }
 
 export interface PlanInput {

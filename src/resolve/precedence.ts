@@ -20,21 +20,27 @@ import type {
 /*
  * Precedence (SPEC §2). Each control resolves on its own: the first layer that sets it (not absent, not null) wins.
  *
- * | layer                 | overage | maxOverageUnits | usageAlerts | usageLimits | autoTopup | overageLimit |
- * |-----------------------|---------|-----------------|-------------|-------------|-----------|--------------|
- * | 1 entity              | yes     | yes             | yes         | yes         | error     | no           |
- * | 2 customer            | yes     | yes             | yes         | yes         | yes       | yes          |
- * | 3 profiles, later wins| yes     | yes             | yes         | yes         | yes       | yes          |
- * | 4 plan controls       | yes     | yes             | yes         | yes         | yes       | yes          |
- * | 5 plan item defaults  | allow if usage_based, else block | maxPurchase | none | none | none | none |
+ * | layer                        | overage | maxOverageUnits | usageAlerts | usageLimits | autoTopup | overageLimit |
+ * |------------------------------|---------|-----------------|-------------|-------------|-----------|--------------|
+ * | 1 entity exceptions (active) | yes     | yes             | yes         | yes         | error     | no           |
+ * | 2 entity                     | yes     | yes             | yes         | yes         | error     | no           |
+ * | 3 customer exceptions (active)| yes    | yes             | yes         | yes         | yes       | yes          |
+ * | 4 customer                   | yes     | yes             | yes         | yes         | yes       | yes          |
+ * | 5 profiles, later wins       | yes     | yes             | yes         | yes         | yes       | yes          |
+ * | 6 plan controls              | yes     | yes             | yes         | yes         | yes       | yes          |
+ * | 7 plan item defaults         | allow if usage_based, else block | maxPurchase | none | none | none | none |
  *
- * usageAlerts and usageLimits are lists replaced whole by the winning layer; [] wins too and means none.
+ * Exceptions (SPEC §12) are active from `from` until `until` (exclusive) at the instant resolved for; of several
+ * active in one block, the later in the list wins. usageAlerts and usageLimits are lists replaced whole by the
+ * winning layer; [] wins too and means none.
  */
 
 /** One layer of controls, highest precedence first in a stack. */
 export interface ControlLayer {
   layer: Exclude<LayerName, 'default'>;
   profile?: string;
+  /** For an exception layer: its id, the block it is declared in, and its end (RFC 3339). */
+  exception?: { id: string; on: 'customer' | 'entity'; until: string };
   controls: ControlsByFeature;
   overageLimit?: OverageLimit;
   /** Where the layer's document is; absent for layers read from a billing system. */
@@ -54,12 +60,32 @@ export interface ResolvedFeature {
 
 /** Layers that may set each feature control; entities never set auto top-ups (customer-level only). */
 const SETTABLE: Record<FeatureField, ReadonlySet<ControlLayer['layer']>> = {
-  overage: new Set(['entity', 'customer', 'profile', 'plan']),
-  maxOverageUnits: new Set(['entity', 'customer', 'profile', 'plan']),
-  usageAlerts: new Set(['entity', 'customer', 'profile', 'plan']),
-  usageLimits: new Set(['entity', 'customer', 'profile', 'plan']),
-  autoTopup: new Set(['customer', 'profile', 'plan']),
+  overage: new Set(['exception', 'entity', 'customer', 'profile', 'plan']),
+  maxOverageUnits: new Set(['exception', 'entity', 'customer', 'profile', 'plan']),
+  usageAlerts: new Set(['exception', 'entity', 'customer', 'profile', 'plan']),
+  usageLimits: new Set(['exception', 'entity', 'customer', 'profile', 'plan']),
+  autoTopup: new Set(['exception', 'customer', 'profile', 'plan']),
 };
+
+/** Whether `layer` may set `name`: an entity's exceptions are entity-level, so they never set auto top-ups either. */
+function settable(layer: ControlLayer, name: FeatureField): boolean {
+  return SETTABLE[name].has(layer.layer) && !(name === 'autoTopup' && layer.exception?.on === 'entity');
+}
+
+/** Whether a layer belongs to an entity (its own block or one of its exceptions): those never set customer-wide values. */
+export function isEntityLevel(layer: ControlLayer): boolean {
+  return layer.layer === 'entity' || layer.exception?.on === 'entity';
+}
+
+/** Copies a layer's identity (profile or exception) onto a source or an overridden value. */
+function nameLayer(target: Source | Overridden, layer: ControlLayer): void {
+  if (layer.profile !== undefined) target.profile = layer.profile;
+  if (layer.exception !== undefined) {
+    target.exception = layer.exception.id;
+    target.on = layer.exception.on;
+    target.until = layer.exception.until;
+  }
+}
 
 const controlPointers = new Map<string, Record<FeatureField, string>>();
 
@@ -81,7 +107,7 @@ function locationIn(layer: ControlLayer & { origin: Origin }, pointer: string) {
 
 function sourceOf(layer: ControlLayer, pointer: string, withLocation: boolean): Source {
   const source: Source = { layer: layer.layer, overridden: [] };
-  if (layer.profile !== undefined) source.profile = layer.profile;
+  nameLayer(source, layer);
   if (withLocation && layer.origin) {
     const loc = locationIn(layer as ControlLayer & { origin: Origin }, pointer);
     source.file = loc.file;
@@ -93,7 +119,7 @@ function sourceOf(layer: ControlLayer, pointer: string, withLocation: boolean): 
 
 function overriddenOf(layer: ControlLayer, pointer: string, value: unknown, withLocation: boolean): Overridden {
   const o: Overridden = { layer: layer.layer, value };
-  if (layer.profile !== undefined) o.profile = layer.profile;
+  nameLayer(o, layer);
   if (withLocation && layer.origin) {
     const loc = locationIn(layer as ControlLayer & { origin: Origin }, pointer);
     o.file = loc.file;
@@ -160,7 +186,7 @@ export function resolveFeature(
   const read = <K extends FeatureField>(name: K) =>
     pick<NonNullable<FeatureControls[K]>>(
       layers,
-      (l) => (SETTABLE[name].has(l.layer) ? (l.controls[featureId]?.[name] as NonNullable<FeatureControls[K]> | null | undefined) : undefined),
+      (l) => (settable(l, name) ? (l.controls[featureId]?.[name] as NonNullable<FeatureControls[K]> | null | undefined) : undefined),
       controlPointer(featureId, name),
       withLocation,
     );
@@ -268,7 +294,7 @@ export function resolveOverageLimit(
   withLocation = true,
 ): { value: EffectiveOverageLimit | 'unlimited' | null; source: Source; winner?: Winner } {
   const result = pick(
-    layers.filter((l) => l.layer !== 'entity'),
+    layers.filter((l) => !isEntityLevel(l)),
     (l) => l.overageLimit,
     '/overageLimit',
     withLocation,

@@ -9,6 +9,11 @@ import { digestBuilder, EffectiveCustomers } from '../resolve/stream.js';
 import { checkEffects } from './effects.js';
 import { checkReferences } from './rules.js';
 import { validateShape } from './schema.js';
+import { checkTimeBoxes } from './exceptions.js';
+import { checkGuardrailDocuments } from '../guardrails/checks.js';
+import { GuardrailEvaluator } from '../guardrails/evaluate.js';
+import type { GuardrailReport } from '../guardrails/report.js';
+import { DEFAULT_EXPIRY_WARNING_DAYS, findLapsing, type Lapsing } from '../model/lapsing.js';
 import type { OnProgress } from '../util/progress.js';
 
 /** Everything known about a policy directory after loading, validating and resolving it. */
@@ -23,6 +28,10 @@ export interface Analysis {
   documents: number;
   /** With `digest: true`: the policy digest (as policyDigest computes it), from the resolution the checks make anyway. */
   policyDigest?: string;
+  /** The outcome of each guardrail on the effective values; absent when the policies define none. */
+  guardrails?: GuardrailReport;
+  /** Exceptions and waivers that have lapsed, or lapse within the warning window, at the instant resolved for. */
+  lapsing: Lapsing[];
 }
 
 export interface AnalyzeOptions {
@@ -30,6 +39,10 @@ export interface AnalyzeOptions {
   digest?: boolean;
   /** Told after each file read and each customer checked: a fleet takes seconds. */
   onProgress?: OnProgress;
+  /** The instant to resolve at (epoch ms): which exceptions are active and which waivers hold. Default: now. */
+  at?: number;
+  /** Warn about exceptions and waivers that end within this many days (`expiryWarningDays`); default 7. */
+  expiryWarningDays?: number;
 }
 
 /** Loads every policy file of `dir`, checks it in all passes, and resolves every customer. */
@@ -73,10 +86,14 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
     }
   }
   const documents = parsedDocs.length;
-  const { set, duplicates } = buildPolicySet(valid, broken);
+  const { set, duplicates } = buildPolicySet(valid, broken, options.at ?? Date.now());
+  const windowDays = options.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS;
   const customers = set.customers.size;
   progress?.({ phase: 'checking policies', done: 0, total: customers, unit: 'customers' });
   diagnostics.push(...checkReferences(set, duplicates));
+  append(diagnostics, checkTimeBoxes(set, windowDays));
+  append(diagnostics, checkGuardrailDocuments(set));
+  const guardrails = set.guardrails.size > 0 ? new GuardrailEvaluator(set) : undefined;
   // Checks point at the winning layers themselves, so resolving without provenance is enough here; so is the
   // digest, which leaves provenance out. Ids in order, customers that do not resolve skipped, as policyDigest does.
   const digest = options.digest ? digestBuilder() : undefined;
@@ -87,8 +104,10 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
     const resolved = resolveCustomer(set, set.customers.get(id)!, false);
     if (!resolved) continue;
     diagnostics.push(...checkEffects(set, id, resolved));
+    if (guardrails) append(diagnostics, guardrails.checkCustomer(id, resolved));
     digest?.add(id, resolved.effective);
   }
+  if (guardrails) append(diagnostics, guardrails.unusedWaivers());
   progress?.({ phase: 'checking policies', done: customers, total: customers, unit: 'customers' });
   const analysis: Analysis = {
     set,
@@ -97,8 +116,10 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
     customers: new EffectiveCustomers(set),
     files: listed.files.length,
     documents,
+    lapsing: findLapsing(set, windowDays),
   };
   if (digest) analysis.policyDigest = digest.digest();
+  if (guardrails) analysis.guardrails = guardrails.report();
   return analysis;
 }
 
@@ -111,7 +132,9 @@ function append<T>(target: T[], items: readonly T[]): void {
 function dedupe(sorted: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
   return sorted.filter((d) => {
-    const key = `${d.code}|${d.file}|${d.line}|${d.column}`;
+    // Two guardrails failing at one value are two findings: the guardrail's own place tells them apart.
+    const rule = d.code.startsWith('guardrail-') && d.related?.[0] ? `|${d.related[0].file}|${d.related[0].line}|${d.related[0].column}` : '';
+    const key = `${d.code}|${d.file}|${d.line}|${d.column}${rule}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

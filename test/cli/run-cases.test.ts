@@ -7,7 +7,9 @@
 //   policies/, …          any files the commands read; the whole folder is copied to the temp dir
 //   use-example-policies  marker: copy the repository's policies/ in as policies/
 //   stdin                 piped to every tollgate step (else stdin is empty and not a terminal)
-//   env                   KEY=VALUE lines added to the environment of every tollgate step
+//   env                   KEY=VALUE lines added to the environment of every tollgate step; TOLLGATE_AT (the
+//                         instant policies are resolved at, for exceptions and waivers) is pinned to
+//                         PINNED_AT unless the case sets it, so snapshots do not change with the date
 //   snapshot.txt          per step: "$ tollgate <args>" (or "! <step>"), stdout, "[stderr]" and stderr, "[exit N]"
 // The CLI runs with NO_COLOR=1 and without GITHUB_ACTIONS, FORCE_COLOR or CI settings leaking in.
 import { execFile, spawn } from 'node:child_process';
@@ -116,8 +118,11 @@ const STEPS: Record<string, (cwd: string, args: string[]) => string | Promise<st
   exists: (cwd, [p]) => `${p} ${existsSync(path.join(cwd, p!)) ? 'exists' : 'does not exist'}\n`,
 };
 
+/** The instant every case resolves policies at, unless its env file or an --at flag says otherwise. */
+const PINNED_AT = '2026-11-26T12:00:00Z';
+
 function childEnv(caseDir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', TOLLGATE_AT: PINNED_AT };
   for (const key of ['GITHUB_ACTIONS', 'FORCE_COLOR', 'CI', 'AUTUMN_SECRET_KEY', 'OWOSTACK_SECRET_KEY', 'AUTUMN_API_URL', 'OWOSTACK_API_URL']) delete env[key];
   for (const key of Object.keys(env)) if (key.startsWith('VITEST') || key === 'NODE_OPTIONS') delete env[key];
   const file = path.join(caseDir, 'env');

@@ -11,6 +11,8 @@ import { unwritableReason, writeOutputFile } from '../output.js';
 import { UserError } from '../errors.js';
 import type { CliIO } from '../io.js';
 import { loadValid } from '../load.js';
+import { failingGuardrails } from '../../engine/guardrails.js';
+import type { ResolveTime } from '../time.js';
 import { makePlan, showingUnsupported } from '../pipeline.js';
 import { progressDisplay } from '../progress.js';
 
@@ -27,6 +29,8 @@ export interface ApplyCommandOptions {
   yes: boolean;
   report?: string;
   command: string;
+  /** The instant to resolve at (TOLLGATE_AT, else now). */
+  time?: ResolveTime;
 }
 
 /** `tollgate apply [plan.json]`: pushes the changes, one write per object; a saved plan is applied exactly or refused. */
@@ -46,7 +50,7 @@ export async function applyCommand(options: ApplyCommandOptions, io: CliIO): Pro
   const target = createTarget(place.target);
   const release = acquireLock(target.lockPath, options.command);
   try {
-    const analysis = loadValid(dir, io, { digest: true });
+    const analysis = loadValid(dir, io, { digest: true, ...options.time, guardrailsLater: true });
     let plan: Plan;
     if (saved) {
       plan = await checkSavedPrinting(saved, options.planFile!, dir, analysis, target, io);
@@ -54,6 +58,7 @@ export async function applyCommand(options: ApplyCommandOptions, io: CliIO): Pro
       plan = await makePlan(analysis, target, io);
       io.out(formatPlanText(plan, { color: io.color, notes: [] }));
     }
+    refuseFailingGuardrails(plan, io);
     if (plan.objects.length === 0) {
       if (options.report) await writeOutputFile(options.report, JSON.stringify({ applied: [], failed: [], notAttempted: [], retries: 0 } satisfies ApplyReport, null, 2) + '\n');
       if (saved) io.out('No changes to apply.\n');
@@ -76,6 +81,16 @@ export async function applyCommand(options: ApplyCommandOptions, io: CliIO): Pro
   } finally {
     release();
   }
+}
+
+/** Refuses (exit 1) a plan whose soft or hard guardrails fail, as re-checked from the policies and live state, naming each failure. */
+function refuseFailingGuardrails(plan: Plan, io: CliIO): void {
+  const failing = failingGuardrails(plan.guardrails);
+  if (failing.length === 0) return;
+  for (const f of plan.guardrails!.failures) {
+    if (f.waiver === undefined && f.level !== 'advisory') io.err(`${f.file}:${f.line}: ${f.message}\n`);
+  }
+  throw new UserError(`apply refuses: guardrails fail: ${failing.join(', ')}. Nothing was applied. Change the values, or add a reviewed Waiver where a soft guardrail allows one, and plan again.`);
 }
 
 /** The engine's check of a saved plan, with its summary and what an earlier apply already wrote on stderr. */

@@ -3,10 +3,11 @@ import { writeOutputStream } from '../output.js';
 import type { CliIO } from '../io.js';
 import { loadValid } from '../load.js';
 import { phaseDisplay } from '../progress.js';
+import type { ResolveTime } from '../time.js';
 
 /** `tollgate compile`: writes the effective policy, keys sorted, byte-identical for identical input. */
-export async function compileCommand(options: { dir: string; output?: string }, io: CliIO): Promise<number> {
-  const analysis = loadValid(options.dir, io);
+export async function compileCommand(options: { dir: string; output?: string; time?: ResolveTime }, io: CliIO): Promise<number> {
+  const analysis = loadValid(options.dir, io, { ...options.time, guardrailsLater: true });
   const display = phaseDisplay(io);
   try {
     if (options.output === undefined || options.output === '-') {

@@ -4,7 +4,9 @@ import { writePlanJson } from '../../plan/format/json.js';
 import { createTarget, type TargetSettings } from '../../targets/index.js';
 import { UserError } from '../errors.js';
 import { renderDiagnostics, type CliIO } from '../io.js';
-import { loadValid } from '../load.js';
+import { isGuardrailFailure, loadValid } from '../load.js';
+import { failingGuardrails } from '../../engine/guardrails.js';
+import type { ResolveTime } from '../time.js';
 import { makePlan } from '../pipeline.js';
 import { currentCommit } from '../../backend/identity.js';
 import { withOrigin } from '../../engine/saved-plan.js';
@@ -15,6 +17,8 @@ export interface PlanOptions {
   output?: string;
   format: PlanFormat;
   detailedExitcode: boolean;
+  /** The instant to resolve at, and the warning window of exceptions and waivers. */
+  time?: ResolveTime;
 }
 
 /** `tollgate plan`: what apply would change, for people (text, markdown) or machines (json, -o plan.json). */
@@ -22,8 +26,9 @@ export async function planCommand(options: PlanOptions, io: CliIO): Promise<numb
   // Reading a fleet's live state takes a while: a plan file that cannot be written fails before it.
   const unwritable = options.output === undefined ? undefined : unwritableReason(options.output);
   if (unwritable !== undefined) throw new UserError(`Cannot write ${options.output}: ${unwritable}.`);
-  const analysis = loadValid(options.dir, io, { digest: true });
-  const warnings = analysis.diagnostics.filter((d) => d.severity === 'warning');
+  // Failing guardrails do not stop the plan: reviewers see them in its guardrail section, and the plan exits 1.
+  const analysis = loadValid(options.dir, io, { digest: true, ...options.time, guardrailsLater: true });
+  const warnings = analysis.diagnostics.filter((d) => d.severity === 'warning' && !isGuardrailFailure(d));
   if (warnings.length > 0 && options.format === 'text') io.err(renderDiagnostics(warnings, 'stylish', analysis.sources, io.colorErr));
   const target = createTarget(options.target);
   // The saved plan names its policy directory and where it was made, so `apply <file>` needs no other flag.
@@ -37,6 +42,11 @@ export async function planCommand(options: PlanOptions, io: CliIO): Promise<numb
   else {
     const commit = options.format === 'markdown' ? currentCommit(io.env, options.dir) : undefined;
     io.out(planFormatters[options.format](plan, { color: io.color, notes, ...(commit ? { commit } : {}), ...(options.output !== undefined ? { savedAs: options.output } : {}) }));
+  }
+  const failing = failingGuardrails(plan.guardrails);
+  if (failing.length > 0) {
+    io.err(`Guardrails fail: ${failing.join(', ')}. apply refuses this plan: change the values, or add a reviewed Waiver where a soft guardrail allows one.\n`);
+    return 1;
   }
   return options.detailedExitcode && plan.objects.length > 0 ? 2 : 0;
 }
