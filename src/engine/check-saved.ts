@@ -1,6 +1,7 @@
 // Whether a saved plan may still be applied, as a library call: the CLI prints what it returns.
 import { describeRef, parseObjectKey } from '../plan/objects.js';
 import { desiredState } from './plan.js';
+import { formatInstant } from '../model/instant.js';
 import { withGuardrails } from './guardrails.js';
 import { computePlan } from '../plan/plan.js';
 import type { LiveObject } from '../plan/objects.js';
@@ -27,7 +28,10 @@ export interface SavedPlanCheck {
 export async function checkSaved(saved: Plan, file: string, dir: string, analysis: Analysis, target: Target): Promise<SavedPlanCheck> {
   const digest = analysis.policyDigest ?? policyDigest(analysis.customers);
   if (digest !== saved.policyDigest) {
-    throw new UserError(`The plan ${file} is stale: the policies in ${dir} changed since it was made (digest ${saved.policyDigest.slice(0, 19)}… is now ${digest.slice(0, 19)}…). Re-plan with: tollgate plan -o ${file}`);
+    // A plan resolved at another instant may differ only because an exception started or ended in between.
+    const asOf = formatInstant(analysis.set.asOf);
+    const when = saved.asOf !== undefined && saved.asOf !== asOf ? ` It was resolved at ${saved.asOf} and this run at ${asOf}: an exception may have started or ended in between.` : '';
+    throw new UserError(`The plan ${file} is stale: the policies in ${dir} changed since it was made (digest ${saved.policyDigest.slice(0, 19)}… is now ${digest.slice(0, 19)}…).${when} Re-plan with: tollgate plan -o ${file}`);
   }
   const desired = desiredState(analysis, target);
   const live = await target.read(saved.objects.map((o) => o.key));
@@ -42,7 +46,7 @@ export async function checkSaved(saved: Plan, file: string, dir: string, analysi
   const asLive = new Map<string, LiveObject | null>([...desired].map(([key, o]) => [key, { controls: o.controls, ...(o.plan === undefined ? {} : { plan: o.plan }) }]));
   for (const [key, o] of live) asLive.set(key, o);
   const effect = computePlan({ set: analysis.set, policyDigest: digest, target: saved.target, desired, live: asLive });
-  const checked = withGuardrails(analysis, { ...effect, objects: effect.objects.length > 0 ? effect.objects : [] });
+  const checked = withGuardrails(analysis, effect);
   const plan: Plan = { ...saved, objects: write };
   if (checked.guardrails) plan.guardrails = checked.guardrails;
   else delete plan.guardrails;

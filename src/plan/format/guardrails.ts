@@ -13,7 +13,8 @@ function subjectOf(f: GuardrailFailure): string {
 export function guardrailTextLines(plan: Plan): string[] {
   const report = plan.guardrails;
   if (!report) return [];
-  const lines = ['Guardrails:'];
+  if (report.failures.length === 0) return [`${tallyLine(tallyOf(report))}.`, ''];
+  const lines = ['Guardrail failures:'];
   const listed = report.failures.slice(0, SHOWN);
   for (const f of listed) {
     const mark = f.waiver !== undefined ? '~ waived' : f.level === 'advisory' ? '! advisory' : `✖ ${f.level}`;
