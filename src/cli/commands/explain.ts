@@ -91,7 +91,7 @@ function overriddenValue(value: unknown): string {
 function row(label: string, value: string, source: Source, c: Colors, show: (value: unknown) => string = overriddenValue): string {
   const out = [`  ${label.padEnd(18)}${value.padEnd(26)} ${c.dim('← ' + where(source))}`];
   for (const o of source.overridden) {
-    const layer = layerName(o);
+    const layer = o.layer === 'default' ? 'default' : layerName(o);
     out.push(`  ${''.padEnd(18)}${c.dim(`overrides ${layer}: ${show(o.value)}${o.file ? ` (${o.file}:${o.line})` : ''}`)}`);
   }
   return out.join('\n');

@@ -14,7 +14,7 @@ export function guardrailTextLines(plan: Plan): string[] {
   const report = plan.guardrails;
   if (!report) return [];
   if (report.failures.length === 0) return [`${tallyLine(tallyOf(report))}.`, ''];
-  const lines = ['Guardrail failures:'];
+  const lines = ['Guardrails, failing or waived:'];
   const listed = report.failures.slice(0, SHOWN);
   for (const f of listed) {
     const mark = f.waiver !== undefined ? '~ waived' : f.level === 'advisory' ? '! advisory' : `✖ ${f.level}`;
