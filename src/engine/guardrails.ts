@@ -1,5 +1,5 @@
 // Guardrails and time-boxed policy on a plan: what plan records and what apply re-checks (SPEC §12).
-import { checkPlanChanges } from '../guardrails/changes.js';
+import { checkPlanChanges } from './guardrail-changes.js';
 import { blocks, type GuardrailReport } from '../guardrails/report.js';
 import { formatInstant } from '../model/instant.js';
 import { at } from '../model/policy-set.js';

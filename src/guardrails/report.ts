@@ -1,4 +1,7 @@
 /** What guardrail evaluation found, shared by validate, plan and apply (SPEC §12). */
+import { tallyLine, type GuardrailTally } from '../diagnostics/guardrail-tally.js';
+
+export { tallyLine, type GuardrailTally };
 
 export type GuardrailLevel = 'advisory' | 'soft' | 'hard';
 
@@ -40,15 +43,6 @@ export interface GuardrailReport {
 /** Most failures a report lists one by one. */
 export const FAILURES_LISTED = 200;
 
-/** Guardrail counts by outcome. */
-export interface GuardrailTally {
-  passed: number;
-  waived: number;
-  failed: number;
-  /** Of the failed, how many are advisory (warnings, not errors). */
-  advisory: number;
-}
-
 /** Counts a report's guardrails by outcome. */
 export function tallyOf(report: GuardrailReport): GuardrailTally {
   const t: GuardrailTally = { passed: 0, waived: 0, failed: 0, advisory: 0 };
@@ -57,12 +51,6 @@ export function tallyOf(report: GuardrailReport): GuardrailTally {
     if (r.status === 'failed' && r.level === 'advisory') t.advisory++;
   }
   return t;
-}
-
-/** "Guardrails: 12 passed, 1 waived, 1 failed" (", 2 failed (1 advisory)" when some failures only warn). */
-export function tallyLine(tally: GuardrailTally): string {
-  const failed = tally.advisory > 0 ? `${tally.failed} failed (${tally.advisory} advisory)` : `${tally.failed} failed`;
-  return `Guardrails: ${tally.passed} passed, ${tally.waived} waived, ${failed}`;
 }
 
 /** Whether a report fails the run: a soft or hard guardrail failed where no waiver covers it. */

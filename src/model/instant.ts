@@ -28,7 +28,7 @@ export function formatInstant(ms: number): string {
 
 /** "2026-11-27" for a midnight, else the full UTC time: how messages name an instant. */
 export function describeInstant(ms: number): string {
-  const text = formatInstant(ms);
+  const text = formatInstant(Math.floor(ms / 1000) * 1000);
   return text.endsWith('T00:00:00Z') ? text.slice(0, 10) : text;
 }
 

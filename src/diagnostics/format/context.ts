@@ -1,6 +1,6 @@
 import type { SourceFile } from '../../util/source-file.js';
 import type { Diagnostic } from '../diagnostic.js';
-import type { GuardrailTally } from '../../guardrails/report.js';
+import type { GuardrailTally } from '../guardrail-tally.js';
 
 /** What a formatter may know besides the diagnostics; formatters never read the environment themselves. */
 export interface FormatContext {

@@ -1,6 +1,6 @@
 import { sortDiagnostics, type Diagnostic } from '../diagnostic.js';
 import type { FormatContext } from './context.js';
-import { tallyLine } from '../../guardrails/report.js';
+import { tallyLine } from '../guardrail-tally.js';
 
 /*
  * GitHub Actions workflow commands, one line per diagnostic:

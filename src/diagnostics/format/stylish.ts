@@ -3,7 +3,7 @@ import { sortDiagnostics, summarize, type Diagnostic, type Location } from '../d
 import { formatCount } from '../../util/money.js';
 import { codeFrame, printable } from './code-frame.js';
 import type { FormatContext } from './context.js';
-import { tallyLine } from '../../guardrails/report.js';
+import { tallyLine } from '../guardrail-tally.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
 

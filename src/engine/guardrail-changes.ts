@@ -2,8 +2,8 @@ import type { Diagnostic, Location } from '../diagnostics/diagnostic.js';
 import { at, type PolicySet } from '../model/policy-set.js';
 import type { Plan } from '../plan/plan.js';
 import { formatMoney } from '../util/money.js';
-import { GuardrailEvaluator } from './evaluate.js';
-import { FAILURES_LISTED, type GuardrailReport } from './report.js';
+import { GuardrailEvaluator } from '../guardrails/evaluate.js';
+import { FAILURES_LISTED, type GuardrailReport } from '../guardrails/report.js';
 
 /**
  * The plan-time rules of guardrails (`changes`, SPEC §12): per customer the plan reaches, how far its money exposure
