@@ -9,3 +9,6 @@ export { checkSaved, type SavedPlanCheck } from './check-saved.js';
 export { acquireLock } from '../apply/lock.js';
 export { applyPlan, type ApplyReport } from '../apply/apply.js';
 export { UsageError, UserError } from '../util/errors.js';
+export { withGuardrails, failingGuardrails, lapsingEntries } from './guardrails.js';
+export { checkPlanChanges } from './guardrail-changes.js';
+export { findLapsing, type Lapsing } from '../model/lapsing.js';
