@@ -2,6 +2,7 @@ import { diagnostic, type Diagnostic, type Location } from '../diagnostics/diagn
 import { toPointer } from '../load/positions.js';
 import { at, type CustomerDef, type GuardrailDef, type PlanDef, type PolicySet, type WaiverDef } from '../model/policy-set.js';
 import type { ResolvedFeature, Winner } from '../resolve/precedence.js';
+import type { EffectiveFeature } from '../resolve/effective.js';
 import { profileChain, type ResolvedCustomer } from '../resolve/resolve.js';
 import type { FeatureRequirements } from '../types/policy.generated.js';
 import { formatCount, formatMoney } from '../util/money.js';
@@ -17,8 +18,17 @@ interface Prepared {
   plans: ReadonlySet<string>;
   profiles: ReadonlySet<string>;
   customers: ReadonlySet<string>;
-  features: Array<[string, FeatureRequirements]>;
+  features: Array<{ key: string; checks: FeatureCheck[] }>;
   result: GuardrailResult;
+}
+
+type Field = 'overage' | 'maxOverageUnits' | 'hardLimit' | 'maxOverageCharge' | 'usageAlerts' | 'usageLimits' | 'autoTopup';
+
+/** One requirement on one feature field, compiled once: `test` returns what is wrong, or undefined (allocating nothing when it holds). */
+interface FeatureCheck {
+  field: Field;
+  rule: string;
+  test: (e: EffectiveFeature, currency: string) => string | undefined;
 }
 
 /** A failing value: what it is, what the rule wanted, and where the value was set. */
@@ -57,7 +67,7 @@ export class GuardrailEvaluator {
         plans: new Set(def.applies?.plans ?? []),
         profiles: new Set(def.applies?.profiles ?? []),
         customers: new Set(def.applies?.customers ?? []),
-        features: Object.entries(def.require.features ?? {}),
+        features: Object.entries(def.require.features ?? {}).map(([key, req]) => ({ key, checks: compileChecks(req, toPointer(['require', 'features', key])) })),
         result: { id: def.id, level: def.level, status: 'passed', failed: 0, waived: 0 },
       }));
     this.byProfile = this.prepared.some((p) => p.profiles.size > 0);
@@ -111,9 +121,15 @@ export class GuardrailEvaluator {
         const subjects: Array<[string | undefined, Map<string, ResolvedFeature>]> = [[undefined, resolved.features], ...resolved.entities];
         for (const [entity, features] of subjects) {
           for (const [featureId, r] of features) {
-            for (const [key, req] of p.features) {
+            for (const { key, checks } of p.features) {
               if (key !== '*' && key !== featureId) continue;
-              checkFeature(req, plan, featureId, r, toPointer(['require', 'features', key]), (b) => breaches.push({ ...b, customer: customerId, ...(entity === undefined ? {} : { entity }), feature: featureId }));
+              for (const check of checks) {
+                const what = check.test(r.effective, plan.currency);
+                if (what === undefined) continue;
+                const b: Breach = { customer: customerId, feature: featureId, field: check.field, what, where: () => fieldLocation(plan, featureId, r, check.field), rule: check.rule };
+                if (entity !== undefined) b.entity = entity;
+                breaches.push(b);
+              }
             }
           }
         }
@@ -186,38 +202,72 @@ function unitText(value: number | null): string {
   return value === null ? 'unbounded' : formatCount(value);
 }
 
-/** The checks of one feature's requirements against its effective values. */
-function checkFeature(req: FeatureRequirements, plan: PlanDef, featureId: string, r: ResolvedFeature, base: string, breach: (b: Omit<Breach, 'customer'>) => void): void {
-  const e = r.effective;
-  const from = (winner: Winner | undefined, itemKey: string) => () => valueAt(plan, featureId, winner, itemKey);
-  const overageAt = from(r.winners.overage, 'pricing');
-  if (req.overage !== undefined && e.overage !== req.overage) {
-    breach({ field: 'overage', what: `overage is ${e.overage}, not ${req.overage}`, where: overageAt, rule: `${base}/overage` });
+/** A bound's failure in words ("over the max of 100"), or undefined when `value` meets it. */
+function boundText(value: number | null, bound: Bound, show: (n: number | null) => string, field: string): string | undefined {
+  const broken = violated(value, bound);
+  if (!broken) return undefined;
+  const limit = broken === 'max' ? `over the max of ${show(bound.max!)}` : `under the min of ${show(bound.min!)}`;
+  return `${field} is ${show(value)}, ${limit}`;
+}
+
+/** The requirements of one feature entry as checks; money bounds without a currency check nothing (reported apart). */
+function compileChecks(req: FeatureRequirements, base: string): FeatureCheck[] {
+  const checks: FeatureCheck[] = [];
+  if (req.overage !== undefined) {
+    const want = req.overage;
+    checks.push({ field: 'overage', rule: `${base}/overage`, test: (e) => (e.overage === want ? undefined : `overage is ${e.overage}, not ${want}`) });
   }
-  const bounded = (field: 'maxOverageUnits' | 'hardLimit' | 'maxOverageCharge', value: number | null, bound: Bound | undefined, where: () => Location, money: boolean): void => {
-    if (!bound || (money && !applies(bound, plan.currency))) return;
-    const broken = violated(value, bound);
-    if (!broken) return;
-    const show = (n: number | null) => (money ? formatMoney(n, plan.currency) : unitText(n));
-    const limit = broken === 'max' ? `over the max of ${show(bound.max!)}` : `under the min of ${show(bound.min!)}`;
-    breach({ field, what: `${field} is ${show(value)}, ${limit}`, where, rule: `${base}/${field}` });
-  };
   // With overage blocked no unit beyond the included amount is used: the spend limit is 0 in effect.
-  const blocked = e.overage === 'block';
-  const capAt = blocked ? overageAt : from(r.winners.maxOverageUnits, 'maxPurchase');
-  const units = blocked ? 0 : typeof e.maxOverageUnits === 'number' ? e.maxOverageUnits : null;
-  bounded('maxOverageUnits', units, req.maxOverageUnits, capAt, false);
-  bounded('hardLimit', e.hardLimit, req.hardLimit, capAt, false);
-  bounded('maxOverageCharge', e.maxOverageCharge, req.maxOverageCharge, e.charged ? capAt : overageAt, true);
-  const presence = (field: 'usageAlerts' | 'usageLimits' | 'autoTopup', present: boolean, rule: { required?: true; forbidden?: true } | undefined): void => {
-    if (!rule) return;
-    const where = from(r.winners[field], '');
-    if (rule.required && !present) breach({ field, what: `${field} ${field === 'autoTopup' ? 'is' : 'are'} required, but none ${field === 'autoTopup' ? 'is' : 'are'} enabled`, where, rule: `${base}/${field}` });
-    if (rule.forbidden && present) breach({ field, what: `${field} ${field === 'autoTopup' ? 'is' : 'are'} forbidden, but ${field === 'autoTopup' ? 'one is' : 'some are'} enabled`, where, rule: `${base}/${field}` });
+  const units = (e: EffectiveFeature): number | null => (e.overage === 'block' ? 0 : typeof e.maxOverageUnits === 'number' ? e.maxOverageUnits : null);
+  const unitBound = (field: 'maxOverageUnits' | 'hardLimit', bound: Bound | undefined, read: (e: EffectiveFeature) => number | null): void => {
+    if (bound) checks.push({ field, rule: `${base}/${field}`, test: (e) => (violated(read(e), bound) ? boundText(read(e), bound, unitText, field) : undefined) });
   };
-  presence('usageAlerts', e.usageAlerts.some((a) => a.enabled), req.usageAlerts);
-  presence('usageLimits', e.usageLimits.some((l) => l.enabled !== false), req.usageLimits);
-  presence('autoTopup', e.autoTopup !== null && e.autoTopup.enabled, req.autoTopup);
+  unitBound('maxOverageUnits', req.maxOverageUnits, units);
+  unitBound('hardLimit', req.hardLimit, (e) => e.hardLimit);
+  const charge = req.maxOverageCharge;
+  if (charge && charge.currency !== undefined) {
+    checks.push({
+      field: 'maxOverageCharge',
+      rule: `${base}/maxOverageCharge`,
+      test: (e, currency) => (currency === charge.currency && violated(e.maxOverageCharge, charge) ? boundText(e.maxOverageCharge, charge, (n) => formatMoney(n, currency), 'maxOverageCharge') : undefined),
+    });
+  }
+  const presence = (field: 'usageAlerts' | 'usageLimits' | 'autoTopup', rule: { required?: true; forbidden?: true } | undefined, present: (e: EffectiveFeature) => boolean): void => {
+    if (!rule) return;
+    const one = field === 'autoTopup';
+    checks.push({
+      field,
+      rule: `${base}/${field}`,
+      test: (e) => {
+        const has = present(e);
+        if (rule.required && !has) return `${field} ${one ? 'is' : 'are'} required, but none ${one ? 'is' : 'are'} enabled`;
+        if (rule.forbidden && has) return `${field} ${one ? 'is' : 'are'} forbidden, but ${one ? 'one is' : 'some are'} enabled`;
+        return undefined;
+      },
+    });
+  };
+  presence('usageAlerts', req.usageAlerts, (e) => e.usageAlerts.some((a) => a.enabled));
+  presence('usageLimits', req.usageLimits, (e) => e.usageLimits.some((l) => l.enabled !== false));
+  presence('autoTopup', req.autoTopup, (e) => e.autoTopup !== null && e.autoTopup.enabled);
+  return checks;
+}
+
+/** Where the value of a checked field was set: the derived ones (hard limit, charge) where what decides them was. */
+function fieldLocation(plan: PlanDef, featureId: string, r: ResolvedFeature, field: Field): Location {
+  const e = r.effective;
+  const overageAt = () => valueAt(plan, featureId, r.winners.overage, 'pricing');
+  const capAt = () => (e.overage === 'block' ? overageAt() : valueAt(plan, featureId, r.winners.maxOverageUnits, 'maxPurchase'));
+  switch (field) {
+    case 'overage':
+      return overageAt();
+    case 'maxOverageUnits':
+    case 'hardLimit':
+      return capAt();
+    case 'maxOverageCharge':
+      return e.charged ? capAt() : overageAt();
+    default:
+      return valueAt(plan, featureId, r.winners[field], '');
+  }
 }
 
 /** Where a value was set: its winning layer, else the plan item (at `itemKey` when written there). */
