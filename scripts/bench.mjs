@@ -6,6 +6,8 @@
 //   npm run bench -- --quick                    # N = 1,000 only: a smoke test of the harness
 //   npm run bench -- --profile                  # also a CPU profile of validate (at N = 10,000 if run)
 //   npm run bench -- --big-customer-only        # only the single-big-customer shapes (below)
+//   npm run bench -- --guardrails --sizes 100000 # only: validate without and with guardrails (--base DIR: also
+//                                               # a checkout of another commit, built, as the "before" row)
 //
 // Then one customer of many seats: N entities inline under `entities:` and the same N as standalone
 // `kind: Entity` documents (N = 10,000 and 40,000; --big-sizes to change), and a customer with 20,000
@@ -37,7 +39,7 @@ const FLOOR = path.join(root, 'scripts', 'bench', 'parse-floor.mjs');
 const PRELOAD = path.join(root, 'scripts', 'bench', 'rusage-preload.mjs');
 
 function parseArgs(argv) {
-  const opts = { sizes: [10000, 100000], timeout: 600, replanMax: 10000, profile: false, keepFloor: true, quick: false, big: true, fleet: true, bigSizes: [10000, 40000], unknownKeys: 20000, cache: true, cacheSizes: [10000] };
+  const opts = { guardrails: false, base: undefined, repeats: 3, sizes: [10000, 100000], timeout: 600, replanMax: 10000, profile: false, keepFloor: true, quick: false, big: true, fleet: true, bigSizes: [10000, 40000], unknownKeys: 20000, cache: true, cacheSizes: [10000] };
   let sizesGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -57,6 +59,9 @@ function parseArgs(argv) {
     else if (a === '--profile') opts.profile = true;
     else if (a === '--no-keep-floor') opts.keepFloor = false;
     else if (a === '--no-big-customer') opts.big = false;
+    else if (a === '--guardrails') opts.guardrails = true;
+    else if (a === '--base') opts.base = path.resolve(value());
+    else if (a === '--repeats') opts.repeats = Number(value());
     else if (a === '--big-customer-only') opts.fleet = false;
     else if (a === '--no-cache') opts.cache = false;
     else if (a === '--cache-only') {
@@ -491,6 +496,7 @@ async function main() {
   const m = machine();
   log(`${m.cpu}, ${m.nproc} CPUs, ${m.memory}, Node ${m.node}, heap limit ${m.heapLimitMiB} MiB; sizes ${opts.sizes.join(', ')}; timeout ${formatDuration(opts.timeout)} per command`);
   if (m.nodeOptions) log(`note: NODE_OPTIONS="${m.nodeOptions}" is passed on to every measured command`);
+  if (opts.guardrails) return runGuardrails(opts, m);
   const results = [];
   let profile;
   for (const n of opts.fleet ? opts.sizes : []) {
@@ -515,6 +521,86 @@ async function main() {
   writeFileSync(path.join(OUT, 'results.json'), JSON.stringify({ machine: m, date: new Date().toISOString(), results: results.map(({ dir, ...r }) => r), profile, bigCustomer: big, cache: caches }, null, 2) + '\n');
   process.stdout.write(`\n${md}`);
   log(`wrote ${path.relative(root, path.join(OUT, 'results.md'))} and results.json`);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Guardrails: what evaluating them adds to validate (SPEC §12: under 10% at 100,000 customers).
+
+/**
+ * Guardrails that apply to every customer and check every field on every feature of customers and entities, with
+ * bounds every fleet customer meets (so the run measures evaluation, not printing failures); one applies by profile.
+ */
+const BENCH_GUARDRAILS = `kind: Guardrail
+id: bench-exposure
+level: soft
+message: Exposure is checked for every customer.
+require:
+  maxOverageExposure: { min: 0, currency: USD }
+  features:
+    "*": { maxOverageUnits: { min: 0 }, hardLimit: { min: 0 }, maxOverageCharge: { min: 0, currency: USD }, usageLimits: { forbidden: true } }
+---
+kind: Guardrail
+id: bench-eur
+level: hard
+message: EUR charges are checked too.
+require:
+  features:
+    "*": { maxOverageCharge: { min: 0, currency: EUR } }
+---
+kind: Guardrail
+id: bench-enterprise
+level: advisory
+message: Enterprise customers are checked by profile.
+applies: { profiles: [enterprise] }
+require:
+  features:
+    storage_gb: { hardLimit: { min: 0 } }
+    api_calls: { overage: allow }
+changes:
+  exposureIncrease: { max: 100000000, currency: USD }
+`;
+
+async function runGuardrails(opts, m) {
+  const rows = [];
+  for (const n of opts.sizes) {
+    const { dir } = ensureFleet(n);
+    const rel = path.relative(root, dir);
+    const extra = path.join(dir, 'bench-guardrails.yaml');
+    rmSync(extra, { force: true });
+    const variants = [
+      ...(opts.base ? [{ name: `before (${path.basename(opts.base)})`, bin: path.join(opts.base, 'bin', 'tollgate.js'), guardrails: false }] : []),
+      { name: 'this build, no guardrails', bin: TOLLGATE, guardrails: false },
+      { name: 'this build, 3 guardrails', bin: TOLLGATE, guardrails: true },
+    ];
+    const samples = new Map(variants.map((v) => [v.name, []]));
+    // Interleaved, so a busy moment of the machine falls on every variant alike; the least CPU of each is kept.
+    for (let i = 0; i < opts.repeats; i++) {
+      for (const v of variants) {
+        if (v.guardrails) writeFileSync(extra, BENCH_GUARDRAILS);
+        else rmSync(extra, { force: true });
+        log(`guardrails N=${n}: ${v.name}, run ${i + 1} of ${opts.repeats} ...`);
+        const r = await measure(v.name, [v.bin, 'validate', '--dir', rel, '--format', 'json'], { timeoutSec: opts.timeout, okCodes: [0], cwd: root });
+        if (!r.ok) throw new Error(`${v.name}: ${r.error}`);
+        samples.get(v.name).push(r);
+      }
+    }
+    rmSync(extra, { force: true });
+    for (const v of variants) {
+      const runs = samples.get(v.name);
+      const best = runs.reduce((a, b) => (b.cpuSeconds < a.cpuSeconds ? b : a));
+      rows.push({ n, variant: v.name, cpu: best.cpuSeconds, wall: best.wall, rss: best.maxRssMiB, cpus: runs.map((r) => r.cpuSeconds) });
+    }
+  }
+  const lines = [`Machine: ${m.cpu}, ${m.nproc} CPUs, ${m.memory}, Node ${m.node}.`, '', '| N | validate | CPU s (least of runs) | all runs | wall s | peak RSS MiB | vs no guardrails |', '|---:|---|---:|---|---:|---:|---:|'];
+  for (const r of rows) {
+    const ref = rows.find((x) => x.n === r.n && x.variant === 'this build, no guardrails');
+    const delta = ref && r !== ref ? `${(((r.cpu - ref.cpu) / ref.cpu) * 100).toFixed(1)}%` : '';
+    lines.push(`| ${r.n.toLocaleString('en-US')} | ${r.variant} | ${r.cpu.toFixed(2)} | ${r.cpus.map((c) => c.toFixed(2)).join(', ')} | ${r.wall.toFixed(2)} | ${r.rss?.toFixed(0) ?? '?'} | ${delta} |`);
+  }
+  const md = lines.join('\n') + '\n';
+  writeFileSync(path.join(OUT, 'guardrails.md'), md);
+  process.stdout.write(`\n${md}`);
+  log(`wrote ${path.relative(root, path.join(OUT, 'guardrails.md'))}`);
 }
 
 main().catch((error) => {

@@ -8,7 +8,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 export const schemaPath = `${root}schema/policy.schema.json`;
 export const typesPath = `${root}src/types/policy.generated.ts`;
 
-const KINDS = ['FeatureDocument', 'PlanDocument', 'ProfileDocument', 'CustomerDocument', 'EntityDocument'];
+const KINDS = ['FeatureDocument', 'PlanDocument', 'ProfileDocument', 'CustomerDocument', 'EntityDocument', 'GuardrailDocument', 'WaiverDocument'];
 
 /** The TypeScript source that the schema generates. */
 export async function generateTypes() {

@@ -11,9 +11,11 @@ export interface ProjectConfig {
   endpoint?: string;
   /** Where tollgate keeps its state: "file" (default) or a PostgreSQL URL. */
   backend?: string;
+  /** Warn about exceptions and waivers that end within this many days (default 7). */
+  expiryWarningDays?: number;
 }
 
-const KEYS = ['dir', 'target', 'state', 'endpoint', 'backend'] as const;
+const KEYS = ['dir', 'target', 'state', 'endpoint', 'backend', 'expiryWarningDays'] as const;
 
 /** Reads tollgate.yaml from the current directory, if there is one; a wrong setting names the file and line. */
 export function readConfig(file = 'tollgate.yaml'): ProjectConfig {
@@ -43,12 +45,18 @@ export function readConfig(file = 'tollgate.yaml'): ProjectConfig {
     const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
     const valueNode = pair.value as Node | null;
     if (!(KEYS as readonly string[]).includes(key)) throw new UserError(`${at(keyNode)}: unknown setting "${key}"; known settings: ${KEYS.join(', ')}.`);
+    if (key === 'expiryWarningDays') {
+      const days = isScalar(valueNode) ? valueNode.value : undefined;
+      if (typeof days !== 'number' || !Number.isInteger(days) || days < 0) throw new UserError(`${at(valueNode ?? keyNode)}: "expiryWarningDays" must be a whole number of days (0 or more).`);
+      config.expiryWarningDays = days;
+      continue;
+    }
     if (!isScalar(valueNode) || typeof valueNode.value !== 'string') throw new UserError(`${at(valueNode ?? keyNode)}: "${key}" must be a string.`);
     const value = valueNode.value;
     if (key === 'target' && !(TARGET_NAMES as readonly string[]).includes(value)) {
       throw new UserError(`${at(valueNode)}: target must be one of ${TARGET_NAMES.join(', ')}; got "${value}".`);
     }
-    config[key as (typeof KEYS)[number]] = value;
+    config[key as 'dir' | 'target' | 'state' | 'endpoint' | 'backend'] = value;
   }
   return config;
 }

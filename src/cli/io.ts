@@ -1,6 +1,7 @@
 import type { SourceFile } from '../util/source-file.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { diagnosticFormatters, type DiagnosticFormat } from '../diagnostics/format/index.js';
+import type { GuardrailTally } from '../guardrails/report.js';
 import { VERSION } from './version.js';
 
 /** Where a command writes; the only place that touches process streams. */
@@ -29,6 +30,6 @@ export function wantsColor(isTTY: boolean, env: NodeJS.ProcessEnv): boolean {
 }
 
 /** Renders diagnostics in a format. */
-export function renderDiagnostics(diagnostics: readonly Diagnostic[], format: DiagnosticFormat, sources: ReadonlyMap<string, SourceFile>, color: boolean): string {
-  return diagnosticFormatters[format](diagnostics, { sources, color, toolVersion: VERSION });
+export function renderDiagnostics(diagnostics: readonly Diagnostic[], format: DiagnosticFormat, sources: ReadonlyMap<string, SourceFile>, color: boolean, guardrails?: GuardrailTally): string {
+  return diagnosticFormatters[format](diagnostics, { sources, color, toolVersion: VERSION, ...(guardrails ? { guardrails } : {}) });
 }

@@ -1,15 +1,19 @@
 import { analyze, type Analysis, type AnalyzeOptions } from '../validate/index.js';
-import { summarize } from '../diagnostics/diagnostic.js';
+import { summarize, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { renderDiagnostics, type CliIO } from './io.js';
 import { ExitError } from './exit.js';
 import { phaseDisplay } from './progress.js';
 import path from 'node:path';
 import { CACHE_DIR, PolicyCache } from '../cache/policy-cache.js';
 
-/** Analyzes the policies; on errors prints them to stderr and exits 1, so later stages only see valid input. */
-export function loadValid(dir: string, io: CliIO, options: AnalyzeOptions = {}, home = '.'): Analysis {
+/**
+ * Analyzes the policies; on errors prints them to stderr and exits 1, so later stages only see valid input. With
+ * `guardrailsLater`, failing guardrails do not stop it: plan shows them in its own section, apply refuses by name.
+ */
+export function loadValid(dir: string, io: CliIO, options: AnalyzeOptions & { guardrailsLater?: boolean } = {}, home = '.'): Analysis {
   const analysis = analyzeShowingProgress(dir, io, options, home);
-  const { errors } = summarize(analysis.diagnostics);
+  const counted = options.guardrailsLater ? analysis.diagnostics.filter((d) => !isGuardrailFailure(d)) : analysis.diagnostics;
+  const { errors } = summarize(counted);
   if (errors > 0) {
     io.err(renderDiagnostics(analysis.diagnostics, 'stylish', analysis.sources, io.colorErr));
     io.err(`The policies in ${dir} have ${errors} error${errors === 1 ? '' : 's'}; fix them first (tollgate validate --dir ${dir}).\n`);
@@ -33,4 +37,9 @@ export function analyzeShowingProgress(dir: string, io: CliIO, options: AnalyzeO
   } finally {
     display.finish();
   }
+}
+
+/** A guardrail that fails (any level): reported with the guardrails rather than with the policy errors. */
+export function isGuardrailFailure(d: Diagnostic): boolean {
+  return d.code === 'guardrail-soft' || d.code === 'guardrail-hard' || d.code === 'guardrail-advisory';
 }

@@ -16,6 +16,7 @@ import { planCommand } from './commands/plan.js';
 import { validateCommand } from './commands/validate.js';
 import { readConfig, type ProjectConfig } from './config.js';
 import { backendSetting } from './backend.js';
+import { resolveTime } from './time.js';
 import { EXIT, UsageError, UserError } from './errors.js';
 import { ExitError } from './exit.js';
 import { wantsColor, type CliIO } from './io.js';
@@ -117,6 +118,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   };
   const targetSettings = (opts: { target?: string; endpoint?: string; state?: string; live?: boolean }) => namedTarget(opts).settings;
   const dirOf = (opts: { dir?: string }) => opts.dir ?? cfg().dir ?? 'policies';
+  const atOption = () => new Option('--at <date>', 'resolve the policies at this instant: YYYY-MM-DD (00:00 UTC) or RFC 3339 (default: TOLLGATE_AT, else now)');
+  const timeOf = (opts: { at?: string }) => resolveTime(opts.at, io.env, cfg().expiryWarningDays);
 
   program
     .command('validate')
@@ -124,9 +127,10 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .addOption(dirOption())
     .addOption(new Option('--format <format>', 'stylish | json | github | sarif (default: github when GITHUB_ACTIONS=true, else stylish)'))
     .option('--strict', 'treat warnings as errors')
-    .action((opts: { dir?: string; format?: string; strict?: boolean }) => {
+    .addOption(atOption())
+    .action((opts: { dir?: string; format?: string; strict?: boolean; at?: string }) => {
       const format = choice(opts.format ?? (io.env.GITHUB_ACTIONS === 'true' ? 'github' : 'stylish'), DIAGNOSTIC_FORMATS, '--format');
-      code = validateCommand({ dir: dirOf(opts), format, strict: Boolean(opts.strict) }, io);
+      code = validateCommand({ dir: dirOf(opts), format, strict: Boolean(opts.strict), time: timeOf(opts) }, io);
     });
 
   program
@@ -134,8 +138,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .description('Write the effective policy of every customer and entity, with provenance.')
     .addOption(dirOption())
     .option('-o, --output <file>', 'write to a file instead of stdout')
-    .action(async (opts: { dir?: string; output?: string }) => {
-      code = await compileCommand({ dir: dirOf(opts), output: opts.output }, io);
+    .addOption(atOption())
+    .action(async (opts: { dir?: string; output?: string; at?: string }) => {
+      code = await compileCommand({ dir: dirOf(opts), output: opts.output, time: timeOf(opts) }, io);
     });
 
   targetOptions(
@@ -145,10 +150,11 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .addOption(dirOption())
       .option('-o, --out <file>', 'also save the plan as JSON, for tollgate apply <file>')
       .addOption(new Option('--format <format>', 'text | markdown | json').default('text'))
-      .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error'),
-  ).action(async (opts: { dir?: string; out?: string; format: string; detailedExitcode?: boolean; target?: string; endpoint?: string; state?: string; live?: boolean; backend?: string }) => {
+      .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
+      .addOption(atOption()),
+  ).action(async (opts: { dir?: string; out?: string; format: string; detailedExitcode?: boolean; target?: string; endpoint?: string; state?: string; live?: boolean; backend?: string; at?: string }) => {
     const format = choice(opts.format, ['text', 'markdown', 'json'], '--format');
-    code = await planCommand({ dir: dirOf(opts), target: targetSettings(opts), output: opts.out, format, detailedExitcode: Boolean(opts.detailedExitcode), backend: backendOf(opts) }, io);
+    code = await planCommand({ dir: dirOf(opts), target: targetSettings(opts), output: opts.out, format, detailedExitcode: Boolean(opts.detailedExitcode), backend: backendOf(opts), time: timeOf(opts) }, io);
   });
 
   targetOptions(
@@ -171,6 +177,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
         yes: Boolean(opts.yes),
         report: opts.report,
         command: `tollgate ${argv.join(' ')}`,
+        time: timeOf({}),
       },
       io,
     );
@@ -216,8 +223,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .argument('[feature]', 'only this feature')
     .description('Show each effective value of a customer or entity, where it was set, and what it overrode.')
     .addOption(dirOption())
-    .action((subject: string, feature: string | undefined, opts: { dir?: string }) => {
-      code = explainCommand({ dir: dirOf(opts), subject, feature }, io);
+    .addOption(atOption())
+    .action((subject: string, feature: string | undefined, opts: { dir?: string; at?: string }) => {
+      code = explainCommand({ dir: dirOf(opts), subject, feature, time: timeOf(opts) }, io);
     });
 
   program

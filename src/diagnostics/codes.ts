@@ -50,11 +50,24 @@ export const DIAGNOSTIC_CODES = {
   'catalog-missing-item': { severity: 'warning', title: "Plan item the billing system's plan does not have" },
   'catalog-mismatch': { severity: 'warning', title: "Plan item or feature that differs from the billing system's" },
   'unmanaged-conflict': { severity: 'error', title: 'Control that would replace an entry tollgate does not manage' },
+  'exception-window': { severity: 'error', title: 'Exception that starts no earlier than it ends' },
+  'unknown-guardrail': { severity: 'error', title: 'Waiver of an unknown guardrail' },
+  'unknown-subject': { severity: 'error', title: 'Guardrail or waiver naming an unknown customer or entity' },
+  'hard-guardrail-waiver': { severity: 'error', title: 'Waiver of a hard guardrail' },
+  'guardrail-money-without-currency': { severity: 'error', title: 'Money bound of a guardrail without a currency' },
+  'guardrail-soft': { severity: 'error', title: 'A soft guardrail fails and no waiver covers it' },
+  'guardrail-hard': { severity: 'error', title: 'A hard guardrail fails' },
   // semantic warnings
   'ineffective-spend-limit': { severity: 'warning', title: 'Spend limit where overage is blocked' },
   'unreachable-alert': { severity: 'warning', title: 'Usage alert above the hard limit' },
   'overage-limit-without-charges': { severity: 'warning', title: 'Overage limit on a customer with no charged feature' },
   'unresolved-dependents': { severity: 'warning', title: 'What uses an invalid or duplicated definition was not resolved' },
+  'exception-lapsed': { severity: 'warning', title: 'Exception that has ended' },
+  'exception-expiring': { severity: 'warning', title: 'Exception that ends within the warning window' },
+  'waiver-lapsed': { severity: 'warning', title: 'Waiver that has expired' },
+  'waiver-expiring': { severity: 'warning', title: 'Waiver that expires within the warning window' },
+  'waiver-unused': { severity: 'warning', title: 'Waiver that covers nothing that fails' },
+  'guardrail-advisory': { severity: 'warning', title: 'An advisory guardrail fails' },
 } as const satisfies Record<string, { severity: 'error' | 'warning'; title: string }>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

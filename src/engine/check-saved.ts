@@ -2,6 +2,9 @@
 import { describeRef, parseObjectKey, type DesiredObject, type LiveObject } from '../plan/objects.js';
 import { readContext, type RememberedState } from './state.js';
 import { desiredState } from './plan.js';
+import { formatInstant } from '../model/instant.js';
+import { withGuardrails } from './guardrails.js';
+import { computePlan } from '../plan/plan.js';
 import type { Plan } from '../plan/plan.js';
 import { policyDigest } from '../resolve/stream.js';
 import type { Target } from '../targets/target.js';
@@ -29,7 +32,10 @@ export interface SavedPlanCheck {
 export async function checkSaved(saved: Plan, file: string, dir: string, analysis: Analysis, target: Target, state?: RememberedState): Promise<SavedPlanCheck> {
   const digest = analysis.policyDigest ?? policyDigest(analysis.customers);
   if (digest !== saved.policyDigest) {
-    throw new UserError(`The plan ${file} is stale: the policies in ${dir} changed since it was made (digest ${saved.policyDigest.slice(0, 19)}… is now ${digest.slice(0, 19)}…). Re-plan with: tollgate plan -o ${file}`);
+    // A plan resolved at another instant may differ only because an exception started or ended in between.
+    const asOf = formatInstant(analysis.set.asOf);
+    const when = saved.asOf !== undefined && saved.asOf !== asOf ? ` It was resolved at ${saved.asOf} and this run at ${asOf}: an exception may have started or ended in between.` : '';
+    throw new UserError(`The plan ${file} is stale: the policies in ${dir} changed since it was made (digest ${saved.policyDigest.slice(0, 19)}… is now ${digest.slice(0, 19)}…).${when} Re-plan with: tollgate plan -o ${file}`);
   }
   const desired = desiredState(analysis, target);
   const live = await target.read(saved.objects.map((o) => o.key), undefined, readContext(state));
@@ -39,7 +45,16 @@ export async function checkSaved(saved: Plan, file: string, dir: string, analysi
     const names = stale.slice(0, 20).map((k) => describeRef(parseObjectKey(k)));
     throw new UserError(`The plan ${file} is stale: ${stale.length} object${stale.length === 1 ? '' : 's'} changed on ${target.name} since it was planned: ${names.join(', ')}${stale.length > 20 ? ', …' : ''}. Nothing was applied. Re-plan with: tollgate plan -o ${file}`);
   }
-  return { plan: { ...saved, objects: write }, done: done.length, desired, live };
+  // Guardrails are checked again, never read from the file: the effect of the saved objects is recomputed against
+  // the live state read now, every other object holding what the policies want (it has no change).
+  const asLive = new Map<string, LiveObject | null>([...desired].map(([key, o]) => [key, { controls: o.controls, ...(o.plan === undefined ? {} : { plan: o.plan }) }]));
+  for (const [key, o] of live) asLive.set(key, o);
+  const effect = computePlan({ set: analysis.set, policyDigest: digest, target: saved.target, desired, live: asLive });
+  const checked = withGuardrails(analysis, effect);
+  const plan: Plan = { ...saved, objects: write };
+  if (checked.guardrails) plan.guardrails = checked.guardrails;
+  else delete plan.guardrails;
+  return { plan, done: done.length, desired, live };
 }
 
 function editedMessage(file: string, edited: readonly EditedObject[]): string {

@@ -12,3 +12,6 @@ export { applyRecorded, type RecordedApply, type RecordedApplyOptions } from './
 export { reconcile, remembered, type Reconciled, type RememberedState } from './state.js';
 export { BackendError, currentActor, currentCommit, describeHolder, lockHolder, openBackend, selectBackend, type StateBackend } from '../backend/index.js';
 export { UsageError, UserError } from '../util/errors.js';
+export { withGuardrails, failingGuardrails, lapsingEntries } from './guardrails.js';
+export { checkPlanChanges } from './guardrail-changes.js';
+export { findLapsing, type Lapsing } from '../model/lapsing.js';

@@ -13,6 +13,7 @@ import type { LiveObject } from '../plan/objects.js';
 import { readContext, type RememberedState } from './state.js';
 import { findDrift } from '../plan/drift.js';
 import { checkCatalog, checkUnmanaged } from './catalog.js';
+import { withGuardrails } from './guardrails.js';
 
 /** The policies use controls the target cannot hold: one diagnostic per place; nothing was planned. */
 export class UnsupportedControlsError extends Error {
@@ -81,5 +82,5 @@ export async function planInDetail(analysis: Analysis, target: Target, options: 
     const drift = findDrift(options.state.records, live, (key) => desired.get(key)?.currency ?? currencies.get(key));
     if (drift.length > 0) plan.drift = drift;
   }
-  return { plan, desired, live };
+  return { plan: withGuardrails(analysis, plan), desired, live };
 }

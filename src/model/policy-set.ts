@@ -3,11 +3,14 @@ import type {
   CustomerDocument,
   EntityDocument,
   FeatureDocument,
+  GuardrailDocument,
   OverageLimit,
   PlanDocument,
   PlanItem,
   ProfileDocument,
+  WaiverDocument,
 } from '../types/policy.generated.js';
+import { parseInstant } from './instant.js';
 import { locate, type PolicyDoc } from '../load/yaml.js';
 import { toPointer } from '../load/positions.js';
 import type { Location } from '../diagnostics/diagnostic.js';
@@ -60,11 +63,35 @@ export interface ProfileDef {
   origin: Origin;
 }
 
+/** A time-boxed override of a customer or entity (SPEC §12). */
+export interface ExceptionDef {
+  id: string;
+  /** Epoch ms; undefined when absent (active from the start) or not a real instant (validation reports it). */
+  from?: number;
+  /** Epoch ms, exclusive; undefined when not a real instant (then it is never active). */
+  until?: number;
+  reason: string;
+  controls: ControlsByFeature;
+  overageLimit?: OverageLimit;
+  /** The `/exceptions/<i>` block. */
+  origin: Origin;
+  /** Whether `from` was written (an unreadable `from` keeps the exception inactive). */
+  hasFrom: boolean;
+}
+
+/** Whether an exception is active at `asOf` (epoch ms): from <= asOf < until. */
+export function isActive(e: ExceptionDef, asOf: number): boolean {
+  if (e.until === undefined || asOf >= e.until) return false;
+  if (e.hasFrom) return e.from !== undefined && e.from <= asOf;
+  return true;
+}
+
 export interface EntityDef {
   id: string;
   customer: string;
   name?: string;
   controls: ControlsByFeature;
+  exceptions: ExceptionDef[];
   /** The Entity document, or the `/entities/<id>` block of its customer. */
   origin: Origin;
 }
@@ -77,6 +104,32 @@ export interface CustomerDef {
   controls: ControlsByFeature;
   overageLimit: OverageLimit | undefined;
   entities: Map<string, EntityDef>;
+  exceptions: ExceptionDef[];
+  origin: Origin;
+}
+
+/** A rule on effective values and plans (SPEC §12). */
+export interface GuardrailDef {
+  id: string;
+  level: GuardrailDocument['level'];
+  message: string;
+  applies?: GuardrailDocument['applies'];
+  require: NonNullable<GuardrailDocument['require']>;
+  changes: NonNullable<GuardrailDocument['changes']>;
+  origin: Origin;
+}
+
+/** A reviewed exception to a soft guardrail, for some customers and entities, until it expires. */
+export interface WaiverDef {
+  id: string;
+  guardrail: string;
+  customers: string[];
+  /** "customer/entity". */
+  entities: string[];
+  /** Epoch ms; undefined when not a real instant (then it covers nothing). */
+  expires?: number;
+  reason: string;
+  approvedBy?: string;
   origin: Origin;
 }
 
@@ -88,8 +141,12 @@ export interface PolicySet {
   customers: Map<string, CustomerDef>;
   /** Standalone Entity documents, attached to their customers when the customer exists. */
   entityDocs: EntityDef[];
+  guardrails: Map<string, GuardrailDef>;
+  waivers: Map<string, WaiverDef>;
   /** Ids that are defined but cannot be used (not in the maps above): see Unusable. */
   unusable: Map<UnusableKind, Map<string, Unusable>>;
+  /** The instant (epoch ms) the policies are resolved at: it decides which exceptions are active and which waivers hold. */
+  asOf: number;
 }
 
 export type UnusableKind = 'feature' | 'plan' | 'profile' | 'customer';
@@ -112,7 +169,7 @@ export function isUnusable(set: PolicySet, kind: UnusableKind, id: string): bool
 
 /** A second definition of an id already taken. */
 export interface Duplicate {
-  kind: 'feature' | 'plan' | 'profile' | 'customer' | 'entity';
+  kind: 'feature' | 'plan' | 'profile' | 'customer' | 'entity' | 'guardrail' | 'waiver';
   id: string;
   first: Origin;
   second: Origin;
@@ -136,11 +193,12 @@ const UNUSABLE_KINDS: Record<string, UnusableKind> = { Feature: 'feature', Plan:
 export function buildPolicySet(
   documents: Array<{ doc: PolicyDoc; value: PolicyDocumentValue }>,
   broken: readonly BrokenDocument[] = [],
+  asOf = Date.now(),
 ): {
   set: PolicySet;
   duplicates: Duplicate[];
 } {
-  const set: PolicySet = { features: new Map(), plans: new Map(), profiles: new Map(), customers: new Map(), entityDocs: [], unusable: new Map() };
+  const set: PolicySet = { features: new Map(), plans: new Map(), profiles: new Map(), customers: new Map(), entityDocs: [], guardrails: new Map(), waivers: new Map(), unusable: new Map(), asOf };
   const duplicates: Duplicate[] = [];
   const put = <T extends { id: string; origin: Origin }>(map: Map<string, T>, kind: Duplicate['kind'], def: T): void => {
     const existing = map.get(def.id);
@@ -181,6 +239,7 @@ export function buildPolicySet(
             customer: value.id,
             name: block?.name,
             controls: block?.controls ?? {},
+            exceptions: exceptionDefs(doc, toPointer(['entities', id]), block?.exceptions),
             origin: { doc, pointer: toPointer(['entities', id]) },
           });
         }
@@ -192,12 +251,36 @@ export function buildPolicySet(
           controls: value.controls ?? {},
           overageLimit: value.overageLimit,
           entities,
+          exceptions: exceptionDefs(doc, '', value.exceptions),
           origin,
         });
         break;
       }
       case 'Entity':
-        set.entityDocs.push({ id: value.id, customer: value.customer, name: value.name, controls: value.controls ?? {}, origin });
+        set.entityDocs.push({ id: value.id, customer: value.customer, name: value.name, controls: value.controls ?? {}, exceptions: exceptionDefs(doc, '', value.exceptions), origin });
+        break;
+      case 'Guardrail':
+        put(set.guardrails, 'guardrail', {
+          id: value.id,
+          level: value.level,
+          message: value.message,
+          applies: value.applies,
+          require: value.require ?? {},
+          changes: value.changes ?? {},
+          origin,
+        });
+        break;
+      case 'Waiver':
+        put(set.waivers, 'waiver', {
+          id: value.id,
+          guardrail: value.guardrail,
+          customers: value.customers ?? [],
+          entities: value.entities ?? [],
+          expires: parseInstant(value.expires),
+          reason: value.reason,
+          approvedBy: value.approvedBy,
+          origin,
+        });
         break;
     }
   }
@@ -229,4 +312,25 @@ export function buildPolicySet(
   return { set, duplicates };
 }
 
-export type PolicyDocumentValue = FeatureDocument | PlanDocument | ProfileDocument | CustomerDocument | EntityDocument;
+export type PolicyDocumentValue = FeatureDocument | PlanDocument | ProfileDocument | CustomerDocument | EntityDocument | GuardrailDocument | WaiverDocument;
+
+/** The exceptions of a customer or entity block (at `base` in its document), with their instants read. */
+function exceptionDefs(
+  doc: PolicyDoc,
+  base: string,
+  list: ReadonlyArray<{ id: string; from?: string; until: string; reason: string; controls?: ControlsByFeature; overageLimit?: OverageLimit }> | undefined,
+): ExceptionDef[] {
+  return (list ?? []).map((e, i) => {
+    const def: ExceptionDef = {
+      id: e.id,
+      until: parseInstant(e.until),
+      reason: e.reason,
+      controls: e.controls ?? {},
+      origin: { doc, pointer: `${base}/exceptions/${i}` },
+      hasFrom: e.from !== undefined,
+    };
+    if (e.from !== undefined) def.from = parseInstant(e.from);
+    if (e.overageLimit !== undefined) def.overageLimit = e.overageLimit;
+    return def;
+  });
+}

@@ -1,7 +1,7 @@
 import type { Location } from '../diagnostics/diagnostic.js';
 import { toPointer } from '../load/positions.js';
 import { at, type Origin, type PolicySet } from '../model/policy-set.js';
-import { customerOwnLayers, planLayer } from '../resolve/resolve.js';
+import { customerOwnLayers, entityOwnLayers, planLayer } from '../resolve/resolve.js';
 import { alertSetting, topupSetting, type ControlLayer } from '../resolve/precedence.js';
 import type { AutoTopup, UsageAlert, UsageLimit } from '../types/policy.generated.js';
 import { usageLimitSetting } from '../model/usage-limits.js';
@@ -36,8 +36,7 @@ export function desiredObjects(set: PolicySet): Map<string, DesiredObject> {
     add({ ref: { kind: 'customer', id }, plan: customer.plan, currency, ...merge(customerOwnLayers(set, customer, plan), false) });
     for (const entityId of [...customer.entities.keys()].sort()) {
       const entity = customer.entities.get(entityId)!;
-      const layer: ControlLayer = { layer: 'entity', controls: entity.controls, origin: entity.origin };
-      add({ ref: { kind: 'entity', customer: id, id: entityId }, plan: customer.plan, currency, ...merge([layer], true) });
+      add({ ref: { kind: 'entity', customer: id, id: entityId }, plan: customer.plan, currency, ...merge(entityOwnLayers(entity, set.asOf), true) });
     }
   }
   return out;
@@ -51,7 +50,7 @@ function merge(
   const controls: ObjectControls = { features: {} };
   const locations: Record<string, Location> = {};
   const setBy: Record<string, string> = {};
-  const nameOf = (l: ControlLayer): string => (l.layer === 'profile' ? `profile ${l.profile}` : l.layer);
+  const nameOf = (l: ControlLayer): string => (l.layer === 'profile' ? `profile ${l.profile}` : l.exception ? `exception ${l.exception.id}` : l.layer);
   const featureIds = new Set(layers.flatMap((l) => Object.keys(l.controls)));
   for (const feature of [...featureIds].sort()) {
     const settings: FeatureSettings = {};

@@ -1,4 +1,5 @@
 import type { PolicySet } from '../model/policy-set.js';
+import type { GuardrailReport } from '../guardrails/report.js';
 import { fingerprint, sameJson } from '../resolve/canonical.js';
 import type { DriftEntry } from './drift.js';
 import { diffControls, objectAction, type ChangeAction, type ControlChange } from './diff.js';
@@ -89,6 +90,12 @@ export interface Plan {
   drift?: DriftEntry[];
   /** Entries objects hold that tollgate does not model, per object read: kept on every write; absent when there are none. */
   unmanaged?: UnmanagedObject[];
+  /** The instant the policies were resolved at (RFC 3339). */
+  asOf?: string;
+  /** How each guardrail came out, on the effective values and this plan's changes; absent when the policies define none. */
+  guardrails?: GuardrailReport;
+  /** Exceptions and waivers that have lapsed, or lapse within the warning window, at asOf. */
+  lapsing?: LapsingEntry[];
 }
 
 /** One object's entries that are not managed by tollgate. */
@@ -96,6 +103,17 @@ export interface UnmanagedObject {
   key: string;
   ref: ObjectRef;
   entries: UnmanagedEntry[];
+}
+
+/** An exception or waiver near or past its end, as a plan records it. */
+export interface LapsingEntry {
+  kind: 'exception' | 'waiver';
+  id: string;
+  subject: string;
+  endsAt: string;
+  lapsed: boolean;
+  file: string;
+  line: number;
 }
 
 export interface PlanInput {

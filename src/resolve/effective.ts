@@ -3,12 +3,16 @@ import type { UsageLimitSetting } from '../model/usage-limits.js';
 
 export type { UsageLimitSetting };
 
-export type LayerName = 'entity' | 'customer' | 'profile' | 'plan' | 'default';
+export type LayerName = 'exception' | 'entity' | 'customer' | 'profile' | 'plan' | 'default';
 
 /** A value a winning layer hid. */
 export interface Overridden {
   layer: LayerName;
   profile?: string;
+  /** For the exception layer: its id, the block it is declared in, and when it ends. */
+  exception?: string;
+  on?: 'customer' | 'entity';
+  until?: string;
   value: unknown;
   file?: string;
   line?: number;
@@ -18,6 +22,10 @@ export interface Overridden {
 export interface Source {
   layer: LayerName;
   profile?: string;
+  /** For the exception layer: its id, the block it is declared in, and when it ends. */
+  exception?: string;
+  on?: 'customer' | 'entity';
+  until?: string;
   file?: string;
   line?: number;
   column?: number;
@@ -107,6 +115,10 @@ export const EFFECTIVE_FORMAT_VERSION = 1;
 
 export interface EffectivePolicy {
   formatVersion: typeof EFFECTIVE_FORMAT_VERSION;
+  /** The instant the policies were resolved at (RFC 3339, UTC). */
+  asOf: string;
+  /** The next start or end of an exception after asOf, when the effective policy may change by itself; null when none. */
+  nextChangeAt: string | null;
   digest: string;
   customers: Record<string, EffectiveCustomer>;
 }

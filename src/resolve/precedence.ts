@@ -3,7 +3,7 @@ import { at, atShared, type Origin } from '../model/policy-set.js';
 import { toPointer } from '../load/positions.js';
 import { exactAdd, overageCharge } from './exact.js';
 import { usageLimitSetting } from '../model/usage-limits.js';
-import { CONTROLS } from '../model/controls.js';
+import { CONTROLS, settableOn } from '../model/controls.js';
 import type {
   AlertSetting,
   EffectiveAlert,
@@ -21,21 +21,27 @@ import type {
 /*
  * Precedence (SPEC §2). Each control resolves on its own: the first layer that sets it (not absent, not null) wins.
  *
- * | layer                 | overage | maxOverageUnits | usageAlerts | usageLimits | autoTopup | overageLimit |
- * |-----------------------|---------|-----------------|-------------|-------------|-----------|--------------|
- * | 1 entity              | yes     | yes             | yes         | yes         | error     | no           |
- * | 2 customer            | yes     | yes             | yes         | yes         | yes       | yes          |
- * | 3 profiles, later wins| yes     | yes             | yes         | yes         | yes       | yes          |
- * | 4 plan controls       | yes     | yes             | yes         | yes         | yes       | yes          |
- * | 5 plan item defaults  | allow if usage_based, else block | maxPurchase | none | none | none | none |
+ * | layer                        | overage | maxOverageUnits | usageAlerts | usageLimits | autoTopup | overageLimit |
+ * |------------------------------|---------|-----------------|-------------|-------------|-----------|--------------|
+ * | 1 entity exceptions (active) | yes     | yes             | yes         | yes         | error     | no           |
+ * | 2 entity                     | yes     | yes             | yes         | yes         | error     | no           |
+ * | 3 customer exceptions (active)| yes    | yes             | yes         | yes         | yes       | yes          |
+ * | 4 customer                   | yes     | yes             | yes         | yes         | yes       | yes          |
+ * | 5 profiles, later wins       | yes     | yes             | yes         | yes         | yes       | yes          |
+ * | 6 plan controls              | yes     | yes             | yes         | yes         | yes       | yes          |
+ * | 7 plan item defaults         | allow if usage_based, else block | maxPurchase | none | none | none | none |
  *
- * usageAlerts and usageLimits are lists replaced whole by the winning layer; [] wins too and means none.
+ * Exceptions (SPEC §12) are active from `from` until `until` (exclusive) at the instant resolved for; of several
+ * active in one block, the later in the list wins. usageAlerts and usageLimits are lists replaced whole by the
+ * winning layer; [] wins too and means none.
  */
 
 /** One layer of controls, highest precedence first in a stack. */
 export interface ControlLayer {
   layer: Exclude<LayerName, 'default'>;
   profile?: string;
+  /** For an exception layer: its id, the block it is declared in, and its end (RFC 3339). */
+  exception?: { id: string; on: 'customer' | 'entity'; until: string };
   controls: ControlsByFeature;
   overageLimit?: OverageLimit;
   /** Where the layer's document is; absent for layers read from a billing system. */
@@ -54,13 +60,38 @@ export interface ResolvedFeature {
 }
 
 /** Layers that may set each feature control, from the controls' descriptions (entities set no auto top-ups). */
+/** An active exception may set what its own block may set (an entity's exception: what an entity may set, below). */
+function withExceptions(layers: ReadonlySet<ControlLayer['layer']>): ReadonlySet<ControlLayer['layer']> {
+  return new Set([...layers, 'exception']);
+}
+
 const SETTABLE: Record<FeatureField, ReadonlySet<ControlLayer['layer']>> = {
-  overage: CONTROLS.overage.layers,
-  maxOverageUnits: CONTROLS.maxOverageUnits.layers,
-  usageAlerts: CONTROLS.usageAlerts.layers,
-  usageLimits: CONTROLS.usageLimits.layers,
-  autoTopup: CONTROLS.autoTopup.layers,
+  overage: withExceptions(CONTROLS.overage.layers),
+  maxOverageUnits: withExceptions(CONTROLS.maxOverageUnits.layers),
+  usageAlerts: withExceptions(CONTROLS.usageAlerts.layers),
+  usageLimits: withExceptions(CONTROLS.usageLimits.layers),
+  autoTopup: withExceptions(CONTROLS.autoTopup.layers),
 };
+
+/** Whether `layer` may set `name`: an entity's exceptions are entity-level, so they never set auto top-ups either. */
+function settable(layer: ControlLayer, name: FeatureField): boolean {
+  return SETTABLE[name].has(layer.layer) && !(layer.exception?.on === 'entity' && !settableOn(name, 'entity'));
+}
+
+/** Whether a layer belongs to an entity (its own block or one of its exceptions): those never set customer-wide values. */
+export function isEntityLevel(layer: ControlLayer): boolean {
+  return layer.layer === 'entity' || layer.exception?.on === 'entity';
+}
+
+/** Copies a layer's identity (profile or exception) onto a source or an overridden value. */
+function nameLayer(target: Source | Overridden, layer: ControlLayer): void {
+  if (layer.profile !== undefined) target.profile = layer.profile;
+  if (layer.exception !== undefined) {
+    target.exception = layer.exception.id;
+    target.on = layer.exception.on;
+    target.until = layer.exception.until;
+  }
+}
 
 const controlPointers = new Map<string, Record<FeatureField, string>>();
 
@@ -82,7 +113,7 @@ function locationIn(layer: ControlLayer & { origin: Origin }, pointer: string) {
 
 function sourceOf(layer: ControlLayer, pointer: string, withLocation: boolean): Source {
   const source: Source = { layer: layer.layer, overridden: [] };
-  if (layer.profile !== undefined) source.profile = layer.profile;
+  nameLayer(source, layer);
   if (withLocation && layer.origin) {
     const loc = locationIn(layer as ControlLayer & { origin: Origin }, pointer);
     source.file = loc.file;
@@ -94,7 +125,7 @@ function sourceOf(layer: ControlLayer, pointer: string, withLocation: boolean): 
 
 function overriddenOf(layer: ControlLayer, pointer: string, value: unknown, withLocation: boolean): Overridden {
   const o: Overridden = { layer: layer.layer, value };
-  if (layer.profile !== undefined) o.profile = layer.profile;
+  nameLayer(o, layer);
   if (withLocation && layer.origin) {
     const loc = locationIn(layer as ControlLayer & { origin: Origin }, pointer);
     o.file = loc.file;
@@ -161,7 +192,7 @@ export function resolveFeature(
   const read = <K extends FeatureField>(name: K) =>
     pick<NonNullable<FeatureControls[K]>>(
       layers,
-      (l) => (SETTABLE[name].has(l.layer) ? (l.controls[featureId]?.[name] as NonNullable<FeatureControls[K]> | null | undefined) : undefined),
+      (l) => (settable(l, name) ? (l.controls[featureId]?.[name] as NonNullable<FeatureControls[K]> | null | undefined) : undefined),
       controlPointer(featureId, name),
       withLocation,
     );
@@ -269,7 +300,7 @@ export function resolveOverageLimit(
   withLocation = true,
 ): { value: EffectiveOverageLimit | 'unlimited' | null; source: Source; winner?: Winner } {
   const result = pick(
-    layers.filter((l) => l.layer !== 'entity'),
+    layers.filter((l) => !isEntityLevel(l)),
     (l) => l.overageLimit,
     '/overageLimit',
     withLocation,

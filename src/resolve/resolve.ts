@@ -1,4 +1,5 @@
-import { isUnusable, type CustomerDef, type PlanDef, type PolicySet, type ProfileDef } from '../model/policy-set.js';
+import { isActive, isUnusable, type CustomerDef, type EntityDef, type ExceptionDef, type PlanDef, type PolicySet, type ProfileDef } from '../model/policy-set.js';
+import { formatInstant } from '../model/instant.js';
 import type { ControlsByFeature } from '../types/policy.generated.js';
 import { toPointer } from '../load/positions.js';
 import type { EffectiveCustomer, EffectiveEntity, EffectiveFeature } from './effective.js';
@@ -65,14 +66,38 @@ export function resolvable(set: PolicySet, customer: CustomerDef): boolean {
 }
 
 /**
- * The customer's own layer and its profiles, highest precedence first: what is pushed to the customer object.
- * A profile is shared across plans, so its controls for a feature the customer's plan lacks do not apply here.
+ * The exceptions of a block active at `asOf`, as layers, highest precedence first (the later in the list wins).
+ * Empty, and cheap, for the many blocks with no exceptions.
+ */
+export function exceptionLayers(exceptions: readonly ExceptionDef[], on: 'customer' | 'entity', asOf: number): ControlLayer[] {
+  if (exceptions.length === 0) return [];
+  const out: ControlLayer[] = [];
+  for (let i = exceptions.length - 1; i >= 0; i--) {
+    const e = exceptions[i]!;
+    if (!isActive(e, asOf)) continue;
+    const layer: ControlLayer = { layer: 'exception', exception: { id: e.id, on, until: formatInstant(e.until!) }, controls: e.controls, origin: e.origin };
+    if (on === 'customer') layer.overageLimit = e.overageLimit;
+    out.push(layer);
+  }
+  return out;
+}
+
+/** An entity's active exceptions and its own block, highest precedence first: what is pushed to the entity object. */
+export function entityOwnLayers(entity: EntityDef, asOf: number): ControlLayer[] {
+  return [...exceptionLayers(entity.exceptions, 'entity', asOf), { layer: 'entity', controls: entity.controls, origin: entity.origin }];
+}
+
+/**
+ * The customer's active exceptions, its own layer and its profiles, highest precedence first: what is pushed to
+ * the customer object. A profile is shared across plans, so its controls for a feature the customer's plan lacks
+ * do not apply here.
  */
 export function customerOwnLayers(set: PolicySet, customer: CustomerDef, plan: PlanDef | undefined): ControlLayer[] {
   const profiles = profileChain(set, customer.extends)
     .reverse()
     .map<ControlLayer>((p) => ({ layer: 'profile', profile: p.id, controls: controlsOnPlan(p, plan), overageLimit: p.overageLimit, origin: p.origin }));
   return [
+    ...exceptionLayers(customer.exceptions, 'customer', set.asOf),
     { layer: 'customer', controls: customer.controls, overageLimit: customer.overageLimit, origin: customer.origin },
     ...profiles,
   ];
@@ -146,7 +171,7 @@ export function resolveCustomer(set: PolicySet, customer: CustomerDef, withLocat
   const entities = new Map<string, Map<string, ResolvedFeature>>();
   for (const id of [...customer.entities.keys()].sort()) {
     const entity = customer.entities.get(id)!;
-    entities.set(id, resolveAll([{ layer: 'entity', controls: entity.controls, origin: entity.origin }, ...base]));
+    entities.set(id, resolveAll([...entityOwnLayers(entity, set.asOf), ...base]));
   }
   const overageLimit = resolveOverageLimit(base, withLocation);
 

@@ -4,6 +4,8 @@ import { canonicalJson, strippedJson } from './canonical.js';
 import { EFFECTIVE_FORMAT_VERSION, type EffectiveCustomer } from './effective.js';
 import { resolvable, resolveCustomer } from './resolve.js';
 import type { OnProgress } from '../util/progress.js';
+import { formatInstant } from '../model/instant.js';
+import { nextChangeAt } from '../model/lapsing.js';
 
 /**
  * The effective policy of every customer, resolved on demand: a fleet of 100,000 customers never sits in
@@ -20,6 +22,17 @@ export class EffectiveCustomers {
 
   get size(): number {
     return this.ids.length;
+  }
+
+  /** The instant resolved at (RFC 3339, UTC). */
+  get asOf(): string {
+    return formatInstant(this.set.asOf);
+  }
+
+  /** The next start or end of an exception after asOf (RFC 3339), or null: the effective policy may change then by itself. */
+  nextChangeAt(): string | null {
+    const next = nextChangeAt(this.set);
+    return next === null ? null : formatInstant(next);
   }
 
   has(id: string): boolean {
@@ -92,7 +105,7 @@ export interface CompiledCustomers {
  */
 export async function writeEffectivePolicy(customers: EffectiveCustomers, write: (chunk: string) => Promise<void> | void, onProgress?: OnProgress, cache?: CompiledCustomers): Promise<string> {
   const builder = digestBuilder();
-  await write('{"customers":{');
+  await write(`{"asOf":${JSON.stringify(customers.asOf)},"customers":{`);
   let first = true;
   let done = 0;
   const total = customers.size;
@@ -109,6 +122,6 @@ export async function writeEffectivePolicy(customers: EffectiveCustomers, write:
   }
   onProgress?.({ phase: 'resolving', done: total, total, unit: 'customers' });
   const digest = builder.digest();
-  await write(`${first ? '' : '\n'}},"digest":${JSON.stringify(digest)},"formatVersion":${EFFECTIVE_FORMAT_VERSION}}\n`);
+  await write(`${first ? '' : '\n'}},"digest":${JSON.stringify(digest)},"formatVersion":${EFFECTIVE_FORMAT_VERSION},"nextChangeAt":${JSON.stringify(customers.nextChangeAt())}}\n`);
   return digest;
 }

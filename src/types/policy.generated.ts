@@ -3,7 +3,14 @@
 /**
  * One YAML document of a tollgate policy repository. The `kind` picks the shape.
  */
-export type PolicyDocument = FeatureDocument | PlanDocument | ProfileDocument | CustomerDocument | EntityDocument;
+export type PolicyDocument =
+  | FeatureDocument
+  | PlanDocument
+  | ProfileDocument
+  | CustomerDocument
+  | EntityDocument
+  | GuardrailDocument
+  | WaiverDocument;
 /**
  * An identifier: a letter or digit, then up to 127 letters, digits, `_`, `.`, `:` or `-`.
  */
@@ -32,6 +39,38 @@ export type Units2 = number;
  * A customer-wide overage cap; `unlimited` removes a cap set lower down; null inherits.
  */
 export type OverageLimit = OverageLimitValue | 'unlimited' | null;
+/**
+ * An identifier: a letter or digit, then up to 127 letters, digits, `_`, `.`, `:` or `-`.
+ */
+export type Id1 = string;
+/**
+ * When it starts; optional (active until `until`).
+ */
+export type Instant = string;
+/**
+ * When it ends (exclusive).
+ */
+export type Instant1 = string;
+/**
+ * Time-boxed overrides of this customer.
+ */
+export type Exceptions = CustomerException[];
+/**
+ * An identifier: a letter or digit, then up to 127 letters, digits, `_`, `.`, `:` or `-`.
+ */
+export type Id2 = string;
+/**
+ * When it starts; optional (active until `until`).
+ */
+export type Instant2 = string;
+/**
+ * When it ends (exclusive).
+ */
+export type Instant3 = string;
+/**
+ * Required: after it the waiver covers nothing.
+ */
+export type Instant4 = string;
 
 export interface FeatureDocument {
   kind: 'Feature';
@@ -212,12 +251,44 @@ export interface CustomerDocument {
   extends?: Id[];
   controls?: ControlsByFeature;
   overageLimit?: OverageLimit;
+  exceptions?: Exceptions;
   entities?: {
     [k: string]: InlineEntity | null;
   };
 }
+/**
+ * A time-boxed override: while active (from <= now < until) it is a layer directly above the customer's own controls; later in the list wins.
+ */
+export interface CustomerException {
+  id: Id1;
+  from?: Instant;
+  until: Instant1;
+  /**
+   * Why, and who approved it.
+   */
+  reason: string;
+  controls?: ControlsByFeature;
+  overageLimit?: OverageLimit;
+}
 export interface InlineEntity {
   name?: string;
+  controls?: ControlsByFeature;
+  /**
+   * Time-boxed overrides of this entity.
+   */
+  exceptions?: EntityException[];
+}
+/**
+ * A time-boxed override of an entity: while active it is a layer directly above the entity's own controls; later in the list wins.
+ */
+export interface EntityException {
+  id: Id2;
+  from?: Instant2;
+  until: Instant3;
+  /**
+   * Why, and who approved it.
+   */
+  reason: string;
   controls?: ControlsByFeature;
 }
 export interface EntityDocument {
@@ -226,4 +297,129 @@ export interface EntityDocument {
   customer: Id;
   name?: string;
   controls?: ControlsByFeature;
+  /**
+   * Time-boxed overrides of this entity.
+   */
+  exceptions?: EntityException[];
+}
+/**
+ * A rule on effective values (checked by validate and plan) and on plans (checked by plan and apply).
+ */
+export interface GuardrailDocument {
+  kind: 'Guardrail';
+  id: Id;
+  /**
+   * advisory: a warning; soft: an error unless waived; hard: an error no waiver lifts.
+   */
+  level: 'advisory' | 'soft' | 'hard';
+  /**
+   * Shown with every failure: what the rule protects.
+   */
+  message: string;
+  description?: string;
+  /**
+   * Customers the guardrail applies to: on any of these plans, extending any of these profiles, or named. All customers when absent.
+   */
+  applies?: {
+    plans?: Id[];
+    profiles?: Id[];
+    customers?: Id[];
+  };
+  /**
+   * Each must hold for every customer the guardrail applies to, and for its entities.
+   */
+  require?: {
+    maxOverageExposure?: MoneyBound;
+    /**
+     * Per feature id, or "*" for every feature of the customer's plan.
+     */
+    features?: {
+      [k: string]: FeatureRequirements;
+    };
+  };
+  /**
+   * Checked by plan only.
+   */
+  changes?: {
+    exposureIncrease?: MoneyBound2;
+  };
+}
+/**
+ * The customer's bound on overage money, its entities included.
+ */
+export interface MoneyBound {
+  max?: MinorUnits;
+  min?: MinorUnits;
+  currency?: Currency;
+}
+/**
+ * What must hold for one feature's effective values.
+ */
+export interface FeatureRequirements {
+  /**
+   * The effective overage must equal this.
+   */
+  overage?: 'allow' | 'block';
+  maxOverageUnits?: UnitBound;
+  hardLimit?: UnitBound1;
+  maxOverageCharge?: MoneyBound1;
+  usageAlerts?: Presence;
+  usageLimits?: Presence;
+  autoTopup?: Presence;
+}
+/**
+ * Overage units allowed beyond the included amount (0 when overage is blocked).
+ */
+export interface UnitBound {
+  max?: Units2;
+  min?: Units2;
+}
+/**
+ * Bounds on a count of units; an unbounded value fails a `max` and passes a `min`.
+ */
+export interface UnitBound1 {
+  max?: Units2;
+  min?: Units2;
+}
+/**
+ * Bounds on an amount of money in minor units of `currency`; only customers in that currency are checked. An unbounded value fails a `max`.
+ */
+export interface MoneyBound1 {
+  max?: MinorUnits;
+  min?: MinorUnits;
+  currency?: Currency;
+}
+/**
+ * `required: true`: the control must be set (non-empty); `forbidden: true`: it must not be.
+ */
+export interface Presence {
+  required?: true;
+  forbidden?: true;
+}
+/**
+ * Bounds on an amount of money in minor units of `currency`; only customers in that currency are checked. An unbounded value fails a `max`.
+ */
+export interface MoneyBound2 {
+  max?: MinorUnits;
+  min?: MinorUnits;
+  currency?: Currency;
+}
+/**
+ * Lets a reviewed exception through a soft guardrail, for the customers and entities named, until it expires.
+ */
+export interface WaiverDocument {
+  kind: 'Waiver';
+  id: Id;
+  guardrail: Id;
+  /**
+   * Covered customers, with their entities.
+   */
+  customers?: Id[];
+  /**
+   * Covered entities, as customer/entity.
+   */
+  entities?: string[];
+  reason: string;
+  approvedBy?: string;
+  expires: Instant4;
 }

@@ -9,15 +9,17 @@ function where(w: Winner, suffix = '') {
   return at(w.layer.origin!, w.pointer + suffix);
 }
 
-const RANK = { entity: 0, customer: 1, profile: 2, plan: 3 } as const;
+const RANK = { entity: 1, customer: 3, profile: 4, plan: 5 } as const;
 
-/** Precedence of the layer that set a value: lower wins; the plan-item default is last. */
+/** Precedence of the layer that set a value: lower wins; an exception is just above its block; the plan-item default is last. */
 function rank(w: Winner | undefined): number {
-  return w ? RANK[w.layer.layer] : 4;
+  if (!w) return 6;
+  const l = w.layer;
+  return l.layer === 'exception' ? (l.exception?.on === 'entity' ? 0 : 2) : RANK[l.layer];
 }
 
 function layerName(w: Winner): string {
-  return w.layer.layer === 'profile' ? `profile "${w.layer.profile}"` : w.layer.layer;
+  return w.layer.layer === 'profile' ? `profile "${w.layer.profile}"` : w.layer.exception ? `exception "${w.layer.exception.id}"` : w.layer.layer;
 }
 
 /** Checks that need the resolved policy: settings that can never take effect, top-ups without a price. */

@@ -14,6 +14,11 @@ import { digestBuilder, EffectiveCustomers } from '../resolve/stream.js';
 import { checkEffects } from './effects.js';
 import { checkReferences } from './rules.js';
 import { validateShape } from './schema.js';
+import { checkTimeBoxes } from './exceptions.js';
+import { checkGuardrailDocuments } from '../guardrails/checks.js';
+import { GuardrailEvaluator } from '../guardrails/evaluate.js';
+import type { GuardrailReport } from '../guardrails/report.js';
+import { DEFAULT_EXPIRY_WARNING_DAYS, findLapsing, type Lapsing } from '../model/lapsing.js';
 import type { OnProgress } from '../util/progress.js';
 
 /** Everything known about a policy directory after loading, validating and resolving it. */
@@ -30,6 +35,10 @@ export interface Analysis {
   policyDigest?: string;
   /** With a cache: per customer, the hash of everything its effective policy depends on (a key for later stages' caches). */
   customerKeys?: Map<string, string>;
+  /** The outcome of each guardrail on the effective values; absent when the policies define none. */
+  guardrails?: GuardrailReport;
+  /** Exceptions and waivers that have lapsed, or lapse within the warning window, at the instant resolved for. */
+  lapsing: Lapsing[];
 }
 
 export interface AnalyzeOptions {
@@ -43,6 +52,10 @@ export interface AnalyzeOptions {
   cache?: AnalysisCache;
   /** Texts that replace files on disk (absolute path → text), such as an editor's unsaved buffers; new files under `dir` join. */
   overlay?: ReadonlyMap<string, string>;
+  /** The instant to resolve at (epoch ms): which exceptions are active and which waivers hold. Default: now. */
+  at?: number;
+  /** Warn about exceptions and waivers that end within this many days (`expiryWarningDays`); default 7. */
+  expiryWarningDays?: number;
 }
 
 /** Loads every policy file of `dir`, checks it in all passes, and resolves every customer. */
@@ -99,15 +112,20 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
     }
   }
   const documents = parsedDocs.length;
-  const { set, duplicates } = buildPolicySet(valid, broken);
+  const { set, duplicates } = buildPolicySet(valid, broken, options.at ?? Date.now());
+  const windowDays = options.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS;
   const customers = set.customers.size;
   progress?.({ phase: 'checking policies', done: 0, total: customers, unit: 'customers' });
   diagnostics.push(...checkReferences(set, duplicates));
+  append(diagnostics, checkTimeBoxes(set, windowDays));
+  append(diagnostics, checkGuardrailDocuments(set));
+  const guardrails = set.guardrails.size > 0 ? new GuardrailEvaluator(set) : undefined;
   // Checks point at the winning layers themselves, so resolving without provenance is enough here; so is the
   // digest, which leaves provenance out. Ids in order, customers that do not resolve skipped, as policyDigest does.
   const digest = options.digest ? digestBuilder() : undefined;
-  // Unusable definitions make customers' results depend on more than their files: those runs check afresh.
-  const dependencies = cache && set.unusable.size === 0 ? customerDependencies(set, cache) : undefined;
+  // Unusable definitions make customers' results depend on more than their files, and guardrails and waivers make
+  // them depend on every customer (the tally, unused waivers): those runs check afresh.
+  const dependencies = cache && set.unusable.size === 0 && guardrails === undefined && set.waivers.size === 0 ? customerDependencies(set, cache) : undefined;
   const customerKeys = new Map<string, string>();
   let checked = 0;
   for (const id of [...set.customers.keys()].sort()) {
@@ -117,15 +135,19 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
     const check = (): CustomerResult => {
       const resolved = resolveCustomer(set, customer, false);
       if (!resolved) return { resolved: false, diagnostics: [] };
-      return { resolved: true, diagnostics: checkEffects(set, id, resolved), ...(digest ? { stripped: strippedJson(resolved.effective) } : {}) };
+      const found = checkEffects(set, id, resolved);
+      if (guardrails) append(found, guardrails.checkCustomer(id, resolved));
+      return { resolved: true, diagnostics: found, ...(digest ? { stripped: strippedJson(resolved.effective) } : {}) };
     };
-    const key = dependencies?.of(customer);
+    // what an exception sets depends on the instant resolved at: such a customer is checked afresh every run
+    const key = timeBound(customer) ? undefined : dependencies?.of(customer);
     const result = key !== undefined ? cache!.customer(key, digest !== undefined, check) : check();
     if (key !== undefined && result.resolved) customerKeys.set(id, key);
     if (!result.resolved) continue;
     append(diagnostics, result.diagnostics);
     digest?.addJson(id, result.stripped!);
   }
+  if (guardrails) append(diagnostics, guardrails.unusedWaivers());
   progress?.({ phase: 'checking policies', done: customers, total: customers, unit: 'customers' });
   const analysis: Analysis = {
     set,
@@ -134,10 +156,17 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
     customers: new EffectiveCustomers(set),
     files: listed.files.length,
     documents,
+    lapsing: findLapsing(set, windowDays),
   };
   if (digest) analysis.policyDigest = digest.digest();
   if (dependencies) analysis.customerKeys = customerKeys;
+  if (guardrails) analysis.guardrails = guardrails.report();
   return analysis;
+}
+
+/** Whether a customer's effective policy depends on the instant: it or one of its entities has exceptions. */
+function timeBound(customer: CustomerDef): boolean {
+  return customer.exceptions.length > 0 || [...customer.entities.values()].some((e) => e.exceptions.length > 0);
 }
 
 /** The files of `dir` plus the overlay's policy files under it that are not on disk yet, sorted by path. */
@@ -181,7 +210,9 @@ function append<T>(target: T[], items: readonly T[]): void {
 function dedupe(sorted: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
   return sorted.filter((d) => {
-    const key = `${d.code}|${d.file}|${d.line}|${d.column}`;
+    // Two guardrails failing at one value are two findings: the guardrail's own place tells them apart.
+    const rule = d.code.startsWith('guardrail-') && d.related?.[0] ? `|${d.related[0].file}|${d.related[0].line}|${d.related[0].column}` : '';
+    const key = `${d.code}|${d.file}|${d.line}|${d.column}${rule}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

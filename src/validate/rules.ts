@@ -50,8 +50,14 @@ export function checkReferences(set: PolicySet, duplicates: readonly Duplicate[]
       }
     });
     out.push(...checkControls(set, customer.origin, customer.controls, { owner: `customer "${customer.id}"`, user: { kind: 'customer', id: customer.id }, refs, planItems: plan?.items, planId: plan?.id }));
+    for (const e of customer.exceptions) {
+      out.push(...checkControls(set, e.origin, e.controls, { owner: `exception "${e.id}" of customer "${customer.id}"`, user: { kind: 'customer', id: customer.id }, refs, planItems: plan?.items, planId: plan?.id }));
+    }
     for (const entity of customer.entities.values()) {
       out.push(...checkControls(set, entity.origin, entity.controls, { owner: `entity "${customer.id}/${entity.id}"`, user: { kind: 'entity', id: `${customer.id}/${entity.id}` }, refs, planItems: plan?.items, planId: plan?.id, entity: true }));
+      for (const e of entity.exceptions) {
+        out.push(...checkControls(set, e.origin, e.controls, { owner: `exception "${e.id}" of entity "${customer.id}/${entity.id}"`, user: { kind: 'entity', id: `${customer.id}/${entity.id}` }, refs, planItems: plan?.items, planId: plan?.id, entity: true }));
+      }
     }
   }
   for (const entity of set.entityDocs) {

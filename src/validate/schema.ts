@@ -6,7 +6,7 @@ import { locate, type PolicyDoc } from '../load/yaml.js';
 import { findSpan, pointerSegments, toPointer } from '../load/positions.js';
 import { FEATURE_CONTROLS } from '../plan/objects.js';
 
-export const DOCUMENT_KINDS = ['Feature', 'Plan', 'Profile', 'Customer', 'Entity'] as const;
+export const DOCUMENT_KINDS = ['Feature', 'Plan', 'Profile', 'Customer', 'Entity', 'Guardrail', 'Waiver'] as const;
 export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
 
 type SchemaNode = {

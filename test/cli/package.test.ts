@@ -27,7 +27,8 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     if (/^npm_/i.test(key) || key === 'INIT_CWD' || key === 'GITHUB_ACTIONS' || key.startsWith('VITEST') || key === 'NODE_OPTIONS') continue;
     env[key] = value;
   }
-  return { ...env, NO_COLOR: '1', npm_config_offline: 'true', npm_config_update_notifier: 'false', npm_config_audit: 'false', npm_config_fund: 'false', ...extra };
+  // The example policies hold an exception and a waiver that end: resolve at a fixed instant, so results never move with the date.
+  return { ...env, NO_COLOR: '1', TOLLGATE_AT: '2026-11-26T12:00:00Z', npm_config_offline: 'true', npm_config_update_notifier: 'false', npm_config_audit: 'false', npm_config_fund: 'false', ...extra };
 }
 
 function run(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = cleanEnv()): Promise<Run> {
@@ -109,7 +110,7 @@ describe('the npm package', () => {
 
     const bin = path.join(policyRepo, 'node_modules/.bin/tollgate');
     const validate = await run(bin, ['validate'], policyRepo);
-    expect(validate).toMatchObject({ code: 0, stdout: 'No problems found.\n' });
+    expect(validate).toMatchObject({ code: 0, stdout: 'No problems found.\nGuardrails: 3 passed, 1 waived, 0 failed.\n' });
     const again = await run(bin, ['plan', '--detailed-exitcode'], policyRepo);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('No changes.');
@@ -126,6 +127,6 @@ describe('the npm package', () => {
     cpSync(path.join(REPO, 'action.yml'), path.join(installed, 'action.yml'));
     const result = await runAction(installed, { command: 'validate' }, policyRepo, cleanEnv());
     expect(result).toMatchObject({ code: 0, outputs: { 'exit-code': '0' } });
-    expect(result.stdout).toBe('No problems found.\n');
+    expect(result.stdout).toBe('No problems found.\nGuardrails: 3 passed, 1 waived, 0 failed.\n');
   }, 180_000);
 });

@@ -7,7 +7,9 @@
 //   policies/, …          any files the commands read; the whole folder is copied to the temp dir
 //   use-example-policies  marker: copy the repository's policies/ in as policies/
 //   stdin                 piped to every tollgate step (else stdin is empty and not a terminal)
-//   env                   KEY=VALUE lines added to the environment of every tollgate step
+//   env                   KEY=VALUE lines added to the environment of every tollgate step; TOLLGATE_AT (the
+//                         instant policies are resolved at, for exceptions and waivers) is pinned to
+//                         PINNED_AT unless the case sets it, so snapshots do not change with the date
 //   snapshot.txt          per step: "$ tollgate <args>" (or "! <step>"), stdout, "[stderr]" and stderr, "[exit N]"
 // The CLI runs with NO_COLOR=1 and without GITHUB_ACTIONS, FORCE_COLOR or CI settings leaking in.
 import { execFile, spawn } from 'node:child_process';
@@ -127,8 +129,11 @@ const STEPS: Record<string, (cwd: string, args: string[]) => string | Promise<st
   exists: (cwd, [p]) => `${p} ${existsSync(path.join(cwd, p!)) ? 'exists' : 'does not exist'}\n`,
 };
 
+/** The instant every case resolves policies at, unless its env file or an --at flag says otherwise. */
+const PINNED_AT = '2026-11-26T12:00:00Z';
+
 function childEnv(caseDir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', TOLLGATE_AT: PINNED_AT };
   for (const key of ['GITHUB_ACTIONS', 'FORCE_COLOR', 'CI', 'AUTUMN_SECRET_KEY', 'OWOSTACK_SECRET_KEY', 'AUTUMN_API_URL', 'OWOSTACK_API_URL', 'TOLLGATE_BACKEND', 'GITHUB_SHA']) delete env[key];
   // the actor every apply records
   env.GITHUB_ACTOR = 'case-runner';
@@ -155,7 +160,9 @@ function normalize(text: string, cwd: string): string {
   out = out.replace(/ on (\S+) \(pid \d+/g, (m, h: string) => ` on ${h === host ? '<HOST>' : h} (pid <PID>`);
   out = out.split(`"host": "${host}"`).join('"host": "<HOST>"');
   // apply ids (start time and a random part) and the times of history entries
-  out = out.replace(/\b\d{8}T\d{9}Z-[0-9a-f]{6}\b/g, '<APPLY-ID>').replace(/\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?Z/g, '<TIME>').replace(/\(\d+\.\d s\)/g, '(<SECONDS> s)');
+  out = out.replace(/\b\d{8}T\d{9}Z-[0-9a-f]{6}\b/g, '<APPLY-ID>')
+    // times of this run: with milliseconds (toISOString), or as history prints them; fixed times in cases stay
+    .replace(/\b\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\d\.\d{3}Z| \d\d:\d\d:\d\dZ)/g, '<TIME>').replace(/\(\d+\.\d s\)/g, '(<SECONDS> s)');
   return out;
 }
 

@@ -85,7 +85,7 @@ function valueAt(text: string, key: string): { line: number; column: number } {
 }
 
 describe('every cell of the precedence table (SPEC §2)', () => {
-  type Layer = Exclude<LayerName, 'default'>;
+  type Layer = Exclude<LayerName, 'default' | 'exception'>;
   const ORDER: Layer[] = ['entity', 'customer', 'profile', 'plan'];
   const FILE: Record<Layer, string> = { entity: 'entity.yaml', customer: 'customer.yaml', profile: 'profile.yaml', plan: 'plan.yaml' };
 
@@ -791,8 +791,16 @@ describe('derived values', () => {
 });
 
 describe('the example policies (policies/README.md, computed by hand)', () => {
+  // Before Globex's holiday-peak exception (2026-11-20 until 2027-01-05): the README's tables without it.
   let analysis: Analysis | undefined;
-  const c = (id: string) => customerOf((analysis ??= analyze('policies')), id);
+  const c = (id: string) => customerOf((analysis ??= analyze('policies', { at: Date.parse('2026-11-01T00:00:00Z') })), id);
+
+  it('cust_globex during holiday-peak: cap 5,000 → hard limit 6,000, $5.00; exposure $645.00', () => {
+    const during = customerOf(analyze('policies', { at: Date.parse('2026-12-15T00:00:00Z') }), 'cust_globex');
+    expect(during.features.api_calls).toMatchObject({ maxOverageUnits: 5000, hardLimit: 6000, maxOverageCharge: 500 });
+    expect(during.features.api_calls!.sources.maxOverageUnits).toMatchObject({ layer: 'exception', exception: 'holiday-peak', on: 'customer', until: '2027-01-05T00:00:00Z' });
+    expect(during.maxOverageExposure).toBe(64500);
+  });
 
   it.each([
     ['cust_123', 'api_calls', { overage: 'allow', hardLimit: 6000, maxOverageCharge: 500 }],

@@ -47,10 +47,10 @@ afterEach(() => {
   for (const d of dirs.splice(0)) d.cleanup();
 });
 
-function check(files: Record<string, string | Uint8Array>, withBase = true) {
+function check(files: Record<string, string | Uint8Array>, withBase = true, asOf?: string) {
   const dir = policyDir(withBase ? { ...BASE, ...files } : files);
   dirs.push(dir);
-  return { dir, analysis: analyze(dir.path) };
+  return { dir, analysis: analyze(dir.path, asOf === undefined ? {} : { at: Date.parse(asOf) }) };
 }
 
 interface Case {
@@ -64,6 +64,8 @@ interface Case {
   /** Other codes the same input rightly produces. */
   alongside?: DiagnosticCode[];
   related?: { file: string; line: number; column: number };
+  /** The instant to resolve at (exceptions and waivers); default now. */
+  asOf?: string;
 }
 
 /** A plan whose one feature costs 2^53 - 1 minor units per unit of overage. */
@@ -82,7 +84,119 @@ const HUGE_PRICE_PLAN = [
 
 const customer = (controls: string) => `kind: Customer\nid: acme\nplan: pro\n${controls}`;
 
+const exception = (window: string) => customer(`exceptions:\n  - id: launch\n${window}    reason: Launch week\n    controls: { calls: { maxOverageUnits: 500 } }\n`);
+const passingGuardrail = (level: string) => `kind: Guardrail\nid: calls-allowed\nlevel: ${level}\nmessage: Calls may run into overage.\nrequire:\n  features:\n    calls: { overage: allow }\n`;
+const waiver = (guardrail: string, customers: string, expires: string) => `kind: Waiver\nid: w1\nguardrail: ${guardrail}\ncustomers: [${customers}]\nreason: Reviewed\nexpires: ${expires}\n`;
+const exposureCap = (level: string, currency = ', currency: USD') => `kind: Guardrail\nid: exposure-cap\nlevel: ${level}\nmessage: At most $0.05 of overage.\nrequire:\n  maxOverageExposure: { max: 5${currency} }\n`;
+
 const CASES: Case[] = [
+  // ── exceptions, guardrails and waivers (SPEC §12) ───────────────────────────────────────────────
+  {
+    name: 'an exception that starts after it ends',
+    code: 'exception-window',
+    files: { 'c.yaml': exception('    from: 2026-12-05\n    until: 2026-12-01\n') },
+    asOf: '2026-06-01',
+    at: { file: 'c.yaml', line: 6, column: 11, pointer: '/exceptions/0/from' },
+    says: [/starts on 2026-12-05, not before it ends on 2026-12-01/, /"from" must be before "until"/],
+  },
+  {
+    name: 'an exception that has ended',
+    code: 'exception-lapsed',
+    files: { 'c.yaml': exception('    until: 2026-05-01\n') },
+    asOf: '2026-06-01',
+    at: { file: 'c.yaml', line: 6, column: 12, pointer: '/exceptions/0/until' },
+    says: [/Exception "launch" of customer "acme" ended on 2026-05-01/, /Remove it/],
+  },
+  {
+    name: 'an exception that ends within the warning window',
+    code: 'exception-expiring',
+    files: { 'c.yaml': exception('    until: 2026-06-04T12:00:00Z\n') },
+    asOf: '2026-06-01',
+    at: { file: 'c.yaml', line: 6, column: 12, pointer: '/exceptions/0/until' },
+    says: [/ends on 2026-06-04T12:00:00Z, in 3 days/],
+  },
+  {
+    name: 'a waiver that has expired',
+    code: 'waiver-lapsed',
+    files: { 'c.yaml': customer(''), 'g.yaml': passingGuardrail('soft'), 'w.yaml': waiver('calls-allowed', 'acme', '2026-05-01') },
+    asOf: '2026-06-01',
+    at: { file: 'w.yaml', line: 6, column: 10, pointer: '/expires' },
+    says: [/Waiver "w1" of guardrail "calls-allowed" expired on 2026-05-01/, /covers nothing now/],
+  },
+  {
+    name: 'a waiver that expires within the warning window (and covers nothing)',
+    code: 'waiver-expiring',
+    files: { 'c.yaml': customer(''), 'g.yaml': passingGuardrail('soft'), 'w.yaml': waiver('calls-allowed', 'acme', '2026-06-03') },
+    asOf: '2026-06-01',
+    at: { file: 'w.yaml', line: 6, column: 10, pointer: '/expires' },
+    says: [/expires on 2026-06-03, in 2 days/],
+    alongside: ['waiver-unused'],
+  },
+  {
+    name: 'a waiver whose customers all pass',
+    code: 'waiver-unused',
+    files: { 'c.yaml': customer(''), 'g.yaml': passingGuardrail('soft'), 'w.yaml': waiver('calls-allowed', 'acme', '2027-01-01') },
+    asOf: '2026-06-01',
+    at: { file: 'w.yaml', line: 2, column: 5, pointer: '/id' },
+    says: [/covers nothing that fails: customer "acme" passes it/, /Remove the waiver/],
+  },
+  {
+    name: 'a waiver of a guardrail that does not exist',
+    code: 'unknown-guardrail',
+    files: { 'c.yaml': customer(''), 'g.yaml': passingGuardrail('soft'), 'w.yaml': waiver('calls-alowed', 'acme', '2027-01-01') },
+    asOf: '2026-06-01',
+    at: { file: 'w.yaml', line: 3, column: 12, pointer: '/guardrail' },
+    says: [/unknown guardrail "calls-alowed"/, /Did you mean "calls-allowed"/],
+  },
+  {
+    name: 'a waiver naming a customer that does not exist',
+    code: 'unknown-subject',
+    files: { 'c.yaml': customer(''), 'g.yaml': passingGuardrail('soft'), 'w.yaml': waiver('calls-allowed', 'acmee', '2027-01-01') },
+    asOf: '2026-06-01',
+    at: { file: 'w.yaml', line: 4, column: 13, pointer: '/customers/0' },
+    says: [/unknown customer "acmee"/, /Did you mean "acme"/],
+    alongside: ['waiver-unused'],
+  },
+  {
+    name: 'a waiver of a hard guardrail',
+    code: 'hard-guardrail-waiver',
+    files: { 'c.yaml': customer(''), 'g.yaml': passingGuardrail('hard'), 'w.yaml': waiver('calls-allowed', 'acme', '2027-01-01') },
+    asOf: '2026-06-01',
+    at: { file: 'w.yaml', line: 3, column: 12, pointer: '/guardrail' },
+    says: [/which is hard: no waiver lifts a hard guardrail/],
+    related: { file: 'g.yaml', line: 3, column: 8 },
+  },
+  {
+    name: 'a money bound without a currency',
+    code: 'guardrail-money-without-currency',
+    files: { 'c.yaml': customer(''), 'g.yaml': exposureCap('soft', '') },
+    at: { file: 'g.yaml', line: 6, column: 3, pointer: '/require/maxOverageExposure' },
+    says: [/has no currency/, /Add currency: USD/],
+  },
+  {
+    name: 'a soft guardrail that fails (unbounded exposure, at the plan item that leaves it uncapped)',
+    code: 'guardrail-soft',
+    files: { 'c.yaml': customer(''), 'g.yaml': exposureCap('soft') },
+    at: { file: 'plan.yaml', line: 5, column: 3, pointer: '/features/calls' },
+    says: [/Guardrail "exposure-cap" \(soft\) fails for customer "acme": maxOverageExposure is unbounded, over the max of \$0\.05/, /add a reviewed Waiver of "exposure-cap"/],
+    related: { file: 'g.yaml', line: 6, column: 3 },
+  },
+  {
+    name: 'a hard guardrail that fails',
+    code: 'guardrail-hard',
+    files: { 'c.yaml': customer(''), 'g.yaml': exposureCap('hard') },
+    at: { file: 'plan.yaml', line: 5, column: 3, pointer: '/features/calls' },
+    says: [/\(hard\) fails/, /no waiver lifts a hard guardrail/],
+    related: { file: 'g.yaml', line: 6, column: 3 },
+  },
+  {
+    name: 'an advisory guardrail that fails',
+    code: 'guardrail-advisory',
+    files: { 'c.yaml': customer(''), 'g.yaml': exposureCap('advisory') },
+    at: { file: 'plan.yaml', line: 5, column: 3, pointer: '/features/calls' },
+    says: [/\(advisory\) fails/, /a warning only/],
+    related: { file: 'g.yaml', line: 6, column: 3 },
+  },
   // ── files and YAML ──────────────────────────────────────────────────────────────────────────────
   {
     name: 'a reserved character where a value starts',
@@ -633,7 +747,7 @@ const CASES: Case[] = [
 
 describe('every diagnostic code, at its exact place', () => {
   it.each(CASES.map((c) => ({ ...c, title: `${c.code}: ${c.name}` })))('$title', (c) => {
-    const { dir, analysis } = check(c.files);
+    const { dir, analysis } = check(c.files, true, c.asOf);
     expect(analysis.diagnostics.map((d) => d.code).sort()).toEqual([c.code, ...(c.alongside ?? [])].sort());
     const d = analysis.diagnostics.find((x) => x.code === c.code)!;
     expect({ file: d.file, line: d.line, column: d.column, pointer: d.pointer, severity: d.severity }).toEqual({

@@ -17,6 +17,8 @@ import { UserError } from '../errors.js';
 import type { CliIO } from '../io.js';
 import { loadValid } from '../load.js';
 import { planPrinting, showingUnsupported } from '../pipeline.js';
+import { failingGuardrails } from '../../engine/guardrails.js';
+import type { ResolveTime } from '../time.js';
 import { progressDisplay } from '../progress.js';
 
 export interface ApplyCommandOptions {
@@ -33,6 +35,8 @@ export interface ApplyCommandOptions {
   yes: boolean;
   report?: string;
   command: string;
+  /** The instant to resolve at (TOLLGATE_AT, else now). */
+  time?: ResolveTime;
 }
 
 /** `tollgate apply [plan.json]`: pushes the changes, one write per object; a saved plan is applied exactly or refused. */
@@ -67,7 +71,7 @@ export async function applyCommand(options: ApplyCommandOptions, io: CliIO): Pro
 /** Everything apply does while it holds the lock: plan (or check the saved plan), set records right, confirm, write. */
 async function applyLocked(options: ApplyCommandOptions, saved: Plan | undefined, dir: string, target: Target, backend: StateBackend, lock: Lock, io: CliIO, home?: string): Promise<number> {
   const state = await remembered(backend);
-  const analysis = loadValid(dir, io, { digest: true }, home);
+  const analysis = loadValid(dir, io, { digest: true, ...options.time, guardrailsLater: true }, home);
   let detail: PlanInDetail;
   if (saved) {
     detail = await checkSavedPrinting(saved, options.planFile!, dir, analysis, target, state, io);
@@ -76,6 +80,7 @@ async function applyLocked(options: ApplyCommandOptions, saved: Plan | undefined
     io.out(formatPlanText(detail.plan, { color: io.color, notes: [] }));
   }
   const { plan } = detail;
+  refuseFailingGuardrails(plan, io);
   const fixed = await reconcile(backend, plan, detail.desired, detail.live, state);
   // A backend with no records yet (a first apply, a fresh clone on the file backend) just learns them, quietly.
   const adopting = state.records.size === 0;
@@ -107,6 +112,16 @@ async function applyLocked(options: ApplyCommandOptions, saved: Plan | undefined
 function names(keys: readonly string[]): string {
   const shown = keys.slice(0, 10).map((k) => describeRef(parseObjectKey(k)));
   return shown.join(', ') + (keys.length > 10 ? ` and ${keys.length - 10} more` : '');
+}
+
+/** Refuses (exit 1) a plan whose soft or hard guardrails fail, as re-checked from the policies and live state, naming each failure. */
+function refuseFailingGuardrails(plan: Plan, io: CliIO): void {
+  const failing = failingGuardrails(plan.guardrails);
+  if (failing.length === 0) return;
+  for (const f of plan.guardrails!.failures) {
+    if (f.waiver === undefined && f.level !== 'advisory') io.err(`${f.file}:${f.line}: ${f.message}\n`);
+  }
+  throw new UserError(`apply refuses: guardrails fail: ${failing.join(', ')}. Nothing was applied. Change the values, or add a reviewed Waiver where a soft guardrail allows one, and plan again.`);
 }
 
 /** The engine's check of a saved plan, with its summary and what an earlier apply already wrote on stderr. */

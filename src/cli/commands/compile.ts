@@ -5,10 +5,11 @@ import { loadValid } from '../load.js';
 import { phaseDisplay } from '../progress.js';
 import { CACHE_DIR } from '../../cache/policy-cache.js';
 import { CompiledCache } from '../../cache/compiled-cache.js';
+import type { ResolveTime } from '../time.js';
 
 /** `tollgate compile`: writes the effective policy, keys sorted, byte-identical for identical input. */
-export async function compileCommand(options: { dir: string; output?: string }, io: CliIO): Promise<number> {
-  const analysis = loadValid(options.dir, io);
+export async function compileCommand(options: { dir: string; output?: string; time?: ResolveTime }, io: CliIO): Promise<number> {
+  const analysis = loadValid(options.dir, io, { ...options.time, guardrailsLater: true });
   const display = phaseDisplay(io);
   // Customers whose inputs did not change since an earlier compile are copied, not resolved again.
   const cache = analysis.customerKeys ? new CompiledCache(CACHE_DIR, analysis.customerKeys) : undefined;

@@ -1,6 +1,8 @@
 import pc from 'picocolors';
 import { didYouMean } from '../../diagnostics/suggest.js';
-import type { EffectiveFeature, Source } from '../../resolve/effective.js';
+import type { EffectiveFeature, Overridden, Source } from '../../resolve/effective.js';
+import { isActive, type ExceptionDef, type PolicySet } from '../../model/policy-set.js';
+import { describeInstant, formatInstant } from '../../model/instant.js';
 import { formatCount, formatMoney } from '../../util/money.js';
 import { UsageError, UserError } from '../errors.js';
 import type { CliIO } from '../io.js';
@@ -9,12 +11,13 @@ import { formatValue } from '../../plan/format/values.js';
 import { formatUsageLimit, formatUsageLimits, usageLimitSetting } from '../../model/usage-limits.js';
 import type { UsageLimit } from '../../types/policy.generated.js';
 import { profilesOffPlan } from '../../resolve/resolve.js';
+import type { ResolveTime } from '../time.js';
 
 /** `tollgate explain customer[/entity] [feature]`: each effective value, where it came from, what it overrode. */
-export function explainCommand(options: { dir: string; subject: string; feature?: string }, io: CliIO): number {
+export function explainCommand(options: { dir: string; subject: string; feature?: string; time?: ResolveTime }, io: CliIO): number {
   const [customerId, entityId, ...rest] = options.subject.split('/');
   if (!customerId || rest.length > 0) throw new UsageError('explain takes <customer> or <customer>/<entity>, e.g. tollgate explain cust_123/workspace_a api_calls');
-  const analysis = loadValid(options.dir, io);
+  const analysis = loadValid(options.dir, io, { ...options.time, guardrailsLater: true });
   const customer = analysis.customers.get(customerId);
   if (!customer) throw new UserError(`No customer "${customerId}" in ${options.dir}.${didYouMean(customerId, analysis.customers.keys())}`);
   let features = customer.features;
@@ -34,6 +37,7 @@ export function explainCommand(options: { dir: string; subject: string; feature?
   const lines: string[] = [];
   const currency = customer.currency;
   lines.push(c.bold(`${options.subject}${name ? ` (${name})` : ''} — plan ${customer.plan}, ${currency}`));
+  lines.push(...exceptionLines(analysis.set, customerId, entityId, c));
   if (entityId === undefined) {
     const limit = (value: unknown): string => formatValue('overageLimit', value, currency);
     lines.push(row('overage limit', limit(customer.overageLimit), customer.sources.overageLimit, c, limit));
@@ -49,9 +53,34 @@ export function explainCommand(options: { dir: string; subject: string; feature?
 
 type Colors = ReturnType<typeof pc.createColors>;
 
+/** How a layer is named: "profile enterprise", "exception black-friday of the customer, until 2026-12-01". */
+function layerName(s: Source | Overridden): string {
+  if (s.layer === 'profile') return `profile ${s.profile}`;
+  if (s.layer === 'exception') return `exception ${s.exception} of the ${s.on}, until ${s.until === undefined ? '?' : describeInstant(Date.parse(s.until))}`;
+  return s.layer === 'default' ? 'plan item default' : s.layer;
+}
+
 function where(s: Source): string {
-  const layer = s.layer === 'profile' ? `profile ${s.profile}` : s.layer === 'default' ? 'plan item default' : s.layer;
+  const layer = layerName(s);
   return s.file ? `${layer} at ${s.file}:${s.line}` : layer;
+}
+
+/** One line per exception of the subject (its customer's too, for an entity): active or not at the instant resolved for. */
+function exceptionLines(set: PolicySet, customerId: string, entityId: string | undefined, c: Colors): string[] {
+  const customer = set.customers.get(customerId)!;
+  const blocks: Array<[string, readonly ExceptionDef[]]> = [['customer', customer.exceptions]];
+  const entity = entityId === undefined ? undefined : customer.entities.get(entityId);
+  if (entity) blocks.unshift(['entity', entity.exceptions]);
+  const lines: string[] = [];
+  for (const [on, list] of blocks) {
+    for (const e of list) {
+      const state = isActive(e, set.asOf) ? 'active' : e.until !== undefined && e.until <= set.asOf ? 'ended' : 'not started';
+      const window = `${e.from === undefined ? '' : `from ${describeInstant(e.from)} `}until ${e.until === undefined ? '?' : describeInstant(e.until)}`;
+      lines.push(`  ${'exception'.padEnd(18)}${`${e.id} (${on})`.padEnd(26)} ${c.dim(`${state}, ${window}: ${e.reason}`)}`);
+    }
+  }
+  if (lines.length > 0) lines.unshift(`  ${'as of'.padEnd(18)}${formatInstant(set.asOf)}`);
+  return lines;
 }
 
 /** An overridden value as written in the policies; counts with thousands separators, as everywhere else. */
@@ -62,7 +91,7 @@ function overriddenValue(value: unknown): string {
 function row(label: string, value: string, source: Source, c: Colors, show: (value: unknown) => string = overriddenValue): string {
   const out = [`  ${label.padEnd(18)}${value.padEnd(26)} ${c.dim('← ' + where(source))}`];
   for (const o of source.overridden) {
-    const layer = o.layer === 'profile' ? `profile ${o.profile}` : o.layer;
+    const layer = o.layer === 'default' ? 'default' : layerName(o);
     out.push(`  ${''.padEnd(18)}${c.dim(`overrides ${layer}: ${show(o.value)}${o.file ? ` (${o.file}:${o.line})` : ''}`)}`);
   }
   return out.join('\n');

@@ -4,7 +4,9 @@ import { writePlanJson } from '../../plan/format/json.js';
 import { createTarget, type TargetSettings } from '../../targets/index.js';
 import { UserError } from '../errors.js';
 import { renderDiagnostics, type CliIO } from '../io.js';
-import { loadValid } from '../load.js';
+import { isGuardrailFailure, loadValid } from '../load.js';
+import { failingGuardrails } from '../../engine/guardrails.js';
+import type { ResolveTime } from '../time.js';
 import { planPrinting } from '../pipeline.js';
 import { openTargetBackend, type BackendSetting } from '../backend.js';
 import { remembered } from '../../engine/state.js';
@@ -18,6 +20,8 @@ export interface PlanOptions {
   format: PlanFormat;
   detailedExitcode: boolean;
   backend: BackendSetting;
+  /** The instant to resolve at, and the warning window of exceptions and waivers. */
+  time?: ResolveTime;
 }
 
 /** `tollgate plan`: what apply would change, for people (text, markdown) or machines (json, -o plan.json). */
@@ -25,8 +29,9 @@ export async function planCommand(options: PlanOptions, io: CliIO): Promise<numb
   // Reading a fleet's live state takes a while: a plan file that cannot be written fails before it.
   const unwritable = options.output === undefined ? undefined : unwritableReason(options.output);
   if (unwritable !== undefined) throw new UserError(`Cannot write ${options.output}: ${unwritable}.`);
-  const analysis = loadValid(options.dir, io, { digest: true });
-  const warnings = analysis.diagnostics.filter((d) => d.severity === 'warning');
+  // Failing guardrails do not stop the plan: reviewers see them in its guardrail section, and the plan exits 1.
+  const analysis = loadValid(options.dir, io, { digest: true, ...options.time, guardrailsLater: true });
+  const warnings = analysis.diagnostics.filter((d) => d.severity === 'warning' && !isGuardrailFailure(d));
   if (warnings.length > 0 && options.format === 'text') io.err(renderDiagnostics(warnings, 'stylish', analysis.sources, io.colorErr));
   const target = createTarget(options.target);
   const backend = await openTargetBackend(options.backend, target);
@@ -47,6 +52,11 @@ export async function planCommand(options: PlanOptions, io: CliIO): Promise<numb
   else {
     const commit = options.format === 'markdown' ? currentCommit(io.env, options.dir) : undefined;
     io.out(planFormatters[options.format](plan, { color: io.color, notes, ...(commit ? { commit } : {}), ...(options.output !== undefined ? { savedAs: options.output } : {}) }));
+  }
+  const failing = failingGuardrails(plan.guardrails);
+  if (failing.length > 0) {
+    io.err(`Guardrails fail: ${failing.join(', ')}. apply refuses this plan: change the values, or add a reviewed Waiver where a soft guardrail allows one.\n`);
+    return 1;
   }
   return options.detailedExitcode && plan.objects.length > 0 ? 2 : 0;
 }

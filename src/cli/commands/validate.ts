@@ -2,17 +2,22 @@ import { summarize } from '../../diagnostics/diagnostic.js';
 import type { DiagnosticFormat } from '../../diagnostics/format/index.js';
 import { renderDiagnostics, type CliIO } from '../io.js';
 import { analyzeShowingProgress } from '../load.js';
+import { tallyOf } from '../../guardrails/report.js';
+import type { ResolveTime } from '../time.js';
 
 export interface ValidateOptions {
   dir: string;
   format: DiagnosticFormat;
   strict: boolean;
+  /** The instant to resolve at, and the warning window of exceptions and waivers. */
+  time?: ResolveTime;
 }
 
 /** `tollgate validate`: every diagnostic in the chosen format; exit 1 on errors (or warnings with --strict). */
 export function validateCommand(options: ValidateOptions, io: CliIO): number {
-  const analysis = analyzeShowingProgress(options.dir, io);
-  io.out(renderDiagnostics(analysis.diagnostics, options.format, analysis.sources, io.color));
+  const analysis = analyzeShowingProgress(options.dir, io, options.time);
+  const tally = analysis.guardrails ? tallyOf(analysis.guardrails) : undefined;
+  io.out(renderDiagnostics(analysis.diagnostics, options.format, analysis.sources, io.color, tally));
   const { errors, warnings } = summarize(analysis.diagnostics);
   if (errors > 0) return 1;
   if (options.strict && warnings > 0) {

@@ -1,5 +1,6 @@
 import type { SourceFile } from '../../util/source-file.js';
 import type { Diagnostic } from '../diagnostic.js';
+import type { GuardrailTally } from '../guardrail-tally.js';
 
 /** What a formatter may know besides the diagnostics; formatters never read the environment themselves. */
 export interface FormatContext {
@@ -9,6 +10,8 @@ export interface FormatContext {
   color: boolean;
   /** The tollgate version, recorded in machine-readable reports. */
   toolVersion: string;
+  /** How the guardrails came out, when the policies define any: every format reports the tally. */
+  guardrails?: GuardrailTally;
 }
 
 /** Turns diagnostics into the full text to write: a pure function, no I/O. */

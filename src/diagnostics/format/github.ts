@@ -1,5 +1,6 @@
 import { sortDiagnostics, type Diagnostic } from '../diagnostic.js';
 import type { FormatContext } from './context.js';
+import { tallyLine } from '../guardrail-tally.js';
 
 /*
  * GitHub Actions workflow commands, one line per diagnostic:
@@ -21,10 +22,13 @@ export function escapeProperty(value: string): string {
 }
 
 /** One `::error`/`::warning` workflow command per diagnostic, each on its own line. */
-export function formatGithub(diagnostics: readonly Diagnostic[], _ctx: FormatContext): string {
-  return sortDiagnostics([...diagnostics])
-    .map((d) => command(d) + '\n')
-    .join('');
+export function formatGithub(diagnostics: readonly Diagnostic[], ctx: FormatContext): string {
+  const tally = ctx.guardrails ? `::notice title=guardrails::${escapeData(tallyLine(ctx.guardrails))}\n` : '';
+  return (
+    sortDiagnostics([...diagnostics])
+      .map((d) => command(d) + '\n')
+      .join('') + tally
+  );
 }
 
 function command(d: Diagnostic): string {

@@ -12,8 +12,11 @@ interface JsonDiagnostic {
   pointer: string;
 }
 
-/** The SPEC §3 report: `{"diagnostics": [...], "summary": {"errors", "warnings"}}`, 2-space indented. */
-export function formatJson(diagnostics: readonly Diagnostic[], _ctx: FormatContext): string {
+/**
+ * The SPEC §3 report: `{"diagnostics": [...], "summary": {"errors", "warnings"}}`, 2-space indented; with guardrails,
+ * also `"guardrails": {"passed", "waived", "failed", "advisory"}`.
+ */
+export function formatJson(diagnostics: readonly Diagnostic[], ctx: FormatContext): string {
   const sorted = sortDiagnostics([...diagnostics]);
   const report = {
     diagnostics: sorted.map(
@@ -28,6 +31,7 @@ export function formatJson(diagnostics: readonly Diagnostic[], _ctx: FormatConte
       }),
     ),
     summary: summarize(sorted),
+    ...(ctx.guardrails ? { guardrails: ctx.guardrails } : {}),
   };
   return JSON.stringify(report, null, 2) + '\n';
 }

@@ -60,6 +60,7 @@ export function formatSarif(diagnostics: readonly Diagnostic[], ctx: FormatConte
         // Columns count UTF-16 code units, as JavaScript string offsets do.
         columnKind: 'utf16CodeUnits',
         results: sorted.map((d) => result(d, ruleIndex.get(d.code)!)),
+        ...(ctx.guardrails ? { properties: { guardrails: ctx.guardrails } } : {}),
       },
     ],
   };

@@ -3,6 +3,7 @@ import { sortDiagnostics, summarize, type Diagnostic, type Location } from '../d
 import { formatCount } from '../../util/money.js';
 import { codeFrame, printable } from './code-frame.js';
 import type { FormatContext } from './context.js';
+import { tallyLine } from '../guardrail-tally.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
 
@@ -13,9 +14,10 @@ type Colors = ReturnType<typeof pc.createColors>;
 export function formatStylish(diagnostics: readonly Diagnostic[], ctx: FormatContext): string {
   const c = pc.createColors(ctx.color);
   const sorted = sortDiagnostics([...diagnostics]);
-  if (sorted.length === 0) return c.green('No problems found.') + '\n';
+  const tally = ctx.guardrails ? tallyLine(ctx.guardrails) + '.\n' : '';
+  if (sorted.length === 0) return c.green('No problems found.') + '\n' + tally;
   const blocks = sorted.map((d) => block(d, ctx, c));
-  return blocks.join('\n\n') + '\n\n' + summaryLine(sorted, c) + '\n';
+  return blocks.join('\n\n') + '\n\n' + summaryLine(sorted, c) + '\n' + tally;
 }
 
 function block(d: Diagnostic, ctx: FormatContext, c: Colors): string {

@@ -8,6 +8,7 @@ import { fanOuts, listSome } from './fan-out.js';
 import { formatValue } from './values.js';
 import type { PlanFormatContext } from './context.js';
 import { unmanagedMarkdownLines } from './unmanaged.js';
+import { guardrailMarkdownLines } from './guardrails.js';
 import { exposureChange, plural, summaryLine } from './text.js';
 
 /** GitHub refuses comments longer than this. */
@@ -31,6 +32,7 @@ export function formatPlanMarkdown(plan: Plan, ctx: PlanFormatContext, limit = G
   for (const note of ctx.notes) head.push(`> [!WARNING]`, `> ${escapeMd(note)}`, '');
   head.push(...driftMarkdownLines(plan, escapeMd));
   head.push(...unmanagedMarkdownLines(plan));
+  head.push(...guardrailMarkdownLines(plan, escapeMd));
   const footer = mergeFooter(plan, ctx);
   if (plan.objects.length === 0) return [...head, footer].join('\n');
 

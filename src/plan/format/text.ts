@@ -8,6 +8,7 @@ import { fanOuts, listSome } from './fan-out.js';
 import type { PlanFormatContext } from './context.js';
 import { driftCount, driftTextLines } from './drift.js';
 import { unmanagedTextLines } from './unmanaged.js';
+import { guardrailTextLines } from './guardrails.js';
 
 const SYMBOL: Record<ChangeAction, string> = { create: '+', update: '~', delete: '-' };
 
@@ -29,7 +30,7 @@ export function formatPlanText(plan: Plan, ctx: PlanFormatContext): string {
   const c = pc.createColors(ctx.color);
   const paint = (action: ChangeAction, s: string): string => (action === 'create' ? c.green(s) : action === 'delete' ? c.red(s) : c.yellow(s));
   const lines: string[] = [];
-  if (plan.objects.length === 0) return [...driftTextLines(plan, c), ...unmanagedTextLines(plan, c.bold), summaryLine(plan)].join('\n') + '\n';
+  if (plan.objects.length === 0) return [...driftTextLines(plan, c), ...unmanagedTextLines(plan, c.bold), ...guardrailTextLines(plan), summaryLine(plan)].join('\n') + '\n';
   lines.push(...driftTextLines(plan, c));
   lines.push(`tollgate will make these changes on target ${c.bold(plan.target.name)} (${plan.target.endpoint ?? ''}):`, '');
   const effects = new Map(plan.effect.customers.map((e) => [e.id, e]));
@@ -87,6 +88,7 @@ export function formatPlanText(plan: Plan, ctx: PlanFormatContext): string {
     lines.push('');
   }
   lines.push(...unmanagedTextLines(plan, c.bold));
+  lines.push(...guardrailTextLines(plan));
   lines.push(c.bold(summaryLine(plan)));
   return lines.join('\n') + '\n';
 }

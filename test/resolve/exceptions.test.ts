@@ -1,0 +1,107 @@
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { analyze } from '../../src/validate/index.js';
+import { policyDir, type PolicyDir } from '../helpers/policy-dir.js';
+
+// Exceptions as layers (SPEC §12): entity exception > entity > customer exception > customer > plan; of several
+// active in one block the later wins; an exception is active from `from` (inclusive) until `until` (exclusive).
+
+const CATALOG = [
+  'kind: Feature',
+  'id: calls',
+  'type: metered',
+  '---',
+  'kind: Plan',
+  'id: pro',
+  'currency: USD',
+  'features:',
+  '  calls: { included: 100, reset: month, pricing: usage_based, price: { amount: 1, per: 1 }, maxPurchase: 7 }',
+  '',
+].join('\n');
+
+const DAY = 86_400_000;
+const BASE = Date.UTC(2026, 0, 1);
+const date = (day: number) => new Date(BASE + day * DAY).toISOString().slice(0, 10);
+
+interface Ex {
+  from?: number;
+  until: number;
+  cap: number;
+}
+
+const exArb = fc.record({ from: fc.option(fc.integer({ min: 0, max: 20 }), { nil: undefined }), length: fc.integer({ min: 1, max: 10 }), cap: fc.integer({ min: 1000, max: 9999 }) }).map(
+  ({ from, length, cap }): Ex => ({ ...(from === undefined ? {} : { from }), until: (from ?? 0) + length, cap }),
+);
+
+function yamlOf(list: readonly Ex[], indent: string, prefix: string): string {
+  if (list.length === 0) return '';
+  const lines = [`${indent}exceptions:`];
+  list.forEach((e, i) => {
+    lines.push(`${indent}  - id: ${prefix}${i}`);
+    if (e.from !== undefined) lines.push(`${indent}    from: ${date(e.from)}`);
+    lines.push(`${indent}    until: ${date(e.until)}`, `${indent}    reason: test`, `${indent}    controls: { calls: { maxOverageUnits: ${e.cap} } }`);
+  });
+  return lines.join('\n') + '\n';
+}
+
+/** The last exception of a block active at `day`, if any: the later in the list wins. */
+function winner(list: readonly Ex[], day: number): { e: Ex; i: number } | undefined {
+  for (let i = list.length - 1; i >= 0; i--) {
+    const e = list[i]!;
+    if ((e.from ?? -Infinity) <= day && day < e.until) return { e, i };
+  }
+  return undefined;
+}
+
+const dirs: PolicyDir[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) d.cleanup();
+});
+
+describe('exceptions in precedence', () => {
+  it('the effective spend limit is the highest active layer, for the customer and its entity', () => {
+    fc.assert(
+      fc.property(
+        fc.array(exArb, { maxLength: 3 }),
+        fc.array(exArb, { maxLength: 2 }),
+        fc.option(fc.integer({ min: 1, max: 99 }), { nil: undefined }),
+        fc.integer({ min: -2, max: 32 }),
+        (customerEx, entityEx, entityCap, day) => {
+          const customer = [
+            'kind: Customer',
+            'id: acme',
+            'plan: pro',
+            'controls:',
+            '  calls: { maxOverageUnits: 500 }',
+            yamlOf(customerEx, '', 'x').trimEnd(),
+            'entities:',
+            '  ws:',
+            `    controls: ${entityCap === undefined ? '{}' : `{ calls: { maxOverageUnits: ${entityCap} } }`}`,
+            yamlOf(entityEx, '    ', 'e').trimEnd(),
+            '',
+          ]
+            .filter((l) => l !== '')
+            .join('\n');
+          const dir = policyDir({ 'catalog.yaml': CATALOG, 'acme.yaml': customer + '\n' });
+          dirs.push(dir);
+          const analysis = analyze(dir.path, { at: BASE + day * DAY, expiryWarningDays: 0 });
+          expect(analysis.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+          const effective = analysis.customers.get('acme')!;
+          const c = winner(customerEx, day);
+          const calls = effective.features.calls!;
+          expect(calls.maxOverageUnits).toBe(c ? c.e.cap : 500);
+          expect(calls.sources.maxOverageUnits.layer).toBe(c ? 'exception' : 'customer');
+          if (c) expect(calls.sources.maxOverageUnits.exception).toBe(`x${c.i}`);
+          const entity = effective.entities.ws!.features.calls!;
+          const en = winner(entityEx, day);
+          const expected = en ? en.e.cap : entityCap ?? (c ? c.e.cap : 500);
+          expect(entity.maxOverageUnits).toBe(expected);
+          // nextChangeAt: the first boundary after the instant, of any exception
+          const bounds = [...customerEx, ...entityEx].flatMap((e) => [e.from, e.until]).filter((b): b is number => b !== undefined && b > day);
+          expect(analysis.customers.nextChangeAt()).toBe(bounds.length === 0 ? null : `${date(Math.min(...bounds))}T00:00:00Z`);
+        },
+      ),
+      { numRuns: 60, seed: 12 },
+    );
+  });
+});
