@@ -9,6 +9,7 @@ import { compileCommand } from './commands/compile.js';
 import { emulateCommand } from './commands/emulate.js';
 import { explainCommand } from './commands/explain.js';
 import { planCommand } from './commands/plan.js';
+import { simulateCommand } from './commands/simulate.js';
 import { validateCommand } from './commands/validate.js';
 import { readConfig, type ProjectConfig } from './config.js';
 import { EXIT, UsageError, UserError } from './errors.js';
@@ -136,10 +137,11 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .addOption(dirOption())
       .option('-o, --out <file>', 'also save the plan as JSON, for tollgate apply <file>')
       .addOption(new Option('--format <format>', 'text | markdown | json').default('text'))
-      .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error'),
-  ).action(async (opts: { dir?: string; out?: string; format: string; detailedExitcode?: boolean; target?: string; endpoint?: string; state?: string; live?: boolean }) => {
+      .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
+      .option('--usage <live|FILE|none>', 'current usage for the impact of each change: live from the target (default where it reads usage), a CSV (customer,entity,feature,usage) or JSON file, or none'),
+  ).action(async (opts: { dir?: string; out?: string; format: string; detailedExitcode?: boolean; usage?: string; target?: string; endpoint?: string; state?: string; live?: boolean }) => {
     const format = choice(opts.format, ['text', 'markdown', 'json'], '--format');
-    code = await planCommand({ dir: dirOf(opts), target: targetSettings(opts), output: opts.out, format, detailedExitcode: Boolean(opts.detailedExitcode) }, io);
+    code = await planCommand({ dir: dirOf(opts), target: targetSettings(opts), output: opts.out, format, detailedExitcode: Boolean(opts.detailedExitcode), ...(opts.usage === undefined ? {} : { usage: opts.usage }) }, io);
   });
 
   targetOptions(
@@ -165,6 +167,19 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .addOption(dirOption())
     .action((subject: string, feature: string | undefined, opts: { dir?: string }) => {
       code = explainCommand({ dir: dirOf(opts), subject, feature }, io);
+    });
+
+  program
+    .command('simulate')
+    .argument('<subject>', 'customer or customer/entity')
+    .argument('[usages...]', '<feature>=<usage> (on a customer also <entity>/<feature>=<usage>); unlisted features at 0')
+    .description('Show per feature where alerts fire, top-ups buy and usage is blocked, and the state at the usages given.')
+    .addOption(dirOption())
+    .option('--at <date>', 'resolve the policies at this instant (RFC 3339 or YYYY-MM-DD; default now)')
+    .addOption(new Option('--format <format>', 'text | json').default('text'))
+    .action((subject: string, usages: string[], opts: { dir?: string; at?: string; format: string }) => {
+      const format = choice(opts.format, ['text', 'json'], '--format');
+      code = simulateCommand({ dir: dirOf(opts), subject, usages, format, ...(opts.at === undefined ? {} : { at: opts.at }) }, io);
     });
 
   program

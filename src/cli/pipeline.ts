@@ -1,4 +1,4 @@
-import { makePlan as engineMakePlan, UnsupportedControlsError } from '../engine/plan.js';
+import { makePlan as engineMakePlan, UnsupportedControlsError, type UsageInput } from '../engine/plan.js';
 import type { Plan } from '../plan/plan.js';
 import type { Target } from '../targets/target.js';
 import type { Analysis } from '../validate/index.js';
@@ -19,10 +19,10 @@ export async function showingUnsupported<T>(analysis: Analysis, io: CliIO, step:
 }
 
 /** The engine's plan, with progress on stderr and unsupported controls printed. */
-export async function makePlan(analysis: Analysis, target: Target, io: CliIO): Promise<Plan> {
+export async function makePlan(analysis: Analysis, target: Target, io: CliIO, usage?: UsageInput): Promise<Plan> {
   const display = phaseDisplay(io);
   try {
-    return await showingUnsupported(analysis, io, () => engineMakePlan(analysis, target, { onProgress: display.report }));
+    return await showingUnsupported(analysis, io, () => engineMakePlan(analysis, target, { onProgress: display.report, ...(usage ? { usage } : {}) }));
   } finally {
     display.finish();
   }

@@ -2,7 +2,7 @@
 // values and throw typed errors, for the CLI and for any other front end (a GitHub App).
 export { analyze, type Analysis, type AnalyzeOptions } from '../validate/index.js';
 export { createTarget, type TargetSettings } from '../targets/index.js';
-export { desiredState, makePlan, UnsupportedControlsError, type MakePlanOptions } from './plan.js';
+export { desiredState, makePlan, readsUsage, UnsupportedControlsError, type MakePlanOptions, type UsageInput } from './plan.js';
 export { writePlanJson } from '../plan/format/json.js';
 export { placeSavedPlan, readPlanFile, withOrigin, type RunSettings } from './saved-plan.js';
 export { checkSaved, type SavedPlanCheck } from './check-saved.js';

@@ -9,6 +9,8 @@ import { desiredObjects } from '../plan/desired.js';
 import type { DesiredObject } from '../plan/objects.js';
 import { computePlan, type Plan } from '../plan/plan.js';
 import { unsupportedControls } from '../plan/support.js';
+import type { UsageSource, UsageTable } from '../impact/usage.js';
+import { UserError } from '../util/errors.js';
 
 /** The policies use controls the target cannot hold: one diagnostic per place; nothing was planned. */
 export class UnsupportedControlsError extends Error {
@@ -30,9 +32,19 @@ export function desiredState(analysis: Analysis, target: Target): Map<string, De
   return desired;
 }
 
+/** Where a plan's usage comes from: the target's own reads, a parsed usage file, or nowhere. */
+export type UsageInput = { kind: 'live' } | { kind: 'file'; file: string; table: UsageTable } | { kind: 'none' };
+
 export interface MakePlanOptions {
   /** Told as the live state is read and the plan computed. */
   onProgress?: OnProgress;
+  /** Current usage, for the plan's impact; none by default. */
+  usage?: UsageInput;
+}
+
+/** Whether this target reads current usage (so `--usage live` is its default). */
+export function readsUsage(target: Target): boolean {
+  return typeof target.readUsage === 'function';
 }
 
 /** Desired state from the policies against live state from the target: the plan. */
@@ -46,6 +58,7 @@ export async function makePlan(analysis: Analysis, target: Target, options: Make
   const total = keys.length;
   const live = await target.read(keys, (done) => report({ phase, done, total, unit: 'objects' }));
   report({ phase, done: total, total, unit: 'objects' });
+  const usage = await usageFor(options.usage ?? { kind: 'none' }, target, keys);
   return computePlan({
     set: analysis.set,
     policyDigest: analysis.policyDigest ?? policyDigest(analysis.customers),
@@ -53,5 +66,13 @@ export async function makePlan(analysis: Analysis, target: Target, options: Make
     desired,
     live,
     onProgress: report,
+    ...(usage ? { usage } : {}),
   });
+}
+
+async function usageFor(input: UsageInput, target: Target, keys: readonly string[]): Promise<{ table: UsageTable; source: UsageSource } | undefined> {
+  if (input.kind === 'none') return undefined;
+  if (input.kind === 'file') return { table: input.table, source: { kind: 'file', file: input.file } };
+  if (!target.readUsage) throw new UserError(`Target ${target.name} does not report usage; give a file with --usage FILE, or --usage none.`);
+  return { table: await target.readUsage(keys), source: { kind: 'live', target: target.name } };
 }

@@ -9,6 +9,9 @@ export interface Price {
   per: number;
 }
 
+/** An effective feature, with or without its provenance. */
+type PlainFeature = Omit<EffectiveFeature, 'sources'> & { sources?: EffectiveFeature['sources'] };
+
 /** One effective feature with the prices that turn its units into money. */
 export interface FeatureTerms {
   feature: Omit<EffectiveFeature, 'sources'>;
@@ -29,9 +32,12 @@ export interface CustomerTerms {
 }
 
 /** The terms of a resolved customer: its effective features joined with its plan's prices. */
-export function customerTerms(set: PolicySet, customer: Pick<EffectiveCustomer, 'plan' | 'currency' | 'overageLimit' | 'features'> & { entities: Record<string, Record<string, Omit<EffectiveFeature, 'sources'>>> }): CustomerTerms {
+export function customerTerms(
+  set: PolicySet,
+  customer: Pick<EffectiveCustomer, 'plan' | 'currency' | 'overageLimit'> & { features: Record<string, PlainFeature>; entities: Record<string, Record<string, PlainFeature>> },
+): CustomerTerms {
   const items = set.plans.get(customer.plan)?.items;
-  const withPrices = (features: Record<string, Omit<EffectiveFeature, 'sources'>>): Record<string, FeatureTerms> => {
+  const withPrices = (features: Record<string, PlainFeature>): Record<string, FeatureTerms> => {
     const out: Record<string, FeatureTerms> = {};
     for (const [id, feature] of Object.entries(features)) {
       const item = items?.get(id);
@@ -53,7 +59,7 @@ export function entityFeatures(customer: Pick<EffectiveCustomer, 'entities'>): R
 }
 
 /** maxPurchase when no layer set the cap (provenance says so, or, without provenance, the values agree). */
-function capFrom(feature: Omit<EffectiveFeature, 'sources'> & { sources?: EffectiveFeature['sources'] }, maxPurchase: number | undefined): FeatureTerms['capFrom'] {
+function capFrom(feature: PlainFeature, maxPurchase: number | undefined): FeatureTerms['capFrom'] {
   if (typeof feature.maxOverageUnits !== 'number') return null;
   const fromDefault = feature.sources ? feature.sources.maxOverageUnits.layer === 'default' : feature.maxOverageUnits === maxPurchase;
   return fromDefault ? 'max_purchase' : 'spend_limit';

@@ -3,6 +3,8 @@ import { fingerprint, sameJson } from '../resolve/canonical.js';
 import { diffControls, objectAction, type ChangeAction, type ControlChange } from './diff.js';
 import { effectiveFromObjects, type PlainCustomer, type PlainFeature } from './effect.js';
 import type { OnProgress } from '../util/progress.js';
+import { customerImpact, planImpact, type ImpactRow, type PlanImpact } from '../impact/plan-impact.js';
+import type { UsageSource, UsageTable } from '../impact/usage.js';
 import { customerOf, isEmptyControls, objectKey, parseObjectKey, type DesiredObject, type LiveObject, type ObjectControls, type ObjectRef } from './objects.js';
 
 export const PLAN_FORMAT_VERSION = 1;
@@ -61,6 +63,8 @@ export interface PlanSummary {
   remove: number;
   customers: number;
   entities: number;
+  /** Customers a change blocks at their current usage; absent when the plan was made without usage. */
+  blockedNow?: number;
 }
 
 /** The billing system a plan was made against. */
@@ -84,6 +88,8 @@ export interface Plan {
   objects: ObjectPlan[];
   effect: { customers: CustomerEffect[] };
   summary: PlanSummary;
+  /** What the changes do at current usage; absent when the plan was made without usage (--usage none). */
+  impact?: PlanImpact;
 }
 
 export interface PlanInput {
@@ -95,6 +101,8 @@ export interface PlanInput {
   live: ReadonlyMap<string, LiveObject | null>;
   /** Told after each customer whose effect is computed: a fleet's first plan takes seconds. */
   onProgress?: OnProgress;
+  /** Current usage: the plan then says what each change does at it. */
+  usage?: { table: UsageTable; source: UsageSource };
 }
 
 const EMPTY: ObjectControls = { features: {} };
@@ -113,7 +121,8 @@ export function computePlan(input: PlanInput): Plan {
     const o = planObject(key, desired.get(key), live.get(key) ?? null);
     if (o) objects.push(o);
   }
-  const customers = customerEffects(input, objects);
+  const rows: ImpactRow[] = [];
+  const customers = customerEffects(input, objects, rows);
   const summary: PlanSummary = {
     add: objects.filter((o) => o.action === 'create').length,
     change: objects.filter((o) => o.action === 'update').length,
@@ -121,7 +130,12 @@ export function computePlan(input: PlanInput): Plan {
     customers: customers.filter((c) => c.customerChanged || c.entities.length > 0).length,
     entities: customers.reduce((n, c) => n + c.entities.length, 0),
   };
-  return { formatVersion: PLAN_FORMAT_VERSION, policyDigest: input.policyDigest, target: input.target, objects, effect: { customers }, summary };
+  const plan: Plan = { formatVersion: PLAN_FORMAT_VERSION, policyDigest: input.policyDigest, target: input.target, objects, effect: { customers }, summary };
+  if (input.usage) {
+    plan.impact = planImpact(input.usage.source, rows);
+    summary.blockedNow = plan.impact.blockedNow.customers;
+  }
+  return plan;
 }
 
 /** What one object must be written with to hold what the policies want; undefined when it already does. */
@@ -143,8 +157,8 @@ export function planObject(key: string, want: DesiredObject | undefined, live: L
   return o;
 }
 
-/** The customers a set of object changes reaches, with their effective policy and money exposure before and after. */
-function customerEffects(input: PlanInput, objects: readonly ObjectPlan[]): CustomerEffect[] {
+/** The customers a set of object changes reaches, with their effective policy and money exposure before and after; with usage, their impact rows too. */
+function customerEffects(input: PlanInput, objects: readonly ObjectPlan[], impact: ImpactRow[]): CustomerEffect[] {
   const { set, desired, live } = input;
   const causes = new Map<string, Set<string>>();
   const cause = (customer: string, key: string): void => {
@@ -202,6 +216,7 @@ function customerEffects(input: PlanInput, objects: readonly ObjectPlan[]): Cust
     const before = side('before');
     const after = side('after');
     const changes = effectiveChanges(before, after);
+    if (input.usage) impact.push(...customerImpact(set, id, before, after, changes, input.usage.table));
     const changedEntities = [...new Set(changes.flatMap((c) => (c.entity === undefined ? [] : [c.entity])))];
     // Without a known plan on either side nothing can be resolved; a write to the customer still changes it.
     const customerChanged = changes.some((c) => c.entity === undefined) || (before === null && after === null && written.has(id));

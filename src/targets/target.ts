@@ -3,6 +3,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { PolicySet } from '../model/policy-set.js';
 import type { DesiredObject, LiveObject } from '../plan/objects.js';
 import type { Capabilities } from '../plan/capabilities.js';
+import type { UsageTable } from '../impact/usage.js';
 
 export type { Capabilities, ControlName } from '../plan/capabilities.js';
 
@@ -30,6 +31,11 @@ export interface Target {
    * and the executor decides whether to try again.
    */
   write(object: ObjectPlan, ctx: WriteContext): Promise<void>;
+  /**
+   * Current-period usage of these customers and entities, by feature; absent when the target cannot read usage.
+   * Called after read() for the same keys: a target keeps what its reads already returned rather than asking again.
+   */
+  readUsage?(keys: readonly string[]): Promise<UsageTable>;
   /** Persists what was written so far; called at the end of an apply. */
   flush(): Promise<void>;
   /** A lock file path that keeps two applies against this target apart. */

@@ -8,6 +8,7 @@ import { loadValid } from '../load.js';
 import { makePlan } from '../pipeline.js';
 import { currentCommit } from '../../backend/identity.js';
 import { withOrigin } from '../../engine/saved-plan.js';
+import { usageInput } from '../usage.js';
 
 export interface PlanOptions {
   dir: string;
@@ -15,6 +16,8 @@ export interface PlanOptions {
   output?: string;
   format: PlanFormat;
   detailedExitcode: boolean;
+  /** --usage: live, none, or a usage file; unset means live where the target reads usage. */
+  usage?: string;
 }
 
 /** `tollgate plan`: what apply would change, for people (text, markdown) or machines (json, -o plan.json). */
@@ -26,8 +29,9 @@ export async function planCommand(options: PlanOptions, io: CliIO): Promise<numb
   const warnings = analysis.diagnostics.filter((d) => d.severity === 'warning');
   if (warnings.length > 0 && options.format === 'text') io.err(renderDiagnostics(warnings, 'stylish', analysis.sources, io.colorErr));
   const target = createTarget(options.target);
+  const usage = usageInput(options.usage, target, io);
   // The saved plan names its policy directory and where it was made, so `apply <file>` needs no other flag.
-  const plan = withOrigin(await makePlan(analysis, target, io), { dir: options.dir, output: options.output, live: options.target.live === true });
+  const plan = withOrigin(await makePlan(analysis, target, io, usage), { dir: options.dir, output: options.output, live: options.target.live === true });
   if (options.output !== undefined) {
     await writeOutputStream(options.output, (write) => writePlanJson(plan, write));
     io.err(`Saved the plan to ${options.output}; apply exactly it with: tollgate apply ${options.output}\n`);

@@ -13,6 +13,7 @@ import { AUTUMN_API_URL, AutumnApiError, AutumnClient, type AutumnRoutes } from 
 import { explainWriteError, unknownObjects } from './errors.js';
 import { formatMarker, impliedMarkers, managedKeysOf, markerToHold, MANAGED_KEY, readMarker, withMarker, type ManagedMarker, type MarkerState } from './managed.js';
 import { readCustomer, readCustomerPage, readEntityPage, readPlan, type CustomerRead } from './responses.js';
+import type { UsageTable } from '../../impact/usage.js';
 import { decodeControls, encodeControls, keysOf, type BillingControlsWire, type DecodedControls, type OwnSource } from './wire.js';
 
 /** Autumn holds no customer-wide overage cap, and entities take no auto top-ups (SPEC §5). */
@@ -87,6 +88,8 @@ export class AutumnTarget implements Target {
   /** Keys listed only by markers: one Autumn no longer has is gone, not an error. */
   private readonly markedOnly = new Set<string>();
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** `balances[feature].usage` of every customer and entity read so far: plan's impact reuses the reads. */
+  private readonly usage = new Map<string, Record<string, number>>();
 
   constructor(options: AutumnTargetOptions) {
     this.endpoint = (options.endpoint ?? AUTUMN_API_URL).replace(/\/+$/, '');
@@ -188,6 +191,19 @@ export class AutumnTarget implements Target {
     } catch (error) {
       throw explainWriteError(error, object, billing);
     }
+  }
+
+  /** Usage of customers and entities from the reads already made; only objects not read yet are read. */
+  async readUsage(keys: readonly string[]): Promise<UsageTable> {
+    const wanted = keys.filter((key) => !key.startsWith('plan:'));
+    const unread = wanted.filter((key) => !this.usage.has(key) && !this.known.has(key));
+    if (unread.length > 0) await this.read(unread);
+    const table: UsageTable = new Map();
+    for (const key of wanted) {
+      const usage = this.usage.get(key);
+      if (usage !== undefined && Object.keys(usage).length > 0) table.set(key, new Map(Object.entries(usage)));
+    }
+    return table;
   }
 
   async flush(): Promise<void> {
@@ -308,6 +324,7 @@ export class AutumnTarget implements Target {
       for (const entity of page.entities) {
         const key = `entity:${entity.customer}/${entity.id}`;
         this.known.set(key, { decoded: decodeControls(entity.controls, ownOf.entity) });
+        this.usage.set(key, entity.usage);
         seen.add(key);
       }
       cursor = page.next ?? '';
@@ -342,6 +359,7 @@ export class AutumnTarget implements Target {
     const known: Known = { decoded: decodeControls(customer.controls, ownOf.customer) };
     if (customer.plan !== undefined) known.plan = customer.plan;
     this.known.set(`customer:${customer.id}`, known);
+    this.usage.set(`customer:${customer.id}`, customer.usage);
     const { [MANAGED_KEY]: _marker, ...others } = customer.metadata;
     const meta: CustomerMeta = { others, confirmed: readMarker(customer.metadata) };
     const planned = this.meta.get(customer.id)?.planned;
