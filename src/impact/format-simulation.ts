@@ -39,8 +39,8 @@ function featureLines(id: string, f: SimulatedFeature, currency: string, c: Colo
   let placed = !f.given;
   const here = (): string => c.cyan(rung(f.state.usage, '▶', `usage now: ${stateText(f.state, currency)}`));
   for (const step of f.ladder) {
-    // The given usage sits above the first rung it has not reached; a rung it reached exactly is shown above it.
-    if (!placed && f.state.usage < step.at) {
+    // The given usage sits above the first rung that has not happened at it.
+    if (!placed && !happened(step, f.state.usage)) {
       lines.push(here());
       placed = true;
     }
@@ -49,6 +49,11 @@ function featureLines(id: string, f: SimulatedFeature, currency: string, c: Colo
   if (!placed) lines.push(here());
   if (f.ladder.every((s) => s.kind !== 'blocked' && !(s.kind === 'overage_limit' && s.onLimitReached === 'block'))) lines.push(c.dim(`  ${''.padStart(width)}  ∞ nothing stops usage${f.charged && f.maxOverageCharge === null ? ': overage is billed without a cap' : ''}`));
   return lines;
+}
+
+/** Whether a rung has happened at usage u: a top-up buys once the balance is below its threshold, the rest at their point. */
+function happened(step: LadderStep, u: number): boolean {
+  return step.kind === 'top_up' ? u > step.at : u >= step.at;
 }
 
 function stepLine(step: LadderStep, currency: string, c: Colors, rung: (at: number, mark: string, text: string) => string): string {
@@ -63,7 +68,7 @@ function stepLine(step: LadderStep, currency: string, c: Colors, rung: (at: numb
       return rung(step.at, '●', `included ${formatCount(step.included)} used up`);
     case 'top_up': {
       const more = step.last === 'limit' ? c.dim(' — last one the purchase limit allows') : step.last === 'more' ? c.dim(' — and one every time the balance dips again, no purchase limit') : '';
-      return rung(step.at, '+', `balance below ${formatCount(step.threshold)}: auto top-up #${step.number} buys ${formatCount(step.quantity)} (${money(step.cost)})${more}`);
+      return rung(step.at, '+', `past this the balance drops below ${formatCount(step.threshold)}: auto top-up #${step.number} buys ${formatCount(step.quantity)} (${money(step.cost)})${more}`);
     }
     case 'usage_limit':
       return rung(step.at, step.blocks ? '■' : '◇', `usage limit ${formatUsageLimit(step.limit)}${step.blocks ? ' blocks here' : ' caps usage within one window (not judged from period usage)'}`);

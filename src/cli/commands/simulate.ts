@@ -59,6 +59,9 @@ function instant(value: string): string {
   const date = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
   const rfc3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
   const ms = Date.parse(date);
-  if (!rfc3339.test(date) || Number.isNaN(ms)) throw new UsageError(`--at must be a date (2026-11-27) or an RFC 3339 time (2026-11-27T09:00:00Z); got "${value}".`);
+  // Date.parse rolls 2026-02-30 over into March: the calendar date must exist as written.
+  const [y, m, d] = date.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const real = new Date(Date.UTC(y, m - 1, d));
+  if (!rfc3339.test(date) || Number.isNaN(ms) || real.getUTCMonth() !== m - 1 || real.getUTCDate() !== d) throw new UsageError(`--at must be a date (2026-11-27) or an RFC 3339 time (2026-11-27T09:00:00Z); got "${value}".`);
   return new Date(ms).toISOString();
 }
