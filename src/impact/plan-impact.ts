@@ -95,6 +95,7 @@ export function customerImpact(set: PolicySet, customer: string, before: Resolve
     const will = stateOf(pick(a, entity, feature));
     const row: ImpactRow = {
       customer,
+      ...(entity === undefined ? {} : { entity }),
       feature,
       usage: usageOfCustomer(usage, customer)(entity, feature) ?? 0,
       currency,
@@ -104,7 +105,6 @@ export function customerImpact(set: PolicySet, customer: string, before: Resolve
       unblocked: was?.allowed === false && will?.allowed === true,
       newlyCharged: (will?.overageCharge ?? 0) > (was?.overageCharge ?? 0),
     };
-    if (entity !== undefined) row.entity = entity;
     rows.push(row);
   }
   return rows;

@@ -42,16 +42,21 @@ interface Row {
 export function parseUsageFile(text: string, file: string): ParsedUsage {
   const body = text.replace(/^\uFEFF/, '');
   const json = file.toLowerCase().endsWith('.json') || (!file.toLowerCase().endsWith('.csv') && /^\s*[[{]/.test(body));
-  const rows = json ? jsonRows(body, file) : csvRows(body, file);
-  if ('errors' in rows) return { errors: rows.errors };
-  return tableOf(rows.rows, file);
+  const { rows, errors } = json ? jsonRows(body, file) : csvRows(body, file);
+  const parsed = tableOf(rows, file);
+  const all = [...errors, ...parsed.errors].sort((a, b) => lineOf(a) - lineOf(b));
+  return all.length === 0 && parsed.table ? parsed : { errors: all };
 }
 
-function csvRows(text: string, file: string): { rows: Row[] } | { errors: string[] } {
+function lineOf(error: string): number {
+  return Number(/:(\d+): /.exec(error)?.[1] ?? 0);
+}
+
+function csvRows(text: string, file: string): { rows: Row[]; errors: string[] } {
   const lines = text.split(/\r?\n/);
   const header = splitCsv(lines[0] ?? '').map((h) => h.toLowerCase());
   if (header.join(',') !== USAGE_HEADER.join(',')) {
-    return { errors: [`${file}:1: the header must be "${USAGE_HEADER.join(',')}"; found "${lines[0] ?? ''}".`] };
+    return { rows: [], errors: [`${file}:1: the header must be "${USAGE_HEADER.join(',')}"; found "${lines[0] ?? ''}".`] };
   }
   const rows: Row[] = [];
   const errors: string[] = [];
@@ -65,7 +70,7 @@ function csvRows(text: string, file: string): { rows: Row[] } | { errors: string
     const [customer, entity, feature, usage] = cells as [string, string, string, string];
     rows.push({ line: i + 1, customer, entity: entity === '' ? undefined : entity, feature, usage: usage === '' ? undefined : /^\d+(\.\d+)?$/.test(usage) ? Number(usage) : usage });
   }
-  return errors.length > 0 ? { errors } : { rows };
+  return { rows, errors };
 }
 
 /** Cells of one CSV line; a cell may be double-quoted ("" inside quotes is one quote). */
@@ -87,12 +92,17 @@ function splitCsv(line: string): string[] {
   return cells;
 }
 
-function jsonRows(text: string, file: string): { rows: Row[] } | { errors: string[] } {
+function jsonRows(text: string, file: string): { rows: Row[]; errors: string[] } {
   const counter = new LineCounter();
+  const broken = jsonSyntaxError(text);
+  if (broken !== undefined) {
+    // YAML would read some broken JSON as a value: JSON's own parser decides.
+    return { rows: [], errors: [`${file}:${text.slice(0, broken.offset).split('\n').length}: not valid JSON: ${broken.message}.`] };
+  }
   const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true });
   const lineAt = (offset: number | undefined): number => counter.linePos(offset ?? 0).line;
-  if (doc.errors.length > 0) return { errors: doc.errors.slice(0, 5).map((e) => `${file}:${lineAt(e.pos[0])}: not valid JSON: ${e.message.split('\n')[0]}`) };
-  if (!isSeq(doc.contents)) return { errors: [`${file}:${lineAt(doc.contents?.range?.[0])}: expected an array of {"customer", "entity", "feature", "usage"} objects.`] };
+  if (doc.errors.length > 0) return { rows: [], errors: doc.errors.slice(0, 5).map((e) => `${file}:${lineAt(e.pos[0])}: not valid JSON: ${e.message.split('\n')[0]}`) };
+  if (!isSeq(doc.contents)) return { rows: [], errors: [`${file}:${lineAt(doc.contents?.range?.[0])}: expected an array of {"customer", "entity", "feature", "usage"} objects.`] };
   const rows: Row[] = [];
   const errors: string[] = [];
   for (const item of doc.contents.items) {
@@ -112,7 +122,7 @@ function jsonRows(text: string, file: string): { rows: Row[] } | { errors: strin
     }
     rows.push({ line, customer: fields.customer, entity: fields.entity ?? undefined, feature: fields.feature, usage: fields.usage });
   }
-  return errors.length > 0 ? { errors } : { rows };
+  return { rows, errors };
 }
 
 function tableOf(rows: readonly Row[], file: string): ParsedUsage {
@@ -137,4 +147,36 @@ function tableOf(rows: readonly Row[], file: string): ParsedUsage {
     }
   }
   return errors.length > 0 ? { errors } : { table, errors: [] };
+}
+
+/** Where JSON.parse fails, as an offset, and its message without the excerpt; undefined for valid JSON. */
+function jsonSyntaxError(text: string): { offset: number; message: string } | undefined {
+  const fails = (prefix: string): { message: string; position?: number } | undefined => {
+    try {
+      JSON.parse(prefix);
+      return undefined;
+    } catch (error) {
+      const message = (error as Error).message;
+      const at = /at position (\d+)/.exec(message)?.[1];
+      return at === undefined ? { message } : { message, position: Number(at) };
+    }
+  };
+  const whole = fails(text);
+  if (whole === undefined) return undefined;
+  const message = whole.message.replace(/ in JSON at position \d+.*$/s, '').replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, '');
+  if (whole.position !== undefined && whole.position < text.length) return { offset: whole.position, message };
+  // Without a position, the shortest prefix that is wrong (not merely cut short) ends at the offending character.
+  const wrong = (length: number): boolean => {
+    const e = fails(text.slice(0, length));
+    return e !== undefined && !e.message.includes('end of JSON input') && (e.position === undefined || e.position < length);
+  };
+  let lo = 1;
+  let hi = text.length;
+  if (!wrong(hi)) return { offset: text.length, message };
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (wrong(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return { offset: lo - 1, message };
 }

@@ -20,7 +20,7 @@ export function blockedNowClause(blockedNow: number | undefined): string {
   return blockedNow === 0 ? '; no customer blocked at current usage' : `; ${formatCount(blockedNow)} customer${blockedNow === 1 ? '' : 's'} blocked at current usage`;
 }
 
-/** Where the usage came from, in words. */
+/** Where the usage came from, in words: "live usage from autumn", "usage from usage.csv". */
 export function usageSourceText(impact: PlanImpact): string {
   return impact.source.kind === 'live' ? `live usage from ${impact.source.target}` : `usage from ${impact.source.file}`;
 }

@@ -91,7 +91,7 @@ function mergeFooter(plan: Plan, ctx: PlanFormatContext): string {
 /** The changed features whose state moves at current usage: blocked now first, then newly charged, then the rest. */
 function impactTable(impact: PlanImpact): string[] {
   const rows = movedRows(impact);
-  const lines = ['#### Impact at current usage', '', `From ${escapeMd(usageSourceText(impact))}.`, ''];
+  const lines = ['#### Impact at current usage', '', `Each changed feature at its current usage (${escapeMd(usageSourceText(impact))}), blocked now first.`, ''];
   if (rows.length === 0) return [...lines, 'No change blocks, unblocks or bills anyone differently at the usage they have now.', ''];
   lines.push('| | customer / entity | feature | usage | now | after apply |', '|---|---|---|---:|---|---|');
   for (const r of rows.slice(0, IMPACT_ROWS)) {
