@@ -52,16 +52,23 @@ function writeFiles(dir) {
   writeFileSync(path.join(dir, 'usage.csv'), csv.join('\n') + '\n');
 }
 
+// CPU seconds of the child (user + system) say more than wall time on a shared machine: GNU time reports them.
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
 function run(args, cwd, env) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const command = TIME ? [TIME, ['-f', 'CPU %U %S', process.execPath, BIN, ...args]] : [process.execPath, [BIN, ...args]];
+    const child = spawn(command[0], command[1], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, seconds: Number(process.hrtime.bigint() - started) / 1e9 }));
+    child.on('close', (code) => {
+      const cpu = /CPU ([\d.]+) ([\d.]+)\s*$/.exec(stderr);
+      resolve({ code, stdout, stderr, seconds: Number(process.hrtime.bigint() - started) / 1e9, cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN });
+    });
   });
 }
 
@@ -81,6 +88,7 @@ try {
   delete env.AUTUMN_API_URL;
   for (const usage of ['none', 'live', 'usage.csv']) {
     const times = [];
+    const cpus = [];
     let requests = 0;
     let summary = '';
     for (let r = 0; r < runs; r++) {
@@ -89,12 +97,13 @@ try {
       const result = await run(['plan', '--target', 'autumn', '--endpoint', emulator.url, '--usage', usage, '--format', 'text', '-o', out], dir, env);
       if (result.code !== 0) throw new Error(`plan --usage ${usage} exited ${result.code}: ${result.stderr.slice(-2000)}`);
       times.push(result.seconds);
+      cpus.push(result.cpu);
       requests = emulator.requests().length;
       summary = result.stdout.trim().split('\n').at(-1);
     }
-    const row = { usage, medianSeconds: Number(median(times).toFixed(2)), seconds: times.map((t) => Number(t.toFixed(2))), requests, summary };
+    const row = { usage, medianSeconds: Number(median(times).toFixed(2)), seconds: times.map((t) => Number(t.toFixed(2))), medianCpuSeconds: Number(median(cpus).toFixed(2)), cpuSeconds: cpus, requests, summary };
     results.push(row);
-    console.error(`plan --usage ${usage}: ${row.medianSeconds} s (median of ${runs}), ${requests} requests — ${summary}`);
+    console.error(`plan --usage ${usage}: ${row.medianSeconds} s wall, ${row.medianCpuSeconds} s CPU (medians of ${runs}), ${requests} requests — ${summary}`);
   }
 } finally {
   await emulator.close();
@@ -102,8 +111,11 @@ try {
 }
 
 const base = results[0];
-console.log(`| --usage | wall (median of ${runs}) | extra over none | requests |`);
-console.log('|---|---:|---:|---:|');
-for (const r of results) console.log(`| ${r.usage} | ${r.medianSeconds} s | ${r === base ? '—' : `${(r.medianSeconds - base.medianSeconds).toFixed(2)} s`} | ${r.requests} |`);
+const extra = (a, b) => (a === b ? '—' : `${(a - b >= 0 ? '+' : '')}${(a - b).toFixed(2)} s`);
+console.log(`| --usage | wall (median of ${runs}) | extra wall | CPU (median) | extra CPU | requests |`);
+console.log('|---|---:|---:|---:|---:|---:|');
+for (const r of results) {
+  console.log(`| ${r.usage} | ${r.medianSeconds} s | ${r === base ? '—' : extra(r.medianSeconds, base.medianSeconds)} | ${r.medianCpuSeconds} s | ${r === base ? '—' : extra(r.medianCpuSeconds, base.medianCpuSeconds)} | ${r.requests} |`);
+}
 console.log(`\n${results.at(-1).summary}`);
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ n, runs, node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, results }, null, 2) + '\n');
