@@ -138,7 +138,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .option('-o, --out <file>', 'also save the plan as JSON, for tollgate apply <file>')
       .addOption(new Option('--format <format>', 'text | markdown | json').default('text'))
       .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
-      .option('--usage <live|FILE|none>', 'current usage for the impact of each change: live from the target (default where it reads usage), a CSV (customer,entity,feature,usage) or JSON file, or none'),
+      .option('--usage <source>', 'live | FILE | none: current usage, for what each change does at it (default live where the target reads usage; FILE is CSV customer,entity,feature,usage or JSON)'),
   ).action(async (opts: { dir?: string; out?: string; format: string; detailedExitcode?: boolean; usage?: string; target?: string; endpoint?: string; state?: string; live?: boolean }) => {
     const format = choice(opts.format, ['text', 'markdown', 'json'], '--format');
     code = await planCommand({ dir: dirOf(opts), target: targetSettings(opts), output: opts.out, format, detailedExitcode: Boolean(opts.detailedExitcode), ...(opts.usage === undefined ? {} : { usage: opts.usage }) }, io);

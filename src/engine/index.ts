@@ -9,3 +9,5 @@ export { checkSaved, type SavedPlanCheck } from './check-saved.js';
 export { acquireLock } from '../apply/lock.js';
 export { applyPlan, type ApplyReport } from '../apply/apply.js';
 export { UsageError, UserError } from '../util/errors.js';
+export { simulate, type Simulation } from '../impact/simulate.js';
+export { parseUsageFile, type UsageTable } from '../impact/usage.js';
