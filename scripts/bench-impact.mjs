@@ -111,7 +111,7 @@ try {
 }
 
 const base = results[0];
-const extra = (a, b) => (a === b ? '—' : `${(a - b >= 0 ? '+' : '')}${(a - b).toFixed(2)} s`);
+const extra = (a, b) => `${a - b >= 0 ? '+' : ''}${(a - b).toFixed(2)} s`;
 console.log(`| --usage | wall (median of ${runs}) | extra wall | CPU (median) | extra CPU | requests |`);
 console.log('|---|---:|---:|---:|---:|---:|');
 for (const r of results) {

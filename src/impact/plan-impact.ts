@@ -2,7 +2,7 @@
 // and after at the usage it has now. Pure: the plan stage hands in both resolutions of a customer and the usage.
 import type { PolicySet } from '../model/policy-set.js';
 import type { EffectiveFeature, EffectiveOverageLimit } from '../resolve/effective.js';
-import { evaluateCustomer, type BlockReason, type CustomerState, type FeatureState } from './evaluate.js';
+import { evaluateCustomer, type BlockReason, type CustomerState, type FeatureState, type UsageOf } from './evaluate.js';
 import { customerTerms } from './terms.js';
 import { usageOfCustomer, type UsageSource, type UsageTable } from './usage.js';
 
@@ -60,10 +60,10 @@ function stateOf(s: FeatureState | undefined): ImpactState | null {
   return s === undefined ? null : { allowed: s.allowed, blockedBy: s.blockedBy, overageUnits: s.overageUnits, overageCharge: s.overageCharge };
 }
 
-function evaluateSide(set: PolicySet, side: ResolvedSide | null, customer: string, usage: UsageTable): CustomerState | null {
+function evaluateSide(set: PolicySet, side: ResolvedSide | null, usageOf: UsageOf): CustomerState | null {
   if (side === null) return null;
   const overageLimit = side.overageLimit as EffectiveOverageLimit | 'unlimited' | null;
-  return evaluateCustomer(customerTerms(set, { plan: side.plan, currency: side.currency, overageLimit, features: side.features, entities: side.entities }), usageOfCustomer(usage, customer));
+  return evaluateCustomer(customerTerms(set, { plan: side.plan, currency: side.currency, overageLimit, features: side.features, entities: side.entities }), usageOf);
 }
 
 /**
@@ -76,16 +76,16 @@ export function customerImpact(set: PolicySet, customer: string, before: Resolve
     pairs.set(`${entity ?? ''}\u0000${feature}`, entity === undefined ? { feature } : { entity, feature });
   };
   for (const c of changes) if (c.feature !== undefined) add(c.entity, c.feature);
+  const usageOf = usageOfCustomer(usage, customer);
   if (changes.some((c) => c.field === 'overageLimit' || c.field === 'plan')) {
-    const usageOf = usageOfCustomer(usage, customer);
     for (const side of [before, after]) {
       for (const feature of Object.keys(side?.features ?? {})) if ((usageOf(undefined, feature) ?? 0) > 0) add(undefined, feature);
       for (const [entity, features] of Object.entries(side?.entities ?? {})) for (const feature of Object.keys(features)) if ((usageOf(entity, feature) ?? 0) > 0) add(entity, feature);
     }
   }
   if (pairs.size === 0) return [];
-  const b = evaluateSide(set, before, customer, usage);
-  const a = evaluateSide(set, after, customer, usage);
+  const b = evaluateSide(set, before, usageOf);
+  const a = evaluateSide(set, after, usageOf);
   const currency = after?.currency ?? before?.currency ?? null;
   const pick = (state: CustomerState | null, entity: string | undefined, feature: string): FeatureState | undefined =>
     state === null ? undefined : entity === undefined ? state.features[feature] : state.entities[entity]?.[feature];
@@ -97,7 +97,7 @@ export function customerImpact(set: PolicySet, customer: string, before: Resolve
       customer,
       ...(entity === undefined ? {} : { entity }),
       feature,
-      usage: usageOfCustomer(usage, customer)(entity, feature) ?? 0,
+      usage: usageOf(entity, feature) ?? 0,
       currency,
       before: was,
       after: will,
@@ -114,8 +114,10 @@ const rank = (r: ImpactRow): number => (r.blockedNow ? 0 : r.newlyCharged ? 1 : 
 
 /** Rows in reading order: blocked now first, then newly charged, then the rest; each by customer, entity, feature. */
 export function sortImpact(rows: ImpactRow[]): ImpactRow[] {
-  const key = (r: ImpactRow): string => `${r.customer}\u0000${r.entity ?? ''}\u0000${r.feature}`;
-  return rows.sort((x, y) => rank(x) - rank(y) || (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
+  // Keys built once per row, not per comparison: a fleet's first plan has tens of thousands of rows.
+  const keyed = rows.map((r) => ({ r, rank: rank(r), key: `${r.customer}\u0000${r.entity ?? ''}\u0000${r.feature}` }));
+  keyed.sort((x, y) => x.rank - y.rank || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+  return keyed.map((k) => k.r);
 }
 
 /** The plan's impact from its rows. */

@@ -22,7 +22,14 @@ export function putUsage(table: UsageTable, key: string, feature: string, usage:
 
 /** A customer's usages as evaluateCustomer reads them. */
 export function usageOfCustomer(table: UsageTable, customer: string): UsageOf {
-  return (entity, feature) => table.get(usageKey(customer, entity))?.get(feature);
+  // Called per feature for every customer of a fleet's plan: each object's map is looked up once.
+  const own = table.get(usageKey(customer));
+  const entities = new Map<string, Map<string, number> | undefined>();
+  return (entity, feature) => {
+    if (entity === undefined) return own?.get(feature);
+    if (!entities.has(entity)) entities.set(entity, table.get(usageKey(customer, entity)));
+    return entities.get(entity)?.get(feature);
+  };
 }
 
 export const USAGE_HEADER = ['customer', 'entity', 'feature', 'usage'] as const;
