@@ -13,6 +13,7 @@ import { driftCommand } from './commands/drift.js';
 import { unlockCommand } from './commands/unlock.js';
 import { lspCommand } from './commands/lsp.js';
 import { planCommand } from './commands/plan.js';
+import { simulateCommand } from './commands/simulate.js';
 import { validateCommand } from './commands/validate.js';
 import { readConfig, type ProjectConfig } from './config.js';
 import { backendSetting } from './backend.js';
@@ -151,10 +152,14 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .option('-o, --out <file>', 'also save the plan as JSON, for tollgate apply <file>')
       .addOption(new Option('--format <format>', 'text | markdown | json').default('text'))
       .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
+      .option('--usage <source>', 'live | FILE | none: current usage, for what each change does at it (default live where the target reads usage; FILE is CSV customer,entity,feature,usage or JSON)')
       .addOption(atOption()),
-  ).action(async (opts: { dir?: string; out?: string; format: string; detailedExitcode?: boolean; target?: string; endpoint?: string; state?: string; live?: boolean; backend?: string; at?: string }) => {
+  ).action(async (opts: { dir?: string; out?: string; format: string; detailedExitcode?: boolean; usage?: string; target?: string; endpoint?: string; state?: string; live?: boolean; backend?: string; at?: string }) => {
     const format = choice(opts.format, ['text', 'markdown', 'json'], '--format');
-    code = await planCommand({ dir: dirOf(opts), target: targetSettings(opts), output: opts.out, format, detailedExitcode: Boolean(opts.detailedExitcode), backend: backendOf(opts), time: timeOf(opts) }, io);
+    code = await planCommand(
+      { dir: dirOf(opts), target: targetSettings(opts), output: opts.out, format, detailedExitcode: Boolean(opts.detailedExitcode), backend: backendOf(opts), time: timeOf(opts), ...(opts.usage === undefined ? {} : { usage: opts.usage }) },
+      io,
+    );
   });
 
   targetOptions(
@@ -235,6 +240,19 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .option('--stdio', 'accepted for editors that pass it; stdio is the only transport')
     .action(async (opts: { dir?: string }) => {
       code = await lspCommand({ dir: dirOf(opts) }, io);
+    });
+
+  program
+    .command('simulate')
+    .argument('<subject>', 'customer or customer/entity')
+    .argument('[usages...]', '<feature>=<usage> (on a customer also <entity>/<feature>=<usage>); unlisted features at 0')
+    .description('Show per feature where alerts fire, top-ups buy and usage is blocked, and the state at the usages given.')
+    .addOption(dirOption())
+    .option('--at <date>', 'resolve the policies at this instant (RFC 3339 or YYYY-MM-DD; default now)')
+    .addOption(new Option('--format <format>', 'text | json').default('text'))
+    .action((subject: string, usages: string[], opts: { dir?: string; at?: string; format: string }) => {
+      const format = choice(opts.format, ['text', 'json'], '--format');
+      code = simulateCommand({ dir: dirOf(opts), subject, usages, format, ...(opts.at === undefined ? {} : { at: opts.at }) }, io);
     });
 
   program

@@ -1,4 +1,4 @@
-import { planInDetail, UnsupportedControlsError, type PlanInDetail } from '../engine/plan.js';
+import { planInDetail, UnsupportedControlsError, type PlanInDetail, type UsageInput } from '../engine/plan.js';
 import type { RememberedState } from '../engine/state.js';
 import { TargetMismatchError } from '../engine/catalog.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
@@ -22,11 +22,11 @@ export async function showingUnsupported<T>(analysis: Analysis, io: CliIO, step:
 }
 
 /** The engine's plan (with the states behind it), with progress on stderr, and unsupported controls and catalog differences printed. */
-export async function planPrinting(analysis: Analysis, target: Target, io: CliIO, state?: RememberedState): Promise<PlanInDetail> {
+export async function planPrinting(analysis: Analysis, target: Target, io: CliIO, state?: RememberedState, usage?: UsageInput): Promise<PlanInDetail> {
   const display = phaseDisplay(io);
   const onWarnings = (warnings: Diagnostic[]): void => io.err(renderDiagnostics(warnings, 'stylish', analysis.sources, io.colorErr));
   try {
-    return await showingUnsupported(analysis, io, () => planInDetail(analysis, target, { onProgress: display.report, onWarnings, ...(state ? { state } : {}) }));
+    return await showingUnsupported(analysis, io, () => planInDetail(analysis, target, { onProgress: display.report, onWarnings, ...(state ? { state } : {}), ...(usage ? { usage } : {}) }));
   } finally {
     display.finish();
   }

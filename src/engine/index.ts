@@ -2,7 +2,7 @@
 // values and throw typed errors, for the CLI and for any other front end (a GitHub App).
 export { analyze, type Analysis, type AnalyzeOptions } from '../validate/index.js';
 export { createTarget, type TargetSettings } from '../targets/index.js';
-export { desiredState, makePlan, planInDetail, UnsupportedControlsError, type MakePlanOptions, type PlanInDetail } from './plan.js';
+export { desiredState, makePlan, planInDetail, readsUsage, UnsupportedControlsError, type MakePlanOptions, type PlanInDetail, type UsageInput } from './plan.js';
 export { TargetMismatchError } from './catalog.js';
 export { writePlanJson } from '../plan/format/json.js';
 export { placeSavedPlan, readPlanFile, withOrigin, type RunSettings } from './saved-plan.js';
@@ -15,3 +15,5 @@ export { UsageError, UserError } from '../util/errors.js';
 export { withGuardrails, failingGuardrails, lapsingEntries } from './guardrails.js';
 export { checkPlanChanges } from './guardrail-changes.js';
 export { findLapsing, type Lapsing } from '../model/lapsing.js';
+export { simulate, type Simulation } from '../impact/simulate.js';
+export { parseUsageFile, type UsageTable } from '../impact/usage.js';

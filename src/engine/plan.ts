@@ -14,6 +14,8 @@ import { readContext, type RememberedState } from './state.js';
 import { findDrift } from '../plan/drift.js';
 import { checkCatalog, checkUnmanaged } from './catalog.js';
 import { withGuardrails } from './guardrails.js';
+import type { UsageSource, UsageTable } from '../impact/usage.js';
+import { UserError } from '../util/errors.js';
 
 /** The policies use controls the target cannot hold: one diagnostic per place; nothing was planned. */
 export class UnsupportedControlsError extends Error {
@@ -35,6 +37,9 @@ export function desiredState(analysis: Analysis, target: Target): Map<string, De
   return desired;
 }
 
+/** Where a plan's usage comes from: the target's own reads, a parsed usage file, or nowhere. */
+export type UsageInput = { kind: 'live' } | { kind: 'file'; file: string; table: UsageTable } | { kind: 'none' };
+
 export interface MakePlanOptions {
   /** Told as the live state is read and the plan computed. */
   onProgress?: OnProgress;
@@ -42,6 +47,13 @@ export interface MakePlanOptions {
   onWarnings?: (diagnostics: Diagnostic[]) => void;
   /** What the state backend remembers (the managed set and last-applied records); without it, only what the target marks. */
   state?: RememberedState;
+  /** Current usage, for the plan's impact; none by default. */
+  usage?: UsageInput;
+}
+
+/** Whether this target reads current usage (so `--usage live` is its default). */
+export function readsUsage(target: Target): boolean {
+  return typeof target.readUsage === 'function';
 }
 
 /** A plan with the desired and live states it was computed from. */
@@ -69,6 +81,7 @@ export async function planInDetail(analysis: Analysis, target: Target, options: 
   const live = await target.read(keys, (done) => report({ phase, done, total, unit: 'objects' }), readContext(options.state));
   checkUnmanaged(desired, live, target);
   report({ phase, done: total, total, unit: 'objects' });
+  const usage = await usageFor(options.usage ?? { kind: 'none' }, target, keys);
   const plan = computePlan({
     set: analysis.set,
     policyDigest: analysis.policyDigest ?? policyDigest(analysis.customers),
@@ -76,6 +89,7 @@ export async function planInDetail(analysis: Analysis, target: Target, options: 
     desired,
     live,
     onProgress: report,
+    ...(usage ? { usage } : {}),
   });
   if (options.state !== undefined) {
     const currencies = new Map(plan.objects.map((o) => [o.key, o.currency]));
@@ -83,4 +97,11 @@ export async function planInDetail(analysis: Analysis, target: Target, options: 
     if (drift.length > 0) plan.drift = drift;
   }
   return { plan: withGuardrails(analysis, plan), desired, live };
+}
+
+async function usageFor(input: UsageInput, target: Target, keys: readonly string[]): Promise<{ table: UsageTable; source: UsageSource } | undefined> {
+  if (input.kind === 'none') return undefined;
+  if (input.kind === 'file') return { table: input.table, source: { kind: 'file', file: input.file } };
+  if (!target.readUsage) throw new UserError(`Target ${target.name} does not report usage; give a file with --usage FILE, or --usage none.`);
+  return { table: await target.readUsage(keys), source: { kind: 'live', target: target.name } };
 }

@@ -5,6 +5,8 @@ import type { DriftEntry } from './drift.js';
 import { diffControls, objectAction, type ChangeAction, type ControlChange } from './diff.js';
 import { effectiveFromObjects, type PlainCustomer, type PlainFeature } from './effect.js';
 import type { OnProgress } from '../util/progress.js';
+import { customerImpact, planImpact, type ImpactRow, type PlanImpact } from '../impact/plan-impact.js';
+import type { UsageSource, UsageTable } from '../impact/usage.js';
 import { customerOf, isEmptyControls, objectKey, parseObjectKey, type DesiredObject, type LiveObject, type ObjectControls, type ObjectRef, type UnmanagedEntry } from './objects.js';
 
 export const PLAN_FORMAT_VERSION = 1;
@@ -63,6 +65,8 @@ export interface PlanSummary {
   remove: number;
   customers: number;
   entities: number;
+  /** Customers a change blocks at their current usage; absent when the plan was made without usage. */
+  blockedNow?: number;
 }
 
 /** The billing system a plan was made against. */
@@ -96,6 +100,8 @@ export interface Plan {
   guardrails?: GuardrailReport;
   /** Exceptions and waivers that have lapsed, or lapse within the warning window, at asOf. */
   lapsing?: LapsingEntry[];
+  /** What the changes do at current usage; absent when the plan was made without usage (--usage none). */
+  impact?: PlanImpact;
 }
 
 /** One object's entries that are not managed by tollgate. */
@@ -125,6 +131,8 @@ export interface PlanInput {
   live: ReadonlyMap<string, LiveObject | null>;
   /** Told after each customer whose effect is computed: a fleet's first plan takes seconds. */
   onProgress?: OnProgress;
+  /** Current usage: the plan then says what each change does at it. */
+  usage?: { table: UsageTable; source: UsageSource };
 }
 
 const EMPTY: ObjectControls = { features: {} };
@@ -143,7 +151,8 @@ export function computePlan(input: PlanInput): Plan {
     const o = planObject(key, desired.get(key), live.get(key) ?? null);
     if (o) objects.push(o);
   }
-  const customers = customerEffects(input, objects);
+  const rows: ImpactRow[] = [];
+  const customers = customerEffects(input, objects, rows);
   const summary: PlanSummary = {
     add: objects.filter((o) => o.action === 'create').length,
     change: objects.filter((o) => o.action === 'update').length,
@@ -157,6 +166,10 @@ export function computePlan(input: PlanInput): Plan {
     return entries.length === 0 ? [] : [{ key, ref: parseObjectKey(key), entries }];
   });
   if (unmanaged.length > 0) plan.unmanaged = unmanaged;
+  if (input.usage) {
+    plan.impact = planImpact(input.usage.source, rows);
+    summary.blockedNow = plan.impact.blockedNow.customers;
+  }
   return plan;
 }
 
@@ -179,8 +192,8 @@ export function planObject(key: string, want: DesiredObject | undefined, live: L
   return o;
 }
 
-/** The customers a set of object changes reaches, with their effective policy and money exposure before and after. */
-function customerEffects(input: PlanInput, objects: readonly ObjectPlan[]): CustomerEffect[] {
+/** The customers a set of object changes reaches, with their effective policy and money exposure before and after; with usage, their impact rows too. */
+function customerEffects(input: PlanInput, objects: readonly ObjectPlan[], impact: ImpactRow[]): CustomerEffect[] {
   const { set, desired, live } = input;
   const causes = new Map<string, Set<string>>();
   const cause = (customer: string, key: string): void => {
@@ -238,6 +251,7 @@ function customerEffects(input: PlanInput, objects: readonly ObjectPlan[]): Cust
     const before = side('before');
     const after = side('after');
     const changes = effectiveChanges(before, after);
+    if (input.usage) impact.push(...customerImpact(set, id, before, after, changes, input.usage.table));
     const changedEntities = [...new Set(changes.flatMap((c) => (c.entity === undefined ? [] : [c.entity])))];
     // Without a known plan on either side nothing can be resolved; a write to the customer still changes it.
     const customerChanged = changes.some((c) => c.entity === undefined) || (before === null && after === null && written.has(id));

@@ -3,6 +3,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { PolicySet } from '../model/policy-set.js';
 import type { DesiredObject, LiveObject } from '../plan/objects.js';
 import type { Capabilities } from '../plan/capabilities.js';
+import type { UsageTable } from '../impact/usage.js';
 
 export type { Capabilities, ControlName } from '../plan/capabilities.js';
 
@@ -44,6 +45,11 @@ export interface Target {
   calls?(object: ObjectPlan): TargetCall[];
   /** Sends one call, once, with the idempotency key the executor gives it (the change's key and the call's name). */
   send?(call: TargetCall, ctx: WriteContext): Promise<void>;
+  /**
+   * Current-period usage of these customers and entities, by feature; absent when the target cannot read usage.
+   * Called after read() for the same keys: a target keeps what its reads already returned rather than asking again.
+   */
+  readUsage?(keys: readonly string[]): Promise<UsageTable>;
   /** Persists what was written so far; called at the end of an apply. */
   flush(): Promise<void>;
   /** Writes hold only once `flush` returns (the local target's state file): objects count as applied, and are recorded, after it. */

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -31,6 +31,15 @@ describe('plan --format json', () => {
     expect(validate(printed), JSON.stringify(validate.errors, null, 2)).toBe(true);
     expect([printed.dir, printed.workingDir, printed.target.live]).toEqual(['policies', '..', true]);
     expect(validate({ ...printed, dir: '' })).toBe(false);
+  });
+
+  it('matches the schema with the impact at current usage and the blocked-now count', () => {
+    writeFileSync(path.join(work, 'usage.csv'), 'customer,entity,feature,usage\ncust_123,,api_calls,7000\ncust_123,workspace_a,api_calls,2500\n');
+    const printed = JSON.parse(tollgate(['plan', '--format', 'json', '--usage', 'usage.csv']));
+    expect(validate(printed), JSON.stringify(validate.errors, null, 2)).toBe(true);
+    expect(printed.impact.rows.length).toBeGreaterThan(0);
+    expect(printed.summary.blockedNow).toBe(printed.impact.blockedNow.customers);
+    expect(validate({ ...printed, impact: { ...printed.impact, rows: [{ customer: 'x' }] } })).toBe(false);
   });
 
   it('is refused by the schema when it claims an unknown format version', () => {

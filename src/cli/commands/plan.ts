@@ -12,6 +12,7 @@ import { openTargetBackend, type BackendSetting } from '../backend.js';
 import { remembered } from '../../engine/state.js';
 import { currentCommit } from '../../backend/identity.js';
 import { withOrigin } from '../../engine/saved-plan.js';
+import { usageInput } from '../usage.js';
 
 export interface PlanOptions {
   dir: string;
@@ -22,6 +23,8 @@ export interface PlanOptions {
   backend: BackendSetting;
   /** The instant to resolve at, and the warning window of exceptions and waivers. */
   time?: ResolveTime;
+  /** --usage: live, none, or a usage file; unset means live where the target reads usage. */
+  usage?: string;
 }
 
 /** `tollgate plan`: what apply would change, for people (text, markdown) or machines (json, -o plan.json). */
@@ -34,10 +37,11 @@ export async function planCommand(options: PlanOptions, io: CliIO): Promise<numb
   const warnings = analysis.diagnostics.filter((d) => d.severity === 'warning' && !isGuardrailFailure(d));
   if (warnings.length > 0 && options.format === 'text') io.err(renderDiagnostics(warnings, 'stylish', analysis.sources, io.colorErr));
   const target = createTarget(options.target);
+  const usage = usageInput(options.usage, target, io);
   const backend = await openTargetBackend(options.backend, target);
   let planned;
   try {
-    planned = await planPrinting(analysis, target, io, await remembered(backend));
+    planned = await planPrinting(analysis, target, io, await remembered(backend), usage);
   } finally {
     await backend.close();
   }

@@ -1,7 +1,7 @@
 import { renderControls, type RenderedControls } from './controls.js';
 import type { AutumnEnv } from './errors.js';
 import type { AutumnStore } from './store.js';
-import { CONTROL_KEYS, ENTITY_CONTROL_KEYS, type CustomerRecord, type EntityRecord, type FeatureRecord, type PlanRecord } from './wire.js';
+import { CONTROL_KEYS, ENTITY_CONTROL_KEYS, type CustomerRecord, type EntityRecord, type FeatureRecord, type PlanRecord, type Usage } from './wire.js';
 
 // Response bodies in Autumn's wire shape; every field the SDK's inbound schemas require is present.
 
@@ -37,7 +37,7 @@ export function renderCustomer(
     subscriptions: plan === undefined ? [] : [renderSubscription(customer, plan)],
     purchases: [],
     licenses: [],
-    balances: {},
+    balances: renderBalances(customer.usage),
     flags: {},
   };
 }
@@ -58,7 +58,7 @@ export function renderEntity(entity: EntityRecord, store: AutumnStore, context: 
     env: context.env,
     subscriptions: [],
     purchases: [],
-    balances: {},
+    balances: renderBalances(entity.usage),
     flags: {},
     billing_controls: controls,
   };
@@ -107,4 +107,16 @@ function renderSubscription(customer: CustomerRecord, plan: PlanRecord): Record<
 /** A feature as features.list returns it. */
 export function renderFeature(feature: FeatureRecord): Record<string, unknown> {
   return { ...feature };
+}
+
+/**
+ * Balances keyed by feature, for the features with tracked usage. The emulator keeps no catalog of included
+ * amounts, so `granted` is 0 and `remaining` is what usage took below it; `usage` is the figure tollgate reads.
+ */
+export function renderBalances(usage: Usage | undefined): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [feature, used] of Object.entries(usage ?? {})) {
+    out[feature] = { feature_id: feature, granted: 0, remaining: -used, usage: used, unlimited: false, overage_allowed: true, max_purchase: null, next_reset_at: null };
+  }
+  return out;
 }

@@ -1,4 +1,5 @@
 import type { ApiCall, ApiOutcome, EmulatedApi } from '../common/api.js';
+import { trackBalance } from './balance-routes.js';
 import { showsSources } from './controls.js';
 import { getCustomer, getOrCreateCustomer, updateCustomer } from './customer-routes.js';
 import { createEntity, getEntity, updateEntity } from './entity-routes.js';
@@ -13,6 +14,7 @@ import type { AutumnState } from './wire.js';
 
 /** The RPC routes the emulator serves, all POST with JSON bodies, as autumn-js calls them. */
 export const AUTUMN_ROUTES: ReadonlyMap<string, AutumnRoute> = new Map([
+  ['/v1/balances.track', trackBalance],
   ['/v1/customers.get', getCustomer],
   ['/v1/customers.get_or_create', getOrCreateCustomer],
   ['/v1/customers.list', listCustomers],

@@ -10,7 +10,7 @@ import { mergeControls } from './controls.js';
 import { parseWithSdkSchema, type SdkSchema } from './sdk-parse.js';
 import type { AutumnStore } from './store.js';
 import { isPlainObject } from './sdk-parse.js';
-import type { BillingControls, FeatureRecord, PlanItemRecord } from './wire.js';
+import type { BillingControls, FeatureRecord, PlanItemRecord, Usage } from './wire.js';
 
 /** Objects to place in the Autumn emulator's state directly, bypassing HTTP; same ids are replaced. */
 export interface AutumnSeed {
@@ -34,6 +34,8 @@ export interface AutumnSeed {
     metadata?: Record<string, unknown>;
     billing_controls?: BillingControls;
     created_at?: number;
+    /** Usage this period per feature, as if tracked. */
+    usage?: Usage;
   }>;
   entities?: Array<{
     customer_id: string;
@@ -42,6 +44,7 @@ export interface AutumnSeed {
     name?: string | null;
     billing_controls?: BillingControls;
     created_at?: number;
+    usage?: Usage;
   }>;
 }
 
@@ -85,6 +88,7 @@ export function seedAutumn(store: AutumnStore, seed: AutumnSeed, now: () => numb
       plan_id: planId,
       metadata: customer.metadata ?? {},
       billing_controls: checked(UpdateCustomerBillingControlsRequestBody$outboundSchema, customer.billing_controls, at),
+      ...(customer.usage === undefined ? {} : { usage: { ...customer.usage } }),
     });
   });
   (seed.entities ?? []).forEach((entity, index) => {
@@ -100,6 +104,7 @@ export function seedAutumn(store: AutumnStore, seed: AutumnSeed, now: () => numb
       name: entity.name ?? null,
       created_at: entity.created_at ?? now(),
       billing_controls: checked(UpdateEntityBillingControlsRequestBody$outboundSchema, entity.billing_controls, at),
+      ...(entity.usage === undefined ? {} : { usage: { ...entity.usage } }),
     });
   });
 }

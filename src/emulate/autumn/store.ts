@@ -72,6 +72,9 @@ function records(value: unknown, name: string, idFields: string[], withControls 
     }
     if (withControls && !isPlainObject(item.billing_controls))
       throw new Error(`Autumn state: ${name}[${index}].billing_controls must be an object`);
+    if (item.usage !== undefined && (!isPlainObject(item.usage) || !Object.values(item.usage).every((v) => typeof v === 'number' && Number.isFinite(v)))) {
+      throw new Error(`Autumn state: ${name}[${index}].usage must map feature ids to numbers`);
+    }
     return item;
   });
 }

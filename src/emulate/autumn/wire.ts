@@ -64,7 +64,12 @@ export type CustomerRecord = {
   plan_id: string | null;
   metadata: Record<string, unknown>;
   billing_controls: BillingControls;
+  /** Usage this period per feature, as balances.track adds it up; absent when nothing was tracked. */
+  usage?: Usage | undefined;
 };
+
+/** Usage per feature id. */
+export type Usage = Record<string, number>;
 
 export type EntityRecord = {
   id: string;
@@ -73,6 +78,7 @@ export type EntityRecord = {
   name: string | null;
   created_at: number;
   billing_controls: BillingControls;
+  usage?: Usage | undefined;
 };
 
 /** A plan item as plans.list returns it (snake_case; checked with autumn-js's ListPlansItem schema when seeded). */

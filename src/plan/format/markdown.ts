@@ -10,6 +10,8 @@ import type { PlanFormatContext } from './context.js';
 import { unmanagedMarkdownLines } from './unmanaged.js';
 import { guardrailMarkdownLines } from './guardrails.js';
 import { exposureChange, plural, summaryLine } from './text.js';
+import { IMPACT_ROWS, movedRows, rowMark, rowSubject, stateText, usageSourceText } from './impact.js';
+import type { PlanImpact } from '../../impact/plan-impact.js';
 
 /** GitHub refuses comments longer than this. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -36,6 +38,7 @@ export function formatPlanMarkdown(plan: Plan, ctx: PlanFormatContext, limit = G
   const footer = mergeFooter(plan, ctx);
   if (plan.objects.length === 0) return [...head, footer].join('\n');
 
+  if (plan.impact) head.push(...impactTable(plan.impact));
   head.push(...exposureTable(plan.effect.customers));
   const radius = fanOuts(plan);
   if (radius.length > 0) {
@@ -89,6 +92,21 @@ function mergeFooter(plan: Plan, ctx: PlanFormatContext): string {
     ? `\`tollgate apply ${ctx.savedAs} --yes\` writes exactly this plan to ${where}: ${plural(plan.objects.length, 'object')} (${counts}). It is refused, changing nothing, if the policies or any of these objects change before then; re-plan and review again.`
     : `\`tollgate apply --yes\` re-plans and writes the changes to ${where}: ${plural(plan.objects.length, 'object')} (${counts}) as of this plan. Save the plan with \`-o plan.json\` to apply exactly what was reviewed.`;
   return ['', '---', '', `**On merge:** ${how}`, ''].join('\n');
+}
+
+/** The changed features whose state moves at current usage: blocked now first, then newly charged, then the rest. */
+function impactTable(impact: PlanImpact): string[] {
+  const rows = movedRows(impact);
+  const lines = ['#### Impact at current usage', '', `Each changed feature at its current usage (${escapeMd(usageSourceText(impact))}), blocked now first.`, ''];
+  if (rows.length === 0) return [...lines, 'No change blocks, unblocks or bills anyone differently at the usage they have now.', ''];
+  lines.push('| | customer / entity | feature | usage | now | after apply |', '|---|---|---|---:|---|---|');
+  for (const r of rows.slice(0, IMPACT_ROWS)) {
+    const mark = r.blockedNow ? '⛔ **blocked now**' : escapeMd(rowMark(r));
+    lines.push(`| ${mark} | \`${rowSubject(r)}\` | \`${r.feature}\` | ${formatCount(r.usage)} | ${escapeMd(stateText(r.before, r.currency))} | ${escapeMd(stateText(r.after, r.currency))} |`);
+  }
+  if (rows.length > IMPACT_ROWS) lines.push(`| … ${formatCount(rows.length - IMPACT_ROWS)} more | | | | | |`);
+  lines.push('');
+  return lines;
 }
 
 /** Customers whose exposure moves, largest increase first, with a total per currency. */

@@ -9,6 +9,8 @@ import type { PlanFormatContext } from './context.js';
 import { driftCount, driftTextLines } from './drift.js';
 import { unmanagedTextLines } from './unmanaged.js';
 import { guardrailTextLines } from './guardrails.js';
+import { blockedNowClause, IMPACT_ROWS, movedRows, rowMark, rowSubject, stateText, usageSourceText } from './impact.js';
+import type { PlanImpact } from '../../impact/plan-impact.js';
 
 const SYMBOL: Record<ChangeAction, string> = { create: '+', update: '~', delete: '-' };
 
@@ -17,7 +19,7 @@ export function summaryLine(plan: Plan): string {
   const s = plan.summary;
   const drift = driftCount(plan);
   if (plan.objects.length === 0) return `No changes. The billing system matches the policies.${drift ? ` (${drift} to match them; the next apply records it.)` : ''}`;
-  return `Plan: ${formatCount(s.add)} to add, ${formatCount(s.change)} to change, ${formatCount(s.remove)} to remove (${plural(s.customers, 'customer')}, ${plural(s.entities, 'entity', 'entities')} affected${drift ? `; ${drift}` : ''}).`;
+  return `Plan: ${formatCount(s.add)} to add, ${formatCount(s.change)} to change, ${formatCount(s.remove)} to remove (${plural(s.customers, 'customer')}, ${plural(s.entities, 'entity', 'entities')} affected${blockedNowClause(s.blockedNow)}${drift ? `; ${drift}` : ''}).`;
 }
 
 /** Exposure moving from before to after, e.g. "$500.00 → $5,000.00". */
@@ -80,6 +82,8 @@ export function formatPlanText(plan: Plan, ctx: PlanFormatContext): string {
     lines.push('');
   }
 
+  if (plan.impact) lines.push(...impactText(plan.impact, c));
+
   const moved = plan.effect.customers.filter((e) => e.exposureBefore !== e.exposureAfter);
   if (moved.length > 0) {
     lines.push(c.bold('Money exposure (maximum overage billed per period):'));
@@ -91,6 +95,21 @@ export function formatPlanText(plan: Plan, ctx: PlanFormatContext): string {
   lines.push(...guardrailTextLines(plan));
   lines.push(c.bold(summaryLine(plan)));
   return lines.join('\n') + '\n';
+}
+
+/** Changed features whose state moves at current usage, blocked-now first. */
+function impactText(impact: PlanImpact, c: ReturnType<typeof pc.createColors>): string[] {
+  const rows = movedRows(impact);
+  const lines = [c.bold(`Impact at current usage (${usageSourceText(impact)}):`)];
+  if (rows.length === 0) return [...lines, '  no change blocks, unblocks or bills anyone differently at the usage they have now', ''];
+  for (const r of rows.slice(0, IMPACT_ROWS)) {
+    const mark = rowMark(r);
+    const text = `  ${rowSubject(r)} ${r.feature} at ${formatCount(r.usage)}: ${stateText(r.before, r.currency)} → ${stateText(r.after, r.currency)}`;
+    lines.push(r.blockedNow ? c.red(`${text}  ${mark}`) : mark ? `${text}  ${c.dim(mark)}` : text);
+  }
+  if (rows.length > IMPACT_ROWS) lines.push(`  … and ${formatCount(rows.length - IMPACT_ROWS)} more (the JSON plan lists them all)`);
+  lines.push('');
+  return lines;
 }
 
 /** "1 customer", "3 customers", "1,200 customers". */

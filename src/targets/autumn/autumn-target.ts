@@ -19,6 +19,7 @@ import type { PlanRead } from './responses.js';
 import { catalogMismatches } from './catalog-check.js';
 import { decodeControls, encodeControls, keysOf, OWN_SOURCE, type BillingControlsWire, type DecodedControls } from './wire.js';
 import { foreignEntries, replacedEntries } from './unmodeled.js';
+import type { UsageTable } from '../../impact/usage.js';
 
 /** Autumn holds no customer-wide overage cap, and entities take no auto top-ups (SPEC §5). */
 export const AUTUMN_CAPABILITIES: Capabilities = capabilitiesOf('autumn');
@@ -83,6 +84,8 @@ export class AutumnTarget implements Target {
   /** The last plans.list; each plan's controls in it are handed out once by fetch(), then read afresh. */
   private plansRead: Promise<Map<string, PlanRead>> | undefined;
   private readonly handedOut = new Set<string>();
+  /** `balances[feature].usage` of every customer and entity read so far: plan's impact reuses the reads. */
+  private readonly usage = new Map<string, Record<string, number>>();
 
   constructor(options: AutumnTargetOptions) {
     this.endpoint = (options.endpoint ?? AUTUMN_API_URL).replace(/\/+$/, '');
@@ -218,6 +221,19 @@ export class AutumnTarget implements Target {
     }
   }
 
+  /** Usage of customers and entities from the reads already made; only objects not read yet are read. */
+  async readUsage(keys: readonly string[]): Promise<UsageTable> {
+    const wanted = keys.filter((key) => !key.startsWith('plan:'));
+    const unread = wanted.filter((key) => !this.usage.has(key) && !this.known.has(key));
+    if (unread.length > 0) await this.read(unread);
+    const table: UsageTable = new Map();
+    for (const key of wanted) {
+      const usage = this.usage.get(key);
+      if (usage !== undefined && Object.keys(usage).length > 0) table.set(key, new Map(Object.entries(usage)));
+    }
+    return table;
+  }
+
   async flush(): Promise<void> {
     // Every write is stored by Autumn as it is made.
   }
@@ -336,6 +352,7 @@ export class AutumnTarget implements Target {
       for (const entity of page.entities) {
         const key = `entity:${entity.customer}/${entity.id}`;
         this.known.set(key, { decoded: decodeControls(entity.controls, OWN_SOURCE.entity) });
+        this.usage.set(key, entity.usage);
         seen.add(key);
       }
       cursor = page.next ?? '';
@@ -373,6 +390,7 @@ export class AutumnTarget implements Target {
     const known: Known = { decoded: decodeControls(customer.controls, OWN_SOURCE.customer) };
     if (customer.plan !== undefined) known.plan = customer.plan;
     this.known.set(`customer:${customer.id}`, known);
+    this.usage.set(`customer:${customer.id}`, customer.usage);
     const { [MANAGED_KEY]: _marker, ...others } = customer.metadata;
     const meta: CustomerMeta = { others, confirmed: readMarker(customer.metadata) };
     const planned = this.meta.get(customer.id)?.planned;

@@ -12,6 +12,8 @@ export interface CustomerRead {
   /** The main (non add-on) plan the customer subscribes to. */
   plan?: string;
   controls: ReadControls | undefined;
+  /** Usage this period per feature: `balances[feature].usage`. */
+  usage: Record<string, number>;
 }
 
 export interface ControlsRead {
@@ -69,7 +71,7 @@ function customerOf(value: unknown, route: string, schema: Schema<ReadControls>,
   if (body.subscriptions !== undefined && body.subscriptions !== null && !Array.isArray(body.subscriptions)) {
     throw unexpected(route, `${at}subscriptions is ${shown(body.subscriptions)}, expected an array`);
   }
-  const read: CustomerRead = { id: body.id, metadata: record(body.metadata) ?? {}, controls: controlsOf(schema, body, route, at) };
+  const read: CustomerRead = { id: body.id, metadata: record(body.metadata) ?? {}, controls: controlsOf(schema, body, route, at), usage: usageOf(body, route, at) };
   const subscriptions = Array.isArray(body.subscriptions) ? body.subscriptions.map(record) : [];
   const main = subscriptions.find((s) => s !== undefined && s.add_on !== true && typeof s.plan_id === 'string');
   if (main) read.plan = main.plan_id as string;
@@ -98,6 +100,22 @@ export async function readCustomerPage(value: unknown): Promise<{ customers: Cus
 export interface EntityRead extends ControlsRead {
   id: string;
   customer: string;
+  usage: Record<string, number>;
+}
+
+/** `balances[feature].usage` of a customer or entity; a balance without a numeric usage is not what Autumn sends. */
+function usageOf(body: Record<string, unknown>, route: string, at: string): Record<string, number> {
+  if (body.balances === undefined || body.balances === null) return {};
+  const balances = record(body.balances);
+  if (!balances) throw unexpected(route, `${at}balances is ${shown(body.balances)}, expected an object keyed by feature`);
+  const usage: Record<string, number> = {};
+  for (const [feature, balance] of Object.entries(balances)) {
+    if (balance === null) continue;
+    const used = record(balance)?.usage;
+    if (typeof used !== 'number' || !Number.isFinite(used)) throw unexpected(route, `${at}balances.${feature}.usage is ${shown(used)}, expected a number`);
+    usage[feature] = used;
+  }
+  return usage;
 }
 
 /** One page of entities.list: its entities and the cursor of the next page (null on the last). */
@@ -114,7 +132,7 @@ export async function readEntityPage(value: unknown): Promise<{ entities: Entity
     if (!e) throw unexpected('entities.list', `list[${i}] is ${shown(item)}, expected an entity object`);
     if (typeof e.id !== 'string' || e.id === '') throw unexpected('entities.list', `list[${i}].id is ${shown(e.id)}, expected the entity id`);
     if (typeof e.customer_id !== 'string' || e.customer_id === '') throw unexpected('entities.list', `list[${i}].customer_id is ${shown(e.customer_id)}, expected the customer id`);
-    return { id: e.id, customer: e.customer_id, controls: controlsOf(schema, e, 'entities.list', `list[${i}].`) };
+    return { id: e.id, customer: e.customer_id, controls: controlsOf(schema, e, 'entities.list', `list[${i}].`), usage: usageOf(e, 'entities.list', `list[${i}].`) };
   });
   return { entities, next };
 }

@@ -71,7 +71,7 @@ describe('a saved plan on autumn', () => {
     expect((await tollgate(['plan', '--dir', 'billing', '--target', 'autumn', '-o', 'out.json'], cwd, { AUTUMN_API_URL: emu.url })).code).toBe(0);
 
     const run = await tollgate(['apply', '../../out.json', '--yes'], path.join(cwd, 'ci', 'job'));
-    expect(run.stderr).toBe('Plan: 4 to add, 0 to change, 0 to remove (2 customers, 1 entity affected).\n');
+    expect(run.stderr).toBe('Plan: 4 to add, 0 to change, 0 to remove (2 customers, 1 entity affected; no customer blocked at current usage).\n');
     expect(run.stdout).toBe('Apply complete! Objects: 4 added, 0 changed, 0 removed.\n');
     expect(run.code).toBe(0);
     // The apply lock and records were taken in the directory the plan was made in, where other applies look for them.
