@@ -8,6 +8,7 @@ import { applyCommand } from './commands/apply.js';
 import { compileCommand } from './commands/compile.js';
 import { emulateCommand } from './commands/emulate.js';
 import { explainCommand } from './commands/explain.js';
+import { importCommand } from './commands/import.js';
 import { planCommand } from './commands/plan.js';
 import { validateCommand } from './commands/validate.js';
 import { readConfig, type ProjectConfig } from './config.js';
@@ -153,6 +154,22 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   ).action(async (planFile: string | undefined, opts: { dir?: string; yes?: boolean; report?: string; target?: string; endpoint?: string; state?: string; live?: boolean }) => {
     code = await applyCommand(
       { planFile, dir: dirOf(opts), dirFlag: opts.dir, targetFor: (planned) => namedTarget(opts, planned), targetExplicit: opts.target !== undefined, yes: Boolean(opts.yes), report: opts.report, command: `tollgate ${argv.join(' ')}` },
+      io,
+    );
+  });
+
+  targetOptions(
+    program
+      .command('import')
+      .description('Write policy files for the controls a billing system holds now, so that plan shows no changes; never overwrites a file.')
+      .addOption(dirOption())
+      .option('--customer <id...>', 'import these customers (and their entities)')
+      .option('--all', 'import every customer that holds controls')
+      .option('--profiles', 'move controls three or more customers hold alike into generated profiles')
+      .option('--plan <id>', 'the plan of customers whose plan the billing system does not say (Owostack)'),
+  ).action(async (opts: { dir?: string; customer?: string[]; all?: boolean; profiles?: boolean; plan?: string; target?: string; endpoint?: string; state?: string; live?: boolean }) => {
+    code = await importCommand(
+      { dir: dirOf(opts), target: targetSettings(opts), customers: opts.customer ?? [], all: Boolean(opts.all), profiles: Boolean(opts.profiles), plan: opts.plan, command: `tollgate ${argv.join(' ')}` },
       io,
     );
   });

@@ -6,6 +6,15 @@ import type { Capabilities } from '../plan/capabilities.js';
 
 export type { Capabilities, ControlName } from '../plan/capabilities.js';
 
+/** A customer or entity a billing system lists, for import. */
+export interface ListedObject {
+  /** "customer:<id>" or "entity:<customer>/<id>". */
+  key: string;
+  name?: string;
+  /** The customer's plan, when the billing system says which. */
+  plan?: string;
+}
+
 export interface WriteContext {
   /** Unique per object change, the same on every attempt of it; a target that supports idempotency sends it. */
   idempotencyKey: string;
@@ -30,6 +39,11 @@ export interface Target {
    * and the executor decides whether to try again.
    */
   write(object: ObjectPlan, ctx: WriteContext): Promise<void>;
+  /**
+   * Every customer and entity the billing system holds, or only the named customers and their entities, for
+   * import; `onListed` counts them as pages come in. Absent on a target that cannot list its customers.
+   */
+  listObjects?(customers: readonly string[] | undefined, onListed?: (done: number) => void): Promise<ListedObject[]>;
   /** Persists what was written so far; called at the end of an apply. */
   flush(): Promise<void>;
   /** A lock file path that keeps two applies against this target apart. */

@@ -8,7 +8,7 @@ import { FEATURE_CONTROLS, isEmptyControls, objectKey, parseObjectKey, type Desi
 import type { ObjectPlan } from '../../plan/plan.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { PolicySet } from '../../model/policy-set.js';
-import { TargetError, type Capabilities, type ControlName, type Target, type WriteContext } from '../target.js';
+import { TargetError, type Capabilities, type ControlName, type ListedObject, type Target, type WriteContext } from '../target.js';
 import { AUTUMN_API_URL, AutumnApiError, AutumnClient, type AutumnRoutes } from './client.js';
 import { explainWriteError, unknownObjects } from './errors.js';
 import { formatMarker, impliedMarkers, managedKeysOf, markerToHold, MANAGED_KEY, readMarker, withMarker, type ManagedMarker, type MarkerState } from './managed.js';
@@ -87,6 +87,8 @@ export class AutumnTarget implements Target {
   /** Keys listed only by markers: one Autumn no longer has is gone, not an error. */
   private readonly markedOnly = new Set<string>();
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Names of customers and entities as read, by object key: import writes them into the policies. */
+  private readonly names = new Map<string, string>();
 
   constructor(options: AutumnTargetOptions) {
     this.endpoint = (options.endpoint ?? AUTUMN_API_URL).replace(/\/+$/, '');
@@ -128,6 +130,41 @@ export class AutumnTarget implements Target {
       if (marker !== undefined) out.set(key, { ...o, marker });
     }
     return { desired: out, problems: [] };
+  }
+
+  /** Every customer (customers.list) and entity (entities.list), or the named customers and their entities. */
+  async listObjects(customers: readonly string[] | undefined, onListed?: (done: number) => void): Promise<ListedObject[]> {
+    const customerKeys: string[] = [];
+    const entityKeys = new Set<string>();
+    const count = (): void => onListed?.(customerKeys.length + entityKeys.size);
+    if (customers === undefined) {
+      await this.scan((id) => {
+        customerKeys.push(`customer:${id}`);
+        count();
+      });
+      await this.listEntities(undefined, entityKeys);
+    } else {
+      const named = [...new Set(customers)].map((id): ObjectRef => ({ kind: 'customer', id }));
+      await Promise.all(named.map((ref) => this.readLimit(() => this.fetch(objectKey(ref), ref))));
+      const missing = named.filter((ref) => this.known.get(objectKey(ref)) === null);
+      if (missing.length > 0) throw unknownObjects(missing);
+      for (const ref of named) {
+        customerKeys.push(objectKey(ref));
+        // read() hands out what was just read instead of asking again.
+        this.prefetched.add(objectKey(ref));
+      }
+      await Promise.all(named.map((ref) => this.readLimit(() => this.listEntities(ref.id, entityKeys))));
+    }
+    count();
+    return [...customerKeys, ...entityKeys].map((key) => {
+      const listed: ListedObject = { key };
+      const name = this.names.get(key);
+      if (name !== undefined) listed.name = name;
+      const ref = parseObjectKey(key);
+      const plan = ref.kind === 'customer' ? this.meta.get(ref.id)?.plan : undefined;
+      if (plan !== undefined) listed.plan = plan;
+      return listed;
+    });
   }
 
   async read(keys: readonly string[], onRead?: (done: number) => void): Promise<Map<string, LiveObject | null>> {
@@ -274,13 +311,14 @@ export class AutumnTarget implements Target {
   }
 
   /** Lists every customer, page by page, remembering each one's own controls and marker. */
-  private async scan(): Promise<void> {
+  private async scan(onCustomer?: (id: string) => void): Promise<void> {
     let cursor = '';
     do {
       const page = await readCustomerPage(await this.client.read('/v1/customers.list', { start_cursor: cursor, limit: this.pageSize }));
       for (const customer of page.customers) {
         this.rememberCustomer(customer);
         this.prefetched.add(`customer:${customer.id}`);
+        onCustomer?.(customer.id);
       }
       cursor = page.next ?? '';
     } while (cursor !== '');
@@ -308,6 +346,7 @@ export class AutumnTarget implements Target {
       for (const entity of page.entities) {
         const key = `entity:${entity.customer}/${entity.id}`;
         this.known.set(key, { decoded: decodeControls(entity.controls, ownOf.entity) });
+        if (entity.name !== undefined) this.names.set(key, entity.name);
         seen.add(key);
       }
       cursor = page.next ?? '';
@@ -342,6 +381,7 @@ export class AutumnTarget implements Target {
     const known: Known = { decoded: decodeControls(customer.controls, ownOf.customer) };
     if (customer.plan !== undefined) known.plan = customer.plan;
     this.known.set(`customer:${customer.id}`, known);
+    if (customer.name !== undefined) this.names.set(`customer:${customer.id}`, customer.name);
     const { [MANAGED_KEY]: _marker, ...others } = customer.metadata;
     const meta: CustomerMeta = { others, confirmed: readMarker(customer.metadata) };
     const planned = this.meta.get(customer.id)?.planned;

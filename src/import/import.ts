@@ -1,0 +1,174 @@
+// tollgate import (SPEC §10): live controls in, policy files out, such that a plan against the same target
+// afterwards shows no changes. What cannot be written that way is listed and left as it is.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { at, type FeatureDef, type PlanDef, type PolicySet } from '../model/policy-set.js';
+import { desiredObjects } from '../plan/desired.js';
+import { isEmptyControls, type ObjectControls } from '../plan/objects.js';
+import { canonicalJson } from '../resolve/canonical.js';
+import type { Target } from '../targets/target.js';
+import type { OnProgress } from '../util/progress.js';
+import { customerDocument, profileDocument, type CustomerDraft } from './documents.js';
+import { unexpressible } from './expressible.js';
+import { holdsControls, readInventory, type Inventory, type LiveCustomer } from './inventory.js';
+import { shareProfiles, type GeneratedProfile } from './profiles.js';
+import { renderYaml, schemaReference } from './render.js';
+import { writeNewFile } from './write.js';
+
+export interface ImportOptions {
+  /** The policy directory files are written under; it may not exist yet. */
+  dir: string;
+  /** The policies already in `dir` (an empty set when there are none). */
+  set: PolicySet;
+  target: Target;
+  /** Only these customers (and their entities); undefined for every customer the target lists. */
+  customers?: readonly string[];
+  /** Move controls that three or more customers hold alike into generated profiles. */
+  profiles?: boolean;
+  /** The plan of customers whose plan the target does not say (Owostack does not). */
+  plan?: string;
+  /** When the import runs, for the files' header comment. */
+  now: Date;
+  /** The project root: the schema line of each file is relative to it when the schema lies below it. */
+  root?: string;
+  onProgress?: OnProgress;
+}
+
+/** A customer that was listed and not imported, and why. */
+export interface SkippedCustomer {
+  id: string;
+  reasons: string[];
+}
+
+export interface ImportResult {
+  /** Files written, relative to the policy directory, sorted. */
+  files: string[];
+  /** Ids of the customers written, sorted. */
+  customers: string[];
+  entities: number;
+  profiles: GeneratedProfile[];
+  skipped: SkippedCustomer[];
+  /** Customers that hold no controls (nor their entities) and were not named: no file is written for them. */
+  withoutControls: number;
+  /** Plans whose plan-level controls in the billing system differ from their policy file, which import never edits. */
+  planMismatches: Array<{ id: string; file: string }>;
+}
+
+/** Reads the target and writes one file per customer (and per generated profile) under `dir`; never overwrites. */
+export async function importPolicies(options: ImportOptions): Promise<ImportResult> {
+  const inventory = await readInventory(options.target, options.customers, options.onProgress);
+  const plan = planImport(inventory, options);
+  await writeImport(plan, options);
+  return plan.result;
+}
+
+interface ImportPlan {
+  result: ImportResult;
+  /** Relative path → document values, in the order they are written. */
+  files: Array<{ file: string; values: object[] }>;
+}
+
+/** Decides, without writing anything, which customers are imported, into which files, with which profiles. */
+export function planImport(inventory: Inventory, options: ImportOptions): ImportPlan {
+  const { set, dir } = options;
+  const skipped: SkippedCustomer[] = [];
+  const entityDocOwners = new Map(set.entityDocs.map((e) => [e.customer, at(e.origin).file]));
+  const drafts: CustomerDraft[] = [];
+  let withoutControls = 0;
+  for (const customer of inventory.customers) {
+    const reasons = skipReasons(customer, options, entityDocOwners);
+    if (reasons === 'empty') {
+      withoutControls++;
+      continue;
+    }
+    if (reasons.length > 0) {
+      skipped.push({ id: customer.id, reasons });
+      continue;
+    }
+    const draft: CustomerDraft = {
+      id: customer.id,
+      plan: (customer.plan ?? options.plan)!,
+      controls: customer.controls,
+      entities: customer.entities.filter((e) => !isEmptyControls(e.controls)),
+    };
+    if (customer.name !== undefined) draft.name = customer.name;
+    drafts.push(draft);
+  }
+
+  const files: ImportPlan['files'] = [];
+  const profiles = options.profiles
+    ? shareProfiles(drafts, (id) => set.profiles.has(id) || existsSync(path.join(dir, 'profiles', `${id}.yaml`)))
+    : [];
+  const profileOf = new Map(profiles.flatMap((p) => p.customers.map((c) => [c, p])));
+  for (const p of profiles) {
+    const description = `Controls ${p.customers.length} customers held alike when imported.`;
+    files.push({ file: `profiles/${p.id}.yaml`, values: [profileDocument(p.id, p.controls, description)] });
+  }
+  for (const draft of drafts) {
+    const profile = profileOf.get(draft.id);
+    // The profile holds them now: the customer's own copy would merely repeat it.
+    const own = profile ? { ...draft, extends: [profile.id], controls: { features: {} } } : draft;
+    files.push({ file: `customers/${draft.id}.yaml`, values: [customerDocument(own)] });
+  }
+  const result: ImportResult = {
+    files: files.map((f) => f.file).sort(),
+    customers: drafts.map((d) => d.id).sort(),
+    entities: drafts.reduce((n, d) => n + d.entities.length, 0),
+    profiles,
+    skipped,
+    withoutControls,
+    planMismatches: planMismatches(inventory, set, new Set(drafts.map((d) => d.plan))),
+  };
+  return { result, files };
+}
+
+/** Why a customer is not imported: reasons, none, or 'empty' for one that holds nothing and was not named. */
+function skipReasons(customer: LiveCustomer, options: ImportOptions, entityDocOwners: ReadonlyMap<string, string>): string[] | 'empty' {
+  const { set, dir } = options;
+  const defined = set.customers.get(customer.id);
+  if (defined) return [`already defined in the policies (${at(defined.origin).file})`];
+  if (set.unusable.get('customer')?.has(customer.id)) return ['already defined in the policies'];
+  const entityFile = entityDocOwners.get(customer.id);
+  if (entityFile !== undefined) return [`the policies already hold entities of it (${entityFile})`];
+  const file = path.join(dir, 'customers', `${customer.id}.yaml`);
+  if (existsSync(file)) return [`${path.join('customers', `${customer.id}.yaml`)} already exists (import never overwrites a file)`];
+  if (options.customers === undefined && !holdsControls(customer)) return 'empty';
+  const planId = customer.plan ?? options.plan;
+  if (planId === undefined) {
+    return [options.target.name === 'owostack' ? `${options.target.name} does not say which plan it is on: name one with --plan` : `it is on no plan in ${options.target.name}`];
+  }
+  const plan = set.plans.get(planId);
+  if (!plan) return [`its plan ${planId} is not defined in the policies${options.target.name === 'autumn' ? ' (import with --catalog to write it)' : ''}`];
+  return unexpressible(customer, { features: set.features as ReadonlyMap<string, FeatureDef>, plan: plan as PlanDef });
+}
+
+/** Plans some imported customer is on whose policy file says other plan-level controls than the billing system holds. */
+function planMismatches(inventory: Inventory, set: PolicySet, used: ReadonlySet<string>): ImportResult['planMismatches'] {
+  const desired = desiredObjects({ ...set, customers: new Map() });
+  const out: ImportResult['planMismatches'] = [];
+  for (const id of [...used].sort()) {
+    const def = set.plans.get(id);
+    if (!def) continue;
+    const want = desired.get(`plan:${id}`)?.controls;
+    const have = inventory.plans.get(id);
+    if (!sameControls(want, have)) out.push({ id, file: at(def.origin).file });
+  }
+  return out;
+}
+
+function sameControls(a: ObjectControls | undefined, b: ObjectControls | undefined): boolean {
+  if (isEmptyControls(a) || isEmptyControls(b)) return isEmptyControls(a) && isEmptyControls(b);
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+/** Writes every planned file, each only if it does not exist yet. */
+async function writeImport(plan: ImportPlan, options: ImportOptions): Promise<void> {
+  const stamp = options.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const source = `${options.target.name} (${options.target.endpoint})`;
+  const root = options.root ?? process.cwd();
+  for (const { file, values } of plan.files) {
+    const full = path.join(options.dir, file);
+    const header = [`yaml-language-server: $schema=${schemaReference(full, root)}`, '', `Imported from ${source} on ${stamp} by tollgate import.`];
+    await writeNewFile(full, renderYaml(values, header));
+  }
+}
