@@ -2,6 +2,10 @@
 // Such a customer is listed and skipped as a whole: writing it without the offending part would make plan
 // propose removing that part, and import must leave the billing system as it is.
 import type { FeatureDef, PlanDef } from '../model/policy-set.js';
+import { parsePolicyYaml } from '../load/yaml.js';
+import { SourceFile } from '../util/source-file.js';
+import { validateShape } from '../validate/schema.js';
+import { renderYaml } from './render.js';
 import { usageLimitKey } from '../model/usage-limits.js';
 import type { ObjectControls } from '../plan/objects.js';
 import type { LiveCustomer } from './inventory.js';
@@ -49,5 +53,18 @@ function controlProblems(controls: ObjectControls, { features, plan }: Catalog, 
       windows.add(key);
     }
   }
+  return problems;
+}
+
+/**
+ * What the policy schema refuses in a document written for a customer (a fractional unit count, a numeric
+ * filter value, a name too long): the document is rendered and checked as validate would check it.
+ */
+export function shapeProblems(value: object, features: ReadonlyMap<string, Pick<FeatureDef, 'type'>>): string[] {
+  const source = new SourceFile('import', renderYaml([value], []));
+  const parsed = parsePolicyYaml(source);
+  const types = new Map([...features].map(([id, f]) => [id, f.type]));
+  const problems = parsed.diagnostics.map((d) => d.message);
+  for (const doc of parsed.docs) problems.push(...validateShape(doc, types).diagnostics.map((d) => `${d.pointer}: ${d.message}`));
   return problems;
 }

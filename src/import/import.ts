@@ -9,7 +9,7 @@ import { canonicalJson } from '../resolve/canonical.js';
 import type { Target } from '../targets/target.js';
 import type { OnProgress } from '../util/progress.js';
 import { customerDocument, profileDocument, type CustomerDraft } from './documents.js';
-import { unexpressible } from './expressible.js';
+import { shapeProblems, unexpressible } from './expressible.js';
 import { holdsControls, readInventory, type Inventory, type LiveCustomer } from './inventory.js';
 import { shareProfiles, type GeneratedProfile } from './profiles.js';
 import { renderYaml, schemaReference } from './render.js';
@@ -92,6 +92,11 @@ export function planImport(inventory: Inventory, options: ImportOptions): Import
       entities: customer.entities.filter((e) => !isEmptyControls(e.controls)),
     };
     if (customer.name !== undefined) draft.name = customer.name;
+    const shape = shapeProblems(customerDocument(draft), set.features);
+    if (shape.length > 0) {
+      skipped.push({ id: customer.id, reasons: shape });
+      continue;
+    }
     drafts.push(draft);
   }
 

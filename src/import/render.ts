@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Document, isMap, isPair, isScalar, isSeq, visit, type Node } from 'yaml';
 
 /** Keys whose value is written on one line (`{ threshold: 80, type: usage_percentage }`). */
-const ONE_LINE = new Set(['autoTopup', 'overageLimit', 'price', 'topUpPrice', 'purchaseLimit']);
+const ONE_LINE = new Set(['extends', 'autoTopup', 'overageLimit', 'price', 'topUpPrice', 'purchaseLimit']);
 /** Keys whose list items are written one line each. */
 const ONE_LINE_ITEMS = new Set(['usageAlerts', 'usageLimits']);
 /** Keys holding plan items, written one line each (`api_calls: { included: 1000, reset: month }`). */
@@ -37,7 +37,7 @@ function renderDocument(value: object): string {
     Pair(_key, pair) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
       const v = pair.value as Node | null;
-      if (ONE_LINE.has(key) && isMap(v)) v.flow = true;
+      if (ONE_LINE.has(key) && (isMap(v) || isSeq(v))) v.flow = true;
       if (ONE_LINE_ITEMS.has(key) && isSeq(v)) for (const item of v.items) if (isMap(item)) item.flow = true;
       if (ITEM_MAPS.has(key) && isMap(v)) for (const item of v.items) if (isPair(item) && isMap(item.value)) item.value.flow = true;
     },
