@@ -50,6 +50,8 @@ export interface ImportResult {
   skipped: SkippedCustomer[];
   /** Customers that hold no controls (nor their entities) and were not named: no file is written for them. */
   withoutControls: number;
+  /** Skipped customers the target says tollgate manages (it wrote them): plan proposes clearing them until their policies exist. */
+  skippedManaged: string[];
   /** Plans whose plan-level controls in the billing system differ from their policy file, which import never edits. */
   planMismatches: Array<{ id: string; file: string }>;
 }
@@ -59,6 +61,10 @@ export async function importPolicies(options: ImportOptions): Promise<ImportResu
   const inventory = await readInventory(options.target, options.customers, options.onProgress);
   const plan = planImport(inventory, options);
   await writeImport(plan, options);
+  if (plan.result.skipped.length > 0) {
+    const managed = new Set(await options.target.managedKeys());
+    plan.result.skippedManaged = plan.result.skipped.map((s) => s.id).filter((id) => managed.has(`customer:${id}`));
+  }
   return plan.result;
 }
 
@@ -122,6 +128,7 @@ export function planImport(inventory: Inventory, options: ImportOptions): Import
     profiles,
     skipped,
     withoutControls,
+    skippedManaged: [],
     planMismatches: planMismatches(inventory, set, new Set(drafts.map((d) => d.plan))),
   };
   return { result, files };

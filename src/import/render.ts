@@ -42,5 +42,6 @@ function renderDocument(value: object): string {
       if (ITEM_MAPS.has(key) && isMap(v)) for (const item of v.items) if (isPair(item) && isMap(item.value)) item.value.flow = true;
     },
   });
-  return doc.toString({ lineWidth: 0, flowCollectionPadding: true });
+  // Maps read `{ a: 1 }` and lists `[a, b]`, as in the example repository.
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: true }).replace(/^(\s*extends: )\[ (.*) \]$/gm, '$1[$2]');
 }

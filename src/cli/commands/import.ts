@@ -84,6 +84,10 @@ function summary(result: ImportResult, dir: string, targetName: string): string 
   if (result.skipped.length > 0) {
     lines.push(`Skipped ${n(result.skipped.length, 'customer')}, left as ${targetName} holds ${result.skipped.length === 1 ? 'it' : 'them'}:`);
     for (const s of result.skipped) lines.push(`  ${s.id}: ${s.reasons.join('; ')}`);
+    const managed = result.skippedManaged.filter((id) => !result.skipped.find((s) => s.id === id)?.reasons[0]?.startsWith('already defined'));
+    if (managed.length > 0) {
+      lines.push(`tollgate applied to ${managed.join(', ')} before: plan proposes clearing ${managed.length === 1 ? 'its' : 'their'} overrides until ${managed.length === 1 ? 'its policy is' : 'their policies are'} written.`);
+    }
   }
   for (const p of result.planMismatches) {
     lines.push(`Plan ${p.id}: ${targetName} holds other plan-level controls than ${p.file} says; import never edits an existing file, so plan will propose setting them as the file says.`);
