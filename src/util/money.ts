@@ -13,13 +13,16 @@ function formatterFor(currency: string): Intl.NumberFormat {
   return f;
 }
 
+/** How many minor units make one major unit's decimals: 2 for USD, 0 for JPY (2 for an unknown code). */
+export function currencyDigits(currency: string): number {
+  return formatterFor(currency).resolvedOptions().maximumFractionDigits ?? 2;
+}
+
 /** Minor units as money in the currency's own decimals: 500000 USD → "$5,000.00", 500 JPY → "¥500". */
 export function formatMoney(minor: number | null, currency: string | null): string {
   if (minor === null) return 'unbounded';
   if (currency === null) return `${minor} minor units`;
-  const f = formatterFor(currency);
-  const digits = f.resolvedOptions().maximumFractionDigits ?? 2;
-  return f.format(minor / 10 ** digits);
+  return formatterFor(currency).format(minor / 10 ** currencyDigits(currency));
 }
 
 /** A count with thousands separators. */

@@ -1,7 +1,7 @@
 import { renderControls, type RenderedControls } from './controls.js';
 import type { AutumnEnv } from './errors.js';
 import type { AutumnStore } from './store.js';
-import { CONTROL_KEYS, ENTITY_CONTROL_KEYS, type CustomerRecord, type EntityRecord, type PlanRecord } from './wire.js';
+import { CONTROL_KEYS, ENTITY_CONTROL_KEYS, type CustomerRecord, type EntityRecord, type FeatureRecord, type PlanRecord } from './wire.js';
 
 // Response bodies in Autumn's wire shape; every field the SDK's inbound schemas require is present.
 
@@ -64,7 +64,7 @@ export function renderEntity(entity: EntityRecord, store: AutumnStore, context: 
   };
 }
 
-/** A plan as plans.get and plans.update return it; its controls are its own, so carry no source. */
+/** A plan as plans.get, plans.list and plans.update return it; its controls are its own, so carry no source. */
 export function renderPlan(plan: PlanRecord, context: ReadContext): Record<string, unknown> {
   return {
     id: plan.id,
@@ -75,10 +75,10 @@ export function renderPlan(plan: PlanRecord, context: ReadContext): Record<strin
     add_on: false,
     auto_enable: false,
     price: null,
-    items: [],
+    items: (plan.items ?? []).map((item) => ({ ...item })),
     created_at: plan.created_at,
     env: context.env,
-    archived: false,
+    archived: plan.archived === true,
     config: { ignore_past_due: false },
     billing_controls: renderControls(plan.billing_controls, undefined, { keys: CONTROL_KEYS, showSources: false }),
     metadata: {},
@@ -102,4 +102,9 @@ function renderSubscription(customer: CustomerRecord, plan: PlanRecord): Record<
     current_period_end: null,
     quantity: 1,
   };
+}
+
+/** A feature as features.list returns it. */
+export function renderFeature(feature: FeatureRecord): Record<string, unknown> {
+  return { ...feature };
 }

@@ -3,6 +3,7 @@ import { showsSources } from './controls.js';
 import { getCustomer, getOrCreateCustomer, updateCustomer } from './customer-routes.js';
 import { createEntity, getEntity, updateEntity } from './entity-routes.js';
 import { autumnError, autumnErrorBody, envOfKey, PIPELINE_CODES } from './errors.js';
+import { listFeatures, listPlans } from './catalog-routes.js';
 import { listCustomers } from './list-customers.js';
 import { listEntities } from './list-entities.js';
 import { getPlan, updatePlan } from './plan-routes.js';
@@ -20,7 +21,9 @@ export const AUTUMN_ROUTES: ReadonlyMap<string, AutumnRoute> = new Map([
   ['/v1/entities.get', getEntity],
   ['/v1/entities.list', listEntities],
   ['/v1/entities.update', updateEntity],
+  ['/v1/features.list', listFeatures],
   ['/v1/plans.get', getPlan],
+  ['/v1/plans.list', listPlans],
   ['/v1/plans.update', updatePlan],
 ]);
 

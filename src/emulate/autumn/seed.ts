@@ -1,4 +1,6 @@
 import {
+  ListFeaturesList$inboundSchema,
+  ListPlansItem$inboundSchema,
   UpdateCustomerBillingControlsRequestBody$outboundSchema,
   UpdateEntityBillingControlsRequestBody$outboundSchema,
   UpdatePlanBillingControlsRequestBody$outboundSchema,
@@ -7,11 +9,22 @@ import { controlRuleViolations } from './control-rules.js';
 import { mergeControls } from './controls.js';
 import { parseWithSdkSchema, type SdkSchema } from './sdk-parse.js';
 import type { AutumnStore } from './store.js';
-import type { BillingControls } from './wire.js';
+import { isPlainObject } from './sdk-parse.js';
+import type { BillingControls, FeatureRecord, PlanItemRecord } from './wire.js';
 
 /** Objects to place in the Autumn emulator's state directly, bypassing HTTP; same ids are replaced. */
 export interface AutumnSeed {
-  plans?: Array<{ id: string; name?: string; description?: string | null; billing_controls?: BillingControls }>;
+  /** The catalog's features, as features.list returns them (name, consumable and archived have defaults). */
+  features?: Array<{ id: string; type: string; name?: string; consumable?: boolean; archived?: boolean; [field: string]: unknown }>;
+  plans?: Array<{
+    id: string;
+    name?: string;
+    description?: string | null;
+    billing_controls?: BillingControls;
+    /** Plan items as plans.list returns them (snake_case): included, unlimited, reset, price. */
+    items?: PlanItemRecord[];
+    archived?: boolean;
+  }>;
   customers?: Array<{
     id: string;
     name?: string | null;
@@ -32,9 +45,19 @@ export interface AutumnSeed {
   }>;
 }
 
-/** Seeds plans, then customers, then entities; throws on controls the real API would refuse. */
+/** Seeds features, plans, then customers, then entities; throws on shapes and controls the real API would refuse. */
 export function seedAutumn(store: AutumnStore, seed: AutumnSeed, now: () => number): void {
+  (seed.features ?? []).forEach((feature, index) => {
+    const record: FeatureRecord = { name: feature.id, consumable: feature.type !== 'boolean', archived: false, ...feature };
+    if (!ListFeaturesList$inboundSchema.safeParse(record).success) throw new Error(`Seed features[${index}]: not a feature autumn-js reads`);
+    store.features.set(feature.id, record);
+  });
   (seed.plans ?? []).forEach((plan, index) => {
+    const items = (plan.items ?? []).map((item, i) => {
+      const parsed = isPlainObject(item) ? ListPlansItem$inboundSchema.safeParse(item) : undefined;
+      if (!parsed?.success) throw new Error(`Seed plans[${index}].items[${i}]: not a plan item autumn-js reads: ${JSON.stringify(parsed?.error.issues[0] ?? item)}`);
+      return { ...item };
+    });
     const controls = checked(
       UpdatePlanBillingControlsRequestBody$outboundSchema,
       plan.billing_controls,
@@ -46,6 +69,8 @@ export function seedAutumn(store: AutumnStore, seed: AutumnSeed, now: () => numb
       description: plan.description ?? null,
       created_at: now(),
       billing_controls: controls,
+      items,
+      ...(plan.archived === undefined ? {} : { archived: plan.archived }),
     });
   });
   (seed.customers ?? []).forEach((customer, index) => {

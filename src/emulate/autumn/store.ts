@@ -1,11 +1,12 @@
 import { isPlainObject } from './sdk-parse.js';
-import type { AutumnState, CustomerRecord, EntityRecord, PlanRecord } from './wire.js';
+import type { AutumnState, CustomerRecord, EntityRecord, FeatureRecord, PlanRecord } from './wire.js';
 
 /** The Autumn emulator's state in memory; Maps so that no id can reach an object prototype. */
 export class AutumnStore {
   readonly customers = new Map<string, CustomerRecord>();
   readonly entities = new Map<string, EntityRecord>();
   readonly plans = new Map<string, PlanRecord>();
+  readonly features = new Map<string, FeatureRecord>();
 
   /** Finds an entity by customer and id, or by id alone across customers when no customer is given. */
   findEntity(customerId: string | undefined, entityId: string): EntityRecord | undefined {
@@ -29,6 +30,7 @@ export class AutumnStore {
       customers: [...this.customers.values()],
       entities: [...this.entities.values()],
       plans: [...this.plans.values()],
+      features: [...this.features.values()],
     });
   }
 
@@ -38,12 +40,20 @@ export class AutumnStore {
     const customers = records(data.customers, 'customers', ['id']);
     const entities = records(data.entities, 'entities', ['id', 'customer_id']);
     const plans = records(data.plans, 'plans', ['id']);
+    const features = records(data.features, 'features', ['id'], false);
+    for (const [index, plan] of plans.entries()) {
+      if (plan.items !== undefined && !(Array.isArray(plan.items) && plan.items.every((item) => isPlainObject(item) && typeof item.feature_id === 'string'))) {
+        throw new Error(`Autumn state: plans[${index}].items must be an array of items, each with a feature_id`);
+      }
+    }
     this.customers.clear();
     this.entities.clear();
     this.plans.clear();
+    this.features.clear();
     for (const customer of customers) this.customers.set(customer.id as string, customer as CustomerRecord);
     for (const entity of entities) this.putEntity(entity as EntityRecord);
     for (const plan of plans) this.plans.set(plan.id as string, plan as PlanRecord);
+    for (const feature of features) this.features.set(feature.id as string, feature as FeatureRecord);
   }
 }
 
@@ -52,7 +62,7 @@ function entityKey(customerId: string, entityId: string): string {
   return `${customerId}\u0000${entityId}`;
 }
 
-function records(value: unknown, name: string, idFields: string[]): Array<Record<string, unknown>> {
+function records(value: unknown, name: string, idFields: string[], withControls = true): Array<Record<string, unknown>> {
   if (value === undefined) return [];
   if (!Array.isArray(value)) throw new Error(`Autumn state: ${name} must be an array`);
   return value.map((item: unknown, index) => {
@@ -60,7 +70,7 @@ function records(value: unknown, name: string, idFields: string[]): Array<Record
     for (const field of idFields) {
       if (typeof item[field] !== 'string') throw new Error(`Autumn state: ${name}[${index}].${field} must be a string`);
     }
-    if (!isPlainObject(item.billing_controls))
+    if (withControls && !isPlainObject(item.billing_controls))
       throw new Error(`Autumn state: ${name}[${index}].billing_controls must be an object`);
     return item;
   });

@@ -75,17 +75,27 @@ export type EntityRecord = {
   billing_controls: BillingControls;
 };
 
+/** A plan item as plans.list returns it (snake_case; checked with autumn-js's ListPlansItem schema when seeded). */
+export type PlanItemRecord = { feature_id: string; [field: string]: unknown };
+
 export type PlanRecord = {
   id: string;
   name: string;
   description: string | null;
   created_at: number;
   billing_controls: BillingControls;
+  /** The catalog: included units, reset and price per feature; absent in state files written before it was kept. */
+  items?: PlanItemRecord[];
+  archived?: boolean;
 };
+
+/** A feature as features.list returns it (snake_case; checked with autumn-js's ListFeaturesList schema when seeded). */
+export type FeatureRecord = { id: string; name: string; type: string; consumable: boolean; archived: boolean; [field: string]: unknown };
 
 /** The whole emulator state, as `state()` returns it and the state file stores it. */
 export type AutumnState = {
   customers: CustomerRecord[];
   entities: EntityRecord[];
   plans: PlanRecord[];
+  features?: FeatureRecord[];
 };

@@ -5,6 +5,8 @@ import type {
   GetPlanParams$Outbound,
   ListCustomersParams$Outbound,
   ListEntitiesParams$Outbound,
+  ListFeaturesRequest$Outbound,
+  ListPlansParams$Outbound,
   UpdateCustomerParams$Outbound,
   UpdateEntityParams$Outbound,
   UpdatePlanParams$Outbound,
@@ -28,7 +30,9 @@ export interface AutumnRoutes {
   '/v1/customers.update': Pick<UpdateCustomerParams$Outbound, 'customer_id' | 'billing_controls' | 'metadata'>;
   '/v1/entities.list': ListEntitiesParams$Outbound;
   '/v1/entities.update': UpdateEntityParams$Outbound;
+  '/v1/features.list': ListFeaturesRequest$Outbound;
   '/v1/plans.get': GetPlanParams$Outbound;
+  '/v1/plans.list': ListPlansParams$Outbound;
   '/v1/plans.update': Pick<UpdatePlanParams$Outbound, 'plan_id' | 'billing_controls'>;
 }
 export type AutumnRoute = keyof AutumnRoutes;

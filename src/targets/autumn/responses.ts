@@ -1,6 +1,7 @@
 // Reads the parts of Autumn's answers tollgate needs. billing_controls are parsed with autumn-js's own
 // response schemas (so they are checked and typed by the vendor); the few other fields are picked by
 // hand, so a change elsewhere in a large customer object cannot break a plan.
+import type { ListFeaturesList, ListPlansItem } from 'autumn-js';
 import { TargetError } from '../target.js';
 import type { ReadControls } from './wire.js';
 
@@ -128,4 +129,46 @@ export async function readPlan(value: unknown): Promise<ControlsRead> {
   const body = record(value);
   if (!body) throw unexpected('plans.get', `the answer is ${shown(value)}, expected an object`);
   return { controls: controlsOf((await loadSdk()).GetPlanBillingControls$inboundSchema, body, 'plans.get') };
+}
+
+/** A plan as plans.list returns it, reduced to what tollgate compares and writes. */
+export interface PlanRead extends ControlsRead {
+  id: string;
+  archived: boolean;
+  /** Parsed by autumn-js: included units, reset, price (amount in major units per billing_units), max purchase. */
+  items: ListPlansItem[];
+}
+
+/** The answer of plans.list: every plan (one request; Autumn does not paginate it). */
+export async function readPlanList(value: unknown): Promise<PlanRead[]> {
+  const { ListPlansBillingControls$inboundSchema: controls, ListPlansItem$inboundSchema: itemSchema } = await loadSdk();
+  const body = record(value);
+  if (!body) throw unexpected('plans.list', `the answer is ${shown(value)}, expected an object`);
+  if (!Array.isArray(body.list)) throw unexpected('plans.list', `list is ${shown(body.list)}, expected an array`);
+  return body.list.map((item, i): PlanRead => {
+    const p = record(item);
+    if (!p) throw unexpected('plans.list', `list[${i}] is ${shown(item)}, expected a plan object`);
+    if (typeof p.id !== 'string' || p.id === '') throw unexpected('plans.list', `list[${i}].id is ${shown(p.id)}, expected the plan id`);
+    if (!Array.isArray(p.items)) throw unexpected('plans.list', `list[${i}].items is ${shown(p.items)}, expected an array`);
+    const items = p.items.map((raw, j) => parsed(itemSchema as Schema<ListPlansItem>, raw, 'plans.list', `list[${i}].items[${j}]`));
+    return { id: p.id, archived: p.archived === true, items, controls: controlsOf(controls, p, 'plans.list', `list[${i}].`) };
+  });
+}
+
+/** The answer of features.list: every feature, parsed by autumn-js. */
+export async function readFeatureList(value: unknown): Promise<ListFeaturesList[]> {
+  const { ListFeaturesList$inboundSchema: schema } = await loadSdk();
+  const body = record(value);
+  if (!body) throw unexpected('features.list', `the answer is ${shown(value)}, expected an object`);
+  if (!Array.isArray(body.list)) throw unexpected('features.list', `list is ${shown(body.list)}, expected an array`);
+  return body.list.map((raw, i) => parsed(schema as Schema<ListFeaturesList>, raw, 'features.list', `list[${i}]`));
+}
+
+/** One value parsed by an SDK schema; the first issue is named by its path under `at`. */
+function parsed<T>(schema: Schema<T>, value: unknown, route: string, at: string): T {
+  if (!record(value)) throw unexpected(route, `${at} is ${shown(value)}, expected an object`);
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw unexpected(route, `${[at, ...(issue?.path ?? []).map(String)].join('.')}: ${issue?.message ?? 'invalid'}`);
 }

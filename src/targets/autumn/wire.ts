@@ -8,6 +8,7 @@ import type {
   GetCustomerUsageLimit,
   GetPlanBillingControls,
   ListCustomersBillingControls,
+  ListPlansBillingControls,
   ListEntitiesBillingControls,
   UpdateCustomerAutoTopupRequestBody$Outbound,
   UpdateCustomerBillingControlsRequestBody$Outbound,
@@ -33,7 +34,7 @@ export type BillingControlsWire = Pick<UpdateCustomerBillingControlsRequestBody$
 };
 
 /** billing_controls as any read returns them, parsed by the SDK (camelCase). */
-export type ReadControls = GetCustomerBillingControls | ListCustomersBillingControls | ListEntitiesBillingControls | GetPlanBillingControls;
+export type ReadControls = GetCustomerBillingControls | ListCustomersBillingControls | ListEntitiesBillingControls | GetPlanBillingControls | ListPlansBillingControls;
 
 /** The billing_controls keys tollgate writes. */
 export type BillingKey = 'overage_allowed' | 'spend_limits' | 'usage_alerts' | 'usage_limits' | 'auto_topups';

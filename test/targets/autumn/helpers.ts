@@ -6,6 +6,8 @@ import {
   GetPlanParams$outboundSchema,
   ListCustomersParams$outboundSchema,
   ListEntitiesParams$outboundSchema,
+  ListFeaturesRequest$outboundSchema,
+  ListPlansParams$outboundSchema,
   UpdateCustomerParams$outboundSchema,
   UpdateEntityParams$outboundSchema,
   UpdatePlanParams$outboundSchema,
@@ -17,6 +19,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { startAutumnEmulator, type AutumnEmulator, type AutumnSeed, type EmulatorOptions, type LoggedRequest } from '../../../src/emulate/autumn/emulator.js';
+import type { PlanItemRecord } from '../../../src/emulate/autumn/wire.js';
+import type { PlanItem } from '../../../src/types/policy.generated.js';
+import { currencyDigits } from '../../../src/util/money.js';
 import { parseWithSdkSchema, type SdkSchema } from '../../../src/emulate/autumn/sdk-parse.js';
 import { desiredObjects } from '../../../src/plan/desired.js';
 import { analyze } from '../../../src/validate/index.js';
@@ -38,18 +43,46 @@ export function workDir(files: Record<string, string>): { cwd: string; write(fil
   return { cwd, write, cleanup: () => rmSync(cwd, { recursive: true, force: true }) };
 }
 
-/** Plans, customers and entities the policies in `dir` name, without controls: what exists in Autumn before tollgate runs. */
+/**
+ * Features, plans (with the items the policies give them), customers and entities the policies in `dir` name,
+ * without controls: what exists in Autumn before tollgate runs, its catalog agreeing with the policies.
+ */
 export function seedFor(dir: string): AutumnSeed {
   const analysis = analyze(dir);
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new Error(`test policies do not validate: ${errors.map((d) => `${d.file}:${d.line} ${d.message}`).join('; ')}`);
-  const seed: Required<AutumnSeed> = { plans: [], customers: [], entities: [] };
+  const seed: Required<AutumnSeed> = { features: [], plans: [], customers: [], entities: [] };
+  for (const f of analysis.set.features.values()) seed.features.push({ id: f.id, type: f.type === 'credits' ? 'metered' : f.type });
   for (const o of desiredObjects(analysis.set).values()) {
-    if (o.ref.kind === 'plan') seed.plans.push({ id: o.ref.id });
+    if (o.ref.kind === 'plan') {
+      const plan = analysis.set.plans.get(o.ref.id)!;
+      seed.plans.push({ id: o.ref.id, items: [...plan.items].flatMap(([feature, item]) => autumnItems(feature, item, plan.currency)) });
+    }
     else if (o.ref.kind === 'customer') seed.customers.push({ id: o.ref.id, plan_id: o.plan ?? null });
     else seed.entities.push({ customer_id: o.ref.customer, id: o.ref.id, feature_id: 'seats' });
   }
   return seed;
+}
+
+/** A policy plan item as Autumn's plans.list shows it: the item, and a one-off prepaid item for its top-up price. */
+export function autumnItems(featureId: string, item: PlanItem, currency: string): PlanItemRecord[] {
+  const major = (minor: number): number => minor / 10 ** currencyDigits(currency);
+  const pricing = item.pricing ?? 'included';
+  const interval = item.reset === undefined || item.reset === 'never' || item.reset === 'hour' || item.reset === 'day' ? 'month' : item.reset;
+  const main: PlanItemRecord = {
+    feature_id: featureId,
+    included: item.included ?? 0,
+    unlimited: false,
+    reset: item.reset === undefined || item.reset === 'never' ? null : { interval: item.reset },
+    price:
+      pricing === 'included'
+        ? null
+        : { amount: major(item.price?.amount ?? 0), interval, billing_units: item.price?.per ?? 1, billing_method: pricing, max_purchase: item.maxPurchase ?? null },
+  };
+  const topUp: PlanItemRecord[] = item.topUpPrice
+    ? [{ feature_id: featureId, included: 0, unlimited: false, reset: null, price: { amount: major(item.topUpPrice.amount), interval: 'one_off', billing_units: item.topUpPrice.per, billing_method: 'prepaid', max_purchase: null } }]
+    : [];
+  return [main, ...topUp];
 }
 
 /** Starts an emulator on a random loopback port; close it in afterEach. */
@@ -152,7 +185,9 @@ const REQUEST_SCHEMAS: Record<string, SdkSchema<unknown>> = {
   '/v1/entities.get': GetEntityParams$outboundSchema,
   '/v1/entities.list': ListEntitiesParams$outboundSchema,
   '/v1/entities.update': UpdateEntityParams$outboundSchema,
+  '/v1/features.list': ListFeaturesRequest$outboundSchema,
   '/v1/plans.get': GetPlanParams$outboundSchema,
+  '/v1/plans.list': ListPlansParams$outboundSchema,
   '/v1/plans.update': UpdatePlanParams$outboundSchema,
 };
 
