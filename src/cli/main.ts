@@ -166,10 +166,22 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .option('--customer <id...>', 'import these customers (and their entities)')
       .option('--all', 'import every customer that holds controls')
       .option('--profiles', 'move controls three or more customers hold alike into generated profiles')
+      .option('--catalog', "also write Autumn's features and plans the policies lack (features.yaml, plans/<id>.yaml)")
+      .option('--currency <code>', 'currency of the plans --catalog writes (Autumn does not say; default USD)')
       .option('--plan <id>', 'the plan of customers whose plan the billing system does not say (Owostack)'),
-  ).action(async (opts: { dir?: string; customer?: string[]; all?: boolean; profiles?: boolean; plan?: string; target?: string; endpoint?: string; state?: string; live?: boolean }) => {
+  ).action(async (opts: { dir?: string; customer?: string[]; all?: boolean; profiles?: boolean; catalog?: boolean; currency?: string; plan?: string; target?: string; endpoint?: string; state?: string; live?: boolean }) => {
     code = await importCommand(
-      { dir: dirOf(opts), target: targetSettings(opts), customers: opts.customer ?? [], all: Boolean(opts.all), profiles: Boolean(opts.profiles), plan: opts.plan, command: `tollgate ${argv.join(' ')}` },
+      {
+        dir: dirOf(opts),
+        target: targetSettings(opts),
+        customers: opts.customer ?? [],
+        all: Boolean(opts.all),
+        profiles: Boolean(opts.profiles),
+        catalog: Boolean(opts.catalog),
+        currency: opts.currency,
+        plan: opts.plan,
+        command: `tollgate ${argv.join(' ')}`,
+      },
       io,
     );
   });

@@ -30,6 +30,11 @@ export function unexpressible(customer: LiveCustomer, catalog: Catalog): string[
   return problems;
 }
 
+/** Why a plan's own controls cannot be written into its policy file; empty when they can. */
+export function planControlProblems(controls: ObjectControls, catalog: Catalog): string[] {
+  return controlProblems(controls, catalog, 'plan-level controls: ');
+}
+
 function controlProblems(controls: ObjectControls, { features, plan }: Catalog, where: string): string[] {
   const problems: string[] = [];
   for (const [id, s] of Object.entries(controls.features)) {

@@ -9,7 +9,8 @@ import { canonicalJson } from '../resolve/canonical.js';
 import type { Target } from '../targets/target.js';
 import type { OnProgress } from '../util/progress.js';
 import { customerDocument, profileDocument, type CustomerDraft } from './documents.js';
-import { shapeProblems, unexpressible } from './expressible.js';
+import { shapeProblems, unexpressible, type Catalog } from './expressible.js';
+import { catalogDefinitions, planDocument, readImportCatalog, type ImportedCatalog } from './catalog.js';
 import { holdsControls, readInventory, type Inventory, type LiveCustomer } from './inventory.js';
 import { shareProfiles, type GeneratedProfile } from './profiles.js';
 import { renderYaml, schemaReference } from './render.js';
@@ -27,6 +28,10 @@ export interface ImportOptions {
   profiles?: boolean;
   /** The plan of customers whose plan the target does not say (Owostack does not). */
   plan?: string;
+  /** Also write the billing system's features and plans (Autumn) that the policies lack. */
+  catalog?: boolean;
+  /** The currency of plans written with `catalog` (Autumn's plans do not say); USD by default. */
+  currency?: string;
   /** When the import runs, for the files' header comment. */
   now: Date;
   /** The project root: the schema line of each file is relative to it when the schema lies below it. */
@@ -52,14 +57,20 @@ export interface ImportResult {
   withoutControls: number;
   /** Skipped customers the target says tollgate manages (it wrote them): plan proposes clearing them until their policies exist. */
   skippedManaged: string[];
+  /** Plans and features written from the catalog. */
+  catalogPlans: string[];
+  catalogFeatures: string[];
+  /** Catalog plans not written, and why. */
+  skippedPlans: SkippedCustomer[];
   /** Plans whose plan-level controls in the billing system differ from their policy file, which import never edits. */
   planMismatches: Array<{ id: string; file: string }>;
 }
 
 /** Reads the target and writes one file per customer (and per generated profile) under `dir`; never overwrites. */
 export async function importPolicies(options: ImportOptions): Promise<ImportResult> {
+  const catalog = options.catalog ? await readImportCatalog(options.target, options.currency ?? DEFAULT_CURRENCY) : undefined;
   const inventory = await readInventory(options.target, options.customers, options.onProgress);
-  const plan = planImport(inventory, options);
+  const plan = planImport(inventory, options, catalog);
   await writeImport(plan, options);
   if (plan.result.skipped.length > 0) {
     const managed = new Set(await options.target.managedKeys());
@@ -74,15 +85,37 @@ interface ImportPlan {
   files: Array<{ file: string; values: object[] }>;
 }
 
+/** Autumn's plans say no currency; this one is assumed unless --currency says otherwise. */
+export const DEFAULT_CURRENCY = 'USD';
+
+/** What customers are checked against: the policies' definitions, then the catalog's for what they lack. */
+interface Definitions {
+  features: Map<string, Pick<FeatureDef, 'type'>>;
+  plans: Map<string, Catalog['plan']>;
+  /** Catalog plans that cannot be written, and why. */
+  unwritable: Map<string, string[]>;
+}
+
+function definitions(set: PolicySet, catalog: ImportedCatalog | undefined): Definitions {
+  const fromCatalog = catalog ? catalogDefinitions(catalog) : { features: new Map(), plans: new Map() };
+  const unwritable = new Map([...(catalog?.plans.values() ?? [])].filter((p) => p.problems.length > 0 && !set.plans.has(p.id)).map((p) => [p.id, p.problems]));
+  return {
+    features: new Map([...fromCatalog.features, ...set.features]),
+    plans: new Map<string, Catalog['plan']>([...fromCatalog.plans, ...(set.plans as Map<string, PlanDef>)]),
+    unwritable,
+  };
+}
+
 /** Decides, without writing anything, which customers are imported, into which files, with which profiles. */
-export function planImport(inventory: Inventory, options: ImportOptions): ImportPlan {
+export function planImport(inventory: Inventory, options: ImportOptions, catalog?: ImportedCatalog): ImportPlan {
   const { set, dir } = options;
   const skipped: SkippedCustomer[] = [];
   const entityDocOwners = new Map(set.entityDocs.map((e) => [e.customer, at(e.origin).file]));
+  const defs = definitions(set, catalog);
   const drafts: CustomerDraft[] = [];
   let withoutControls = 0;
   for (const customer of inventory.customers) {
-    const reasons = skipReasons(customer, options, entityDocOwners);
+    const reasons = skipReasons(customer, options, entityDocOwners, defs);
     if (reasons === 'empty') {
       withoutControls++;
       continue;
@@ -98,7 +131,7 @@ export function planImport(inventory: Inventory, options: ImportOptions): Import
       entities: customer.entities.filter((e) => !isEmptyControls(e.controls)),
     };
     if (customer.name !== undefined) draft.name = customer.name;
-    const shape = shapeProblems(customerDocument(draft), set.features);
+    const shape = shapeProblems(customerDocument(draft), defs.features);
     if (shape.length > 0) {
       skipped.push({ id: customer.id, reasons: shape });
       continue;
@@ -107,6 +140,8 @@ export function planImport(inventory: Inventory, options: ImportOptions): Import
   }
 
   const files: ImportPlan['files'] = [];
+  const written = catalog ? catalogFiles(catalog, options, new Set(drafts.map((d) => d.plan))) : { files: [], plans: [], features: [], skipped: [] };
+  files.push(...written.files);
   const profiles = options.profiles
     ? shareProfiles(drafts, (id) => set.profiles.has(id) || existsSync(path.join(dir, 'profiles', `${id}.yaml`)))
     : [];
@@ -129,13 +164,16 @@ export function planImport(inventory: Inventory, options: ImportOptions): Import
     skipped,
     withoutControls,
     skippedManaged: [],
+    catalogPlans: written.plans,
+    catalogFeatures: written.features,
+    skippedPlans: written.skipped,
     planMismatches: planMismatches(inventory, set, new Set(drafts.map((d) => d.plan))),
   };
   return { result, files };
 }
 
 /** Why a customer is not imported: reasons, none, or 'empty' for one that holds nothing and was not named. */
-function skipReasons(customer: LiveCustomer, options: ImportOptions, entityDocOwners: ReadonlyMap<string, string>): string[] | 'empty' {
+function skipReasons(customer: LiveCustomer, options: ImportOptions, entityDocOwners: ReadonlyMap<string, string>, defs: Definitions): string[] | 'empty' {
   const { set, dir } = options;
   const defined = set.customers.get(customer.id);
   if (defined) return [`already defined in the policies (${at(defined.origin).file})`];
@@ -149,9 +187,41 @@ function skipReasons(customer: LiveCustomer, options: ImportOptions, entityDocOw
   if (planId === undefined) {
     return [options.target.name === 'owostack' ? `${options.target.name} does not say which plan it is on: name one with --plan` : `it is on no plan in ${options.target.name}`];
   }
-  const plan = set.plans.get(planId);
-  if (!plan) return [`its plan ${planId} is not defined in the policies${options.target.name === 'autumn' ? ' (import with --catalog to write it)' : ''}`];
-  return unexpressible(customer, { features: set.features as ReadonlyMap<string, FeatureDef>, plan: plan as PlanDef });
+  const plan = defs.plans.get(planId);
+  const unwritable = defs.unwritable.get(planId);
+  if (unwritable) return [`its plan ${planId} cannot be written as a policy: ${unwritable.join('; ')}`];
+  if (!plan) return [`its plan ${planId} is not defined in the policies${options.target.name === 'autumn' && !options.catalog ? ' (import with --catalog to write it)' : ''}`];
+  return unexpressible(customer, { features: defs.features, plan });
+}
+
+/**
+ * The catalog's features and plans the policies lack, as files: features.yaml (or features-imported.yaml beside
+ * an existing one) and plans/<id>.yaml per plan, archived plans only when an imported customer is on one.
+ */
+function catalogFiles(catalog: ImportedCatalog, options: ImportOptions, used: ReadonlySet<string>) {
+  const { set, dir } = options;
+  const currency = options.currency ?? DEFAULT_CURRENCY;
+  const files: ImportPlan['files'] = [];
+  const skipped: SkippedCustomer[] = [];
+  const plans: string[] = [];
+  for (const plan of [...catalog.plans.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    if (set.plans.has(plan.id) || set.unusable.get('plan')?.has(plan.id)) continue;
+    if (plan.archived && !used.has(plan.id)) continue;
+    const file = `plans/${plan.id}.yaml`;
+    const reasons = existsSync(path.join(dir, file)) ? [`${file} already exists (import never overwrites a file)`] : plan.problems;
+    if (reasons.length > 0) {
+      skipped.push({ id: plan.id, reasons });
+      continue;
+    }
+    files.push({ file, values: [planDocument(plan, currency)] });
+    plans.push(plan.id);
+  }
+  const features = [...catalog.features.values()].filter((f) => !set.features.has(f.id) && !set.unusable.get('feature')?.has(f.id)).sort((a, b) => (a.id < b.id ? -1 : 1));
+  if (features.length > 0) {
+    const file = ['features.yaml', 'features-imported.yaml'].find((f) => !existsSync(path.join(dir, f))) ?? 'features-imported.yaml';
+    files.unshift({ file, values: features });
+  }
+  return { files, plans, features: features.map((f) => f.id), skipped };
 }
 
 /** Plans some imported customer is on whose policy file says other plan-level controls than the billing system holds. */

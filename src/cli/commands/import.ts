@@ -17,6 +17,8 @@ export interface ImportCommandOptions {
   customers: string[];
   all: boolean;
   profiles: boolean;
+  catalog: boolean;
+  currency?: string;
   plan?: string;
   command: string;
 }
@@ -40,6 +42,8 @@ export async function importCommand(options: ImportCommandOptions, io: CliIO): P
       target,
       ...(options.all ? {} : { customers: options.customers }),
       profiles: options.profiles,
+      catalog: options.catalog,
+      ...(options.currency !== undefined ? { currency: options.currency } : {}),
       ...(options.plan !== undefined ? { plan: options.plan } : {}),
       now: importTime(io.env),
       onProgress: display.report,
@@ -70,9 +74,11 @@ function summary(result: ImportResult, dir: string, targetName: string): string 
   const lines: string[] = [];
   const n = (count: number, one: string, many = `${one}s`) => `${formatCount(count)} ${count === 1 ? one : many}`;
   const where = (file: string) => path.join(dir, file).split(path.sep).join('/');
-  if (result.customers.length === 0) lines.push(`Nothing to import from ${targetName}.`);
+  if (result.files.length === 0) lines.push(`Nothing to import from ${targetName}.`);
   else {
     const parts = [n(result.customers.length, 'customer'), n(result.entities, 'entity', 'entities')];
+    if (result.catalogPlans.length > 0) parts.push(n(result.catalogPlans.length, 'plan'));
+    if (result.catalogFeatures.length > 0) parts.push(n(result.catalogFeatures.length, 'feature'));
     if (result.profiles.length > 0) parts.push(n(result.profiles.length, 'shared profile'));
     lines.push(`Imported ${parts.join(', ')} from ${targetName} into ${n(result.files.length, 'file')}:`);
     for (const file of result.files.slice(0, LIST_FILES)) lines.push(`  + ${where(file)}`);
@@ -80,6 +86,10 @@ function summary(result: ImportResult, dir: string, targetName: string): string 
   }
   if (result.withoutControls > 0) {
     lines.push(`${n(result.withoutControls, 'customer')} ${result.withoutControls === 1 ? 'holds' : 'hold'} no controls of ${result.withoutControls === 1 ? 'its' : 'their'} own: no file written (name one with --customer to write it).`);
+  }
+  if (result.skippedPlans.length > 0) {
+    lines.push(`Plans not written, so customers on them are skipped:`);
+    for (const p of result.skippedPlans) lines.push(`  ${p.id}: ${p.reasons.join('; ')}`);
   }
   if (result.skipped.length > 0) {
     lines.push(`Skipped ${n(result.skipped.length, 'customer')}, left as ${targetName} holds ${result.skipped.length === 1 ? 'it' : 'them'}:`);

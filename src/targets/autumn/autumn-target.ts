@@ -4,7 +4,7 @@ import pLimit from 'p-limit';
 import { DEFAULT_RETRY, type RetryPolicy } from '../backoff.js';
 import { systemClock, type Clock, type Random } from '../../util/clock.js';
 import { TokenBucket } from '../../util/token-bucket.js';
-import { FEATURE_CONTROLS, isEmptyControls, objectKey, parseObjectKey, type DesiredObject, type LiveObject, type ObjectRef } from '../../plan/objects.js';
+import { FEATURE_CONTROLS, isEmptyControls, objectKey, parseObjectKey, type DesiredObject, type LiveObject, type ObjectControls, type ObjectRef } from '../../plan/objects.js';
 import type { ObjectPlan } from '../../plan/plan.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { PolicySet } from '../../model/policy-set.js';
@@ -13,6 +13,7 @@ import { AUTUMN_API_URL, AutumnApiError, AutumnClient, type AutumnRoutes } from 
 import { explainWriteError, unknownObjects } from './errors.js';
 import { formatMarker, impliedMarkers, managedKeysOf, markerToHold, MANAGED_KEY, readMarker, withMarker, type ManagedMarker, type MarkerState } from './managed.js';
 import { readCustomer, readCustomerPage, readEntityPage, readPlan, type CustomerRead } from './responses.js';
+import { readCatalog, type AutumnCatalog } from './catalog.js';
 import { decodeControls, encodeControls, keysOf, type BillingControlsWire, type DecodedControls, type OwnSource } from './wire.js';
 
 /** Autumn holds no customer-wide overage cap, and entities take no auto top-ups (SPEC §5). */
@@ -165,6 +166,13 @@ export class AutumnTarget implements Target {
       if (plan !== undefined) listed.plan = plan;
       return listed;
     });
+  }
+
+  /** The catalog (plans.list and features.list: two requests) and each plan's own controls, for import --catalog. */
+  async catalog(): Promise<{ catalog: AutumnCatalog; planControls: Map<string, ObjectControls> }> {
+    const catalog = await readCatalog(this.client);
+    const planControls = new Map([...catalog.plans].map(([id, plan]) => [id, decodeControls(plan.controls, ownOf.plan).controls]));
+    return { catalog, planControls };
   }
 
   async read(keys: readonly string[], onRead?: (done: number) => void): Promise<Map<string, LiveObject | null>> {
