@@ -57,6 +57,8 @@ export interface ImportResult {
   withoutControls: number;
   /** Skipped customers the target says tollgate manages (it wrote them): plan proposes clearing them until their policies exist. */
   skippedManaged: string[];
+  /** Objects of the listed customers holding entries tollgate does not model (kept as they are), with the entries. */
+  unmodeled: Array<{ object: string; entries: string[] }>;
   /** Plans and features written from the catalog. */
   catalogPlans: string[];
   catalogFeatures: string[];
@@ -81,8 +83,8 @@ export async function importPolicies(options: ImportOptions): Promise<ImportResu
 
 interface ImportPlan {
   result: ImportResult;
-  /** Relative path → document values, in the order they are written. */
-  files: Array<{ file: string; values: object[] }>;
+  /** Relative path → document values, in the order they are written, and notes for the header comment. */
+  files: Array<{ file: string; values: object[]; notes?: string[] }>;
 }
 
 /** Autumn's plans say no currency; this one is assumed unless --currency says otherwise. */
@@ -150,11 +152,19 @@ export function planImport(inventory: Inventory, options: ImportOptions, catalog
     const description = `Controls ${p.customers.length} customers held alike when imported.`;
     files.push({ file: `profiles/${p.id}.yaml`, values: [profileDocument(p.id, p.controls, description)] });
   }
+  const unmodeled = unmodeledEntries(inventory);
+  const unmodeledOf = new Map<string, string[]>();
+  for (const u of unmodeled) {
+    const [customer, entity] = u.object.split('/') as [string, string | undefined];
+    unmodeledOf.set(customer, [...(unmodeledOf.get(customer) ?? []), ...u.entries.map((e) => (entity === undefined ? e : `entity ${entity}: ${e}`))]);
+  }
   for (const draft of drafts) {
     const profile = profileOf.get(draft.id);
     // The profile holds them now: the customer's own copy would merely repeat it.
     const own = profile ? { ...draft, extends: [profile.id], controls: { features: {} } } : draft;
-    files.push({ file: `customers/${draft.id}.yaml`, values: [customerDocument(own)] });
+    const entries = unmodeledOf.get(draft.id);
+    const notes = entries ? ['', `${options.target.name} also holds entries tollgate does not model; they are not managed by tollgate and kept on every write:`, ...entries.map((e) => `  ${e}`)] : undefined;
+    files.push({ file: `customers/${draft.id}.yaml`, values: [customerDocument(own)], ...(notes ? { notes } : {}) });
   }
   const result: ImportResult = {
     files: files.map((f) => f.file).sort(),
@@ -164,12 +174,23 @@ export function planImport(inventory: Inventory, options: ImportOptions, catalog
     skipped,
     withoutControls,
     skippedManaged: [],
+    unmodeled,
     catalogPlans: written.plans,
     catalogFeatures: written.features,
     skippedPlans: written.skipped,
     planMismatches: planMismatches(inventory, set, new Set(drafts.map((d) => d.plan))),
   };
   return { result, files };
+}
+
+/** Every listed customer and entity that holds entries tollgate does not model: "cust" or "cust/entity". */
+function unmodeledEntries(inventory: Inventory): ImportResult['unmodeled'] {
+  const out: ImportResult['unmodeled'] = [];
+  for (const c of inventory.customers) {
+    if (c.unmodeled.length > 0) out.push({ object: c.id, entries: c.unmodeled });
+    for (const e of c.entities) if (e.unmodeled.length > 0) out.push({ object: `${c.id}/${e.id}`, entries: e.unmodeled });
+  }
+  return out;
 }
 
 /** Why a customer is not imported: reasons, none, or 'empty' for one that holds nothing and was not named. */
@@ -248,9 +269,9 @@ async function writeImport(plan: ImportPlan, options: ImportOptions): Promise<vo
   const stamp = options.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const source = `${options.target.name} (${options.target.endpoint})`;
   const root = options.root ?? process.cwd();
-  for (const { file, values } of plan.files) {
+  for (const { file, values, notes } of plan.files) {
     const full = path.join(options.dir, file);
-    const header = [`yaml-language-server: $schema=${schemaReference(full, root)}`, '', `Imported from ${source} on ${stamp} by tollgate import.`];
+    const header = [`yaml-language-server: $schema=${schemaReference(full, root)}`, '', `Imported from ${source} on ${stamp} by tollgate import.`, ...(notes ?? [])];
     await writeNewFile(full, renderYaml(values, header));
   }
 }

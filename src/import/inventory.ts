@@ -10,6 +10,8 @@ export interface LiveEntity {
   id: string;
   name?: string;
   controls: ObjectControls;
+  /** Entries tollgate does not model, in words; the target keeps them. */
+  unmodeled: string[];
 }
 
 export interface LiveCustomer {
@@ -19,6 +21,7 @@ export interface LiveCustomer {
   plan?: string;
   controls: ObjectControls;
   entities: LiveEntity[];
+  unmodeled: string[];
 }
 
 export interface Inventory {
@@ -45,7 +48,7 @@ export async function readInventory(target: Target, customers: readonly string[]
   for (const o of listed) {
     const ref = parseObjectKey(o.key);
     if (ref.kind !== 'customer') continue;
-    const c: LiveCustomer = { id: ref.id, controls: live.get(o.key)?.controls ?? NONE, entities: [] };
+    const c: LiveCustomer = { id: ref.id, controls: live.get(o.key)?.controls ?? NONE, entities: [], unmodeled: target.unmodeled?.(o.key) ?? [] };
     if (o.name !== undefined) c.name = o.name;
     const plan = o.plan ?? live.get(o.key)?.plan;
     if (plan !== undefined) c.plan = plan;
@@ -56,7 +59,7 @@ export async function readInventory(target: Target, customers: readonly string[]
     if (ref.kind !== 'entity') continue;
     const customer = byId.get(ref.customer);
     if (!customer) continue;
-    const e: LiveEntity = { id: ref.id, controls: live.get(o.key)?.controls ?? NONE };
+    const e: LiveEntity = { id: ref.id, controls: live.get(o.key)?.controls ?? NONE, unmodeled: target.unmodeled?.(o.key) ?? [] };
     if (o.name !== undefined) e.name = o.name;
     customer.entities.push(e);
     customer.plan ??= live.get(o.key)?.plan;

@@ -44,6 +44,8 @@ export interface Target {
    * import; `onListed` counts them as pages come in. Absent on a target that cannot list its customers.
    */
   listObjects?(customers: readonly string[] | undefined, onListed?: (done: number) => void): Promise<ListedObject[]>;
+  /** What the last read of an object found on it that tollgate does not model (kept on every write), in words. */
+  unmodeled?(key: string): string[];
   /** Persists what was written so far; called at the end of an apply. */
   flush(): Promise<void>;
   /** A lock file path that keeps two applies against this target apart. */

@@ -1,5 +1,5 @@
 // tollgate import through the real CLI, against the emulators over real HTTP: adopting an existing account.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOwostackEmulator } from '../../src/emulate/owostack/emulator.js';
@@ -65,8 +65,24 @@ describe('tollgate import --target autumn', () => {
         '1 customer holds no controls of its own: no file written (name one with --customer to write it).',
         'Skipped 1 customer, left as autumn holds it:',
         '  old: its plan legacy is not defined in the policies (import with --catalog to write it)',
+        'Not managed by tollgate: 1 entry tollgate does not model on 1 object, kept as autumn holds them:',
+        '  acme: usage alert on api_calls: remaining 100',
         'Marked 4 customers as managed by tollgate in autumn (metadata only; no billing control changed).',
         '',
+      ].join('\n'),
+    );
+    // The file says so too, under where it came from.
+    expect(readFileSync(path.join(work.cwd, 'policies/customers/acme.yaml'), 'utf8')).toContain(
+      [
+        `# Imported from autumn (${emu.url}) on 2026-01-01T00:00:00Z by tollgate import.`,
+        '#',
+        '# autumn also holds entries tollgate does not model; they are not managed by tollgate and kept on every write:',
+        '#   usage alert on api_calls: remaining 100',
+        '',
+        'kind: Customer',
+        'id: acme',
+        'name: Acme Corp',
+        'plan: pro',
       ].join('\n'),
     );
     const validate = await tollgate(['validate'], work.cwd, env);

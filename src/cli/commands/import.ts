@@ -25,6 +25,8 @@ export interface ImportCommandOptions {
 
 /** Files listed one by one up to this many; past it, counted. */
 const LIST_FILES = 50;
+/** Objects with entries tollgate does not model listed one by one up to this many. */
+const LIST_UNMODELED = 20;
 
 /** `tollgate import`: writes policy files for what the billing system holds, then records the imported customers as managed. */
 export async function importCommand(options: ImportCommandOptions, io: CliIO): Promise<number> {
@@ -98,6 +100,12 @@ function summary(result: ImportResult, dir: string, targetName: string): string 
     if (managed.length > 0) {
       lines.push(`tollgate applied to ${managed.join(', ')} before: plan proposes clearing ${managed.length === 1 ? 'its' : 'their'} overrides until ${managed.length === 1 ? 'its policy is' : 'their policies are'} written.`);
     }
+  }
+  if (result.unmodeled.length > 0) {
+    const entries = result.unmodeled.reduce((count, u) => count + u.entries.length, 0);
+    lines.push(`Not managed by tollgate: ${n(entries, 'entry', 'entries')} tollgate does not model on ${n(result.unmodeled.length, 'object')}, kept as ${targetName} holds them:`);
+    for (const u of result.unmodeled.slice(0, LIST_UNMODELED)) lines.push(`  ${u.object}: ${u.entries.join('; ')}`);
+    if (result.unmodeled.length > LIST_UNMODELED) lines.push(`  … and ${formatCount(result.unmodeled.length - LIST_UNMODELED)} more objects (each imported file lists its own)`);
   }
   for (const p of result.planMismatches) {
     lines.push(`Plan ${p.id}: ${targetName} holds other plan-level controls than ${p.file} says; import never edits an existing file, so plan will propose setting them as the file says.`);

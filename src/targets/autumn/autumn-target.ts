@@ -14,6 +14,7 @@ import { explainWriteError, unknownObjects } from './errors.js';
 import { formatMarker, impliedMarkers, managedKeysOf, markerToHold, MANAGED_KEY, readMarker, withMarker, type ManagedMarker, type MarkerState } from './managed.js';
 import { readCustomer, readCustomerPage, readEntityPage, readPlan, type CustomerRead } from './responses.js';
 import { readCatalog, type AutumnCatalog } from './catalog.js';
+import { describeUnmodeled } from './unmodeled.js';
 import { decodeControls, encodeControls, keysOf, type BillingControlsWire, type DecodedControls, type OwnSource } from './wire.js';
 
 /** Autumn holds no customer-wide overage cap, and entities take no auto top-ups (SPEC §5). */
@@ -173,6 +174,11 @@ export class AutumnTarget implements Target {
     const catalog = await readCatalog(this.client);
     const planControls = new Map([...catalog.plans].map(([id, plan]) => [id, decodeControls(plan.controls, ownOf.plan).controls]));
     return { catalog, planControls };
+  }
+
+  unmodeled(key: string): string[] {
+    const known = this.known.get(key);
+    return known ? describeUnmodeled(known.decoded.foreign) : [];
   }
 
   async read(keys: readonly string[], onRead?: (done: number) => void): Promise<Map<string, LiveObject | null>> {
