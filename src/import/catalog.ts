@@ -10,7 +10,7 @@ import type { Target } from '../targets/target.js';
 import type { FeatureDocument, PlanDocument, PlanItem, Price } from '../types/policy.generated.js';
 import { UsageError } from '../util/errors.js';
 import { controlsBlock } from './documents.js';
-import { planControlProblems } from './expressible.js';
+import { planControlProblems, shapeProblems } from './expressible.js';
 
 /** The billing system's catalog in policy terms. */
 export interface ImportedCatalog {
@@ -55,6 +55,7 @@ export async function readImportCatalog(target: Target, currency: string): Promi
     if (typeof name === 'string' && name !== '' && name !== id) plan.name = name;
     const featureTypes = new Map([...features].map(([fid, f]) => [fid, { type: f.type }]));
     problems.push(...planControlProblems(plan.controls, { features: featureTypes, plan: { id, items } }));
+    if (problems.length === 0) problems.push(...shapeProblems(planDocument(plan, currency), featureTypes));
     plans.set(id, plan);
   }
   return { features, plans };

@@ -20,7 +20,7 @@ import { OwostackTarget } from '../../src/targets/owostack/owostack-target.js';
 import type { Target } from '../../src/targets/target.js';
 import { analyze } from '../../src/validate/index.js';
 import { liveAutumnControls, POLICY_FILES, POLICY_FILES_WITHOUT_PLAN_CONTROLS } from './fixtures.js';
-import { autumnState, localState, owostackCustomers } from './states.js';
+import { autumnState, autumnStateWithCatalog, localState, owostackCustomers } from './states.js';
 
 const KEY = 'am_sk_test_import_law';
 const dirs: string[] = [];
@@ -43,8 +43,8 @@ function workDir(files = POLICY_FILES): { cwd: string; dir: string } {
 }
 
 /** Imports every customer into `dir`, checks the policies validate, adopts, and returns the plan a fresh target makes. */
-async function importThenPlan(dir: string, target: () => Target, options: { plan?: string } = {}) {
-  const before = analyze(dir);
+async function importThenPlan(dir: string, target: () => Target, options: { plan?: string; catalog?: boolean } = {}) {
+  const before = options.catalog ? { set: buildPolicySet([]).set } : analyze(dir);
   const result = await importPolicies({ dir, set: before.set, target: target(), profiles: true, now: new Date(0), root: path.dirname(dir), ...options });
   const analysis = analyze(dir, { digest: true });
   expect(analysis.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
@@ -91,6 +91,30 @@ describe('import then plan shows no changes', () => {
         closers.pop();
       }),
       { numRuns: 25, seed: 20261126 },
+    );
+    for (const [what, count] of Object.entries(seen)) expect(count, what).toBeGreaterThan(0);
+  });
+
+  it('autumn --catalog into an empty folder: any catalog plan controls, any customers', async () => {
+    const seen = { imported: 0, plans: 0, skippedPlans: 0 };
+    await fc.assert(
+      fc.asyncProperty(autumnStateWithCatalog(), async (seed: AutumnSeed) => {
+        const emu = await startAutumnEmulator({ port: 0, secretKey: KEY, rateLimit: 0 });
+        closers.push(() => emu.close());
+        emu.seed(seed);
+        const controlsBefore = liveAutumnControls(emu.state());
+        const { dir } = workDir({});
+        const target = () => new AutumnTarget({ secretKey: KEY, endpoint: emu.url, rateLimit: Infinity });
+        const { result, plan } = await importThenPlan(dir, target, { catalog: true });
+        expect(plan.objects).toEqual([]);
+        expect(liveAutumnControls(emu.state())).toEqual(controlsBefore);
+        seen.imported += result.customers.length;
+        seen.plans += result.catalogPlans.length;
+        seen.skippedPlans += result.skippedPlans.length + result.skipped.filter((s) => s.reasons.some((r) => r.includes('cannot be written'))).length;
+        await emu.close();
+        closers.pop();
+      }),
+      { numRuns: 25, seed: 20261127 },
     );
     for (const [what, count] of Object.entries(seen)) expect(count, what).toBeGreaterThan(0);
   });

@@ -3,7 +3,17 @@
 import fc from 'fast-check';
 import type { AutumnSeed, BillingControls } from '../../src/emulate/autumn/emulator.js';
 import type { OwostackSeed } from '../../src/emulate/owostack/emulator.js';
+import { autumnItems } from '../targets/autumn/helpers.js';
+import type { PlanItem } from '../../src/types/policy.generated.js';
 import { PRO_PLAN_CONTROLS } from './fixtures.js';
+
+/** Plan pro's items as plans/pro.yaml says them. */
+const PRO_ITEMS: Record<string, PlanItem> = {
+  api_calls: { included: 1000, reset: 'month', pricing: 'usage_based', price: { amount: 100, per: 1000 } },
+  credits: { included: 5000, reset: 'month', topUpPrice: { amount: 1000, per: 1000 } },
+  seats: { included: 5, reset: 'never', pricing: 'usage_based', price: { amount: 1200, per: 1 }, maxPurchase: 45 },
+  sso: {},
+};
 
 /** Features on pro, one off the plan (gpu) and a boolean one (sso). */
 const FEATURES = ['api_calls', 'credits', 'seats', 'gpu', 'sso'] as const;
@@ -79,6 +89,25 @@ function controls(entity: boolean): fc.Arbitrary<BillingControls> {
 }
 
 const id = fc.oneof({ weight: 9, arbitrary: fc.stringMatching(/^[a-z][a-z0-9_]{0,6}$/) }, { weight: 1, arbitrary: fc.constant('has space') });
+
+/** autumnState with a catalog (features.list, plan items) and any plan-level controls, for import --catalog into an empty folder. */
+export function autumnStateWithCatalog(): fc.Arbitrary<AutumnSeed> {
+  return fc.tuple(autumnState(), controls(false), fc.boolean()).map(([seed, proControls, legacyUnlimited]) => ({
+    ...seed,
+    features: [
+      { id: 'api_calls', type: 'metered' },
+      { id: 'credits', type: 'credit_system' },
+      { id: 'seats', type: 'metered' },
+      { id: 'sso', type: 'boolean' },
+    ],
+    plans: [
+      { id: 'pro', name: 'Pro', billing_controls: proControls, items: Object.entries(PRO_ITEMS).flatMap(([f, item]) => autumnItems(f, item, 'USD')) },
+      legacyUnlimited
+        ? { id: 'legacy', items: [{ feature_id: 'api_calls', included: 0, unlimited: true, reset: null, price: null }] }
+        : { id: 'legacy', items: autumnItems('api_calls', { included: 100, reset: 'month' }, 'USD') },
+    ],
+  }));
+}
 
 /** Plans pro (controls as plans/pro.yaml says) and legacy (not in the policies); customers on either or none; entities. */
 export function autumnState(): fc.Arbitrary<AutumnSeed> {

@@ -33,6 +33,8 @@ export async function importCommand(options: ImportCommandOptions, io: CliIO): P
   if (options.all === (options.customers.length > 0)) {
     throw new UsageError(options.all ? 'Give --all or --customer, not both.' : 'Say what to import: --all for every customer, or --customer ID for some.');
   }
+  if (options.currency !== undefined && !options.catalog) throw new UsageError('--currency is the currency of the plans --catalog writes; give it with --catalog.');
+  if (options.currency !== undefined && !/^[A-Z]{3}$/.test(options.currency)) throw new UsageError(`--currency takes an ISO 4217 code such as USD or EUR; got "${options.currency}".`);
   const set = existingPolicies(options.dir, io);
   const target = createTarget(options.target);
   const display = phaseDisplay(io);
