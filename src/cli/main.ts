@@ -168,7 +168,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .option('--profiles', 'move controls three or more customers hold alike into generated profiles')
       .option('--catalog', "also write Autumn's features and plans the policies lack (features.yaml, plans/<id>.yaml)")
       .option('--currency <code>', 'currency of the plans --catalog writes (Autumn does not say; default USD)')
-      .option('--plan <id>', 'the plan of customers whose plan the billing system does not say (Owostack)'),
+      .option('--plan <id>', 'the plan of customers whose plan the billing system does not say (Owostack)')
+      .addHelpText('after', '\nAfter writing the files, import marks the imported Autumn customers as managed (the tollgate_managed metadata\napply writes; no billing control changes), so that plan shows no changes and a deleted file plans clearing.'),
   ).action(async (opts: { dir?: string; customer?: string[]; all?: boolean; profiles?: boolean; catalog?: boolean; currency?: string; plan?: string; target?: string; endpoint?: string; state?: string; live?: boolean }) => {
     code = await importCommand(
       {
