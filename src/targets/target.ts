@@ -44,6 +44,11 @@ export interface Target {
    * import; `onListed` counts them as pages come in. Absent on a target that cannot list its customers.
    */
   listObjects?(customers: readonly string[] | undefined, onListed?: (done: number) => void): Promise<ListedObject[]>;
+  /**
+   * Records objects as managed by tollgate without writing them (import adopts what it imported), on a target
+   * that keeps its managed set apart from the objects; with their plans. Absent where writing is what records.
+   */
+  adopt?(objects: ReadonlyArray<{ key: string; plan?: string }>): Promise<void>;
   /** What the last read of an object found on it that tollgate does not model (kept on every write), in words. */
   unmodeled?(key: string): string[];
   /** Persists what was written so far; called at the end of an apply. */

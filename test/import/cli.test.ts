@@ -141,5 +141,12 @@ describe('tollgate import --target owostack', () => {
     const plan = await owostackCli(['plan', '--target', 'owostack', '--detailed-exitcode'], work.cwd, env);
     expect(plan.stdout).toContain('No changes.');
     expect(plan.code).toBe(0);
+    // Imported means managed: Owostack's managed set (a file) records globex with its plan.
+    const managed = JSON.parse(readFileSync(path.join(work.cwd, '.tollgate/owostack/managed.json'), 'utf8')) as { endpoints: Record<string, string[]>; plans: Record<string, Record<string, string>> };
+    expect(managed.endpoints[`${emu.url}/v1`]).toEqual(['customer:globex']);
+    expect(managed.plans[`${emu.url}/v1`]).toEqual({ 'customer:globex': 'pro' });
+    rmSync(path.join(work.cwd, 'policies/customers/globex.yaml'));
+    const removal = await owostackCli(['plan', '--target', 'owostack'], work.cwd, env);
+    expect(removal.stdout).toContain('- customer globex (all overrides removed)');
   });
 });

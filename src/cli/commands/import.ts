@@ -9,6 +9,7 @@ import { formatCount } from '../../util/money.js';
 import { UsageError, UserError } from '../errors.js';
 import type { CliIO } from '../io.js';
 import { loadValid } from '../load.js';
+import { showingUnsupported } from '../pipeline.js';
 import { phaseDisplay, progressDisplay } from '../progress.js';
 
 export interface ImportCommandOptions {
@@ -122,7 +123,9 @@ async function adopt(result: ImportResult, options: ImportCommandOptions, target
   const phases = phaseDisplay(io);
   const writes = progressDisplay(io);
   try {
-    const adopted = await adoptImported(analysis, target, result.customers, { onProgress: phases.report, apply: { onProgress: (p) => writes.update(p) } });
+    const adopted = await showingUnsupported(analysis, io, () =>
+      adoptImported(analysis, target, result.customers, { onProgress: phases.report, apply: { onProgress: (p) => writes.update(p) } }),
+    );
     phases.finish();
     writes.finish();
     if (adopted.differing.length > 0) {

@@ -223,6 +223,14 @@ export class OwostackTarget implements Target {
     }
   }
 
+  /** Adds customers to the managed set with their plans (Owostack does not say which plan a customer is on). */
+  async adopt(objects: ReadonlyArray<{ key: string; plan?: string }>): Promise<void> {
+    const customers = objects.filter((o) => parseObjectKey(o.key).kind === 'customer');
+    if (customers.length === 0) return;
+    const plans = new Map(customers.flatMap((o) => (o.plan === undefined ? [] : [[o.key, o.plan] as const])));
+    await updateManaged(this.managedFile, this.endpoint, new Map(customers.map((o) => [o.key, true])), plans);
+  }
+
   /** Records which customers tollgate now manages at this endpoint; only after an apply wrote something. */
   async flush(): Promise<void> {
     if (!this.wrote) return;
