@@ -68,7 +68,13 @@ async function bench(n, faultRate) {
   const emulator = await startAutumnEmulator({ rateLimit: RATE, faultRate, faultSeed: 1, secretKey: KEY, maxLoggedRequests: n * 3 + 1000 });
   try {
     writePolicies(dir, n);
-    emulator.seed({ plans: [{ id: 'pro' }], customers: Array.from({ length: n }, (_, i) => ({ id: `c${i}`, plan_id: 'pro' })) });
+    // Autumn's catalog agrees with the policies, so plan prints no catalog warnings.
+    const apiCalls = { feature_id: 'api_calls', included: 1000, unlimited: false, reset: { interval: 'month' }, price: { amount: 1, interval: 'month', billing_units: 1000, billing_method: 'usage_based', max_purchase: null } };
+    emulator.seed({
+      features: [{ id: 'api_calls', name: 'API calls', type: 'metered' }],
+      plans: [{ id: 'pro', items: [apiCalls] }],
+      customers: Array.from({ length: n }, (_, i) => ({ id: `c${i}`, plan_id: 'pro' })),
+    });
     const env = { ...process.env, NO_COLOR: '1', AUTUMN_SECRET_KEY: KEY };
     delete env.AUTUMN_API_URL;
     console.error(`N=${n}, faults ${faultRate * 100}%:`);

@@ -43,6 +43,13 @@ export const DIAGNOSTIC_CODES = {
   'money-out-of-range': { severity: 'error', title: 'Derived money beyond the exact integer range (2^53 - 1)' },
   'units-out-of-range': { severity: 'error', title: 'Derived unit count beyond the exact integer range (2^53 - 1)' },
   'unsupported-control': { severity: 'error', title: 'Control the target billing system does not support' },
+  // plan time, against the target's catalog
+  'catalog-missing-plan': { severity: 'error', title: 'Plan with controls that the billing system does not have' },
+  'catalog-unknown-plan': { severity: 'warning', title: 'Plan the billing system does not have' },
+  'catalog-unknown-feature': { severity: 'warning', title: 'Feature the billing system does not have' },
+  'catalog-missing-item': { severity: 'warning', title: "Plan item the billing system's plan does not have" },
+  'catalog-mismatch': { severity: 'warning', title: "Plan item or feature that differs from the billing system's" },
+  'unmanaged-conflict': { severity: 'error', title: 'Control that would replace an entry tollgate does not manage' },
   // semantic warnings
   'ineffective-spend-limit': { severity: 'warning', title: 'Spend limit where overage is blocked' },
   'unreachable-alert': { severity: 'warning', title: 'Usage alert above the hard limit' },

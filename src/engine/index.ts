@@ -3,6 +3,7 @@
 export { analyze, type Analysis, type AnalyzeOptions } from '../validate/index.js';
 export { createTarget, type TargetSettings } from '../targets/index.js';
 export { desiredState, makePlan, UnsupportedControlsError, type MakePlanOptions } from './plan.js';
+export { TargetMismatchError } from './catalog.js';
 export { writePlanJson } from '../plan/format/json.js';
 export { placeSavedPlan, readPlanFile, withOrigin, type RunSettings } from './saved-plan.js';
 export { checkSaved, type SavedPlanCheck } from './check-saved.js';

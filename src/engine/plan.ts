@@ -9,6 +9,7 @@ import { desiredObjects } from '../plan/desired.js';
 import type { DesiredObject } from '../plan/objects.js';
 import { computePlan, type Plan } from '../plan/plan.js';
 import { unsupportedControls } from '../plan/support.js';
+import { checkCatalog, checkUnmanaged } from './catalog.js';
 
 /** The policies use controls the target cannot hold: one diagnostic per place; nothing was planned. */
 export class UnsupportedControlsError extends Error {
@@ -33,6 +34,8 @@ export function desiredState(analysis: Analysis, target: Target): Map<string, De
 export interface MakePlanOptions {
   /** Told as the live state is read and the plan computed. */
   onProgress?: OnProgress;
+  /** Told of warnings found against the target (its catalog differs from the policies); errors are thrown. */
+  onWarnings?: (diagnostics: Diagnostic[]) => void;
 }
 
 /** Desired state from the policies against live state from the target: the plan. */
@@ -42,9 +45,11 @@ export async function makePlan(analysis: Analysis, target: Target, options: Make
   const phase = 'reading the billing system';
   report({ phase, done: 0, unit: 'objects' });
   const managed = await target.managedKeys();
+  await checkCatalog(analysis, target, desired, options.onWarnings);
   const keys = [...new Set([...desired.keys(), ...managed])].sort();
   const total = keys.length;
   const live = await target.read(keys, (done) => report({ phase, done, total, unit: 'objects' }));
+  checkUnmanaged(desired, live, target);
   report({ phase, done: total, total, unit: 'objects' });
   return computePlan({
     set: analysis.set,

@@ -178,7 +178,7 @@ export function planImport(inventory: Inventory, options: ImportOptions, catalog
     catalogPlans: written.plans,
     catalogFeatures: written.features,
     skippedPlans: written.skipped,
-    planMismatches: planMismatches(inventory, set, new Set(drafts.map((d) => d.plan))),
+    planMismatches: planMismatches(inventory, options, new Set(drafts.map((d) => d.plan))),
   };
   return { result, files };
 }
@@ -246,12 +246,15 @@ function catalogFiles(catalog: ImportedCatalog, options: ImportOptions, used: Re
 }
 
 /** Plans some imported customer is on whose policy file says other plan-level controls than the billing system holds. */
-function planMismatches(inventory: Inventory, set: PolicySet, used: ReadonlySet<string>): ImportResult['planMismatches'] {
-  const desired = desiredObjects({ ...set, customers: new Map() });
+function planMismatches(inventory: Inventory, { set, target }: ImportOptions, used: ReadonlySet<string>): ImportResult['planMismatches'] {
+  const written = desiredObjects({ ...set, customers: new Map() });
+  // As the target stores it: Autumn leaves a plan that sets no controls alone, whatever it holds.
+  const desired = target.express?.(written, set).desired ?? written;
   const out: ImportResult['planMismatches'] = [];
   for (const id of [...used].sort()) {
     const def = set.plans.get(id);
     if (!def) continue;
+    if (!desired.has(`plan:${id}`)) continue;
     const want = desired.get(`plan:${id}`)?.controls;
     const have = inventory.plans.get(id);
     if (!sameControls(want, have)) out.push({ id, file: at(def.origin).file });

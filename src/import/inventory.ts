@@ -2,6 +2,7 @@
 // entities' own controls, and the plan-level controls of their plans. Listing and reading go through the
 // target, so they share its rate limit, retries and answer checks with plan and apply.
 import { isEmptyControls, objectKey, parseObjectKey, type ObjectControls } from '../plan/objects.js';
+import { entryLine } from '../plan/format/unmanaged.js';
 import { UserError } from '../util/errors.js';
 import type { OnProgress } from '../util/progress.js';
 import type { Target } from '../targets/target.js';
@@ -48,7 +49,7 @@ export async function readInventory(target: Target, customers: readonly string[]
   for (const o of listed) {
     const ref = parseObjectKey(o.key);
     if (ref.kind !== 'customer') continue;
-    const c: LiveCustomer = { id: ref.id, controls: live.get(o.key)?.controls ?? NONE, entities: [], unmodeled: target.unmodeled?.(o.key) ?? [] };
+    const c: LiveCustomer = { id: ref.id, controls: live.get(o.key)?.controls ?? NONE, entities: [], unmodeled: (live.get(o.key)?.unmanaged ?? []).map(entryLine) };
     if (o.name !== undefined) c.name = o.name;
     const plan = o.plan ?? live.get(o.key)?.plan;
     if (plan !== undefined) c.plan = plan;
@@ -59,7 +60,7 @@ export async function readInventory(target: Target, customers: readonly string[]
     if (ref.kind !== 'entity') continue;
     const customer = byId.get(ref.customer);
     if (!customer) continue;
-    const e: LiveEntity = { id: ref.id, controls: live.get(o.key)?.controls ?? NONE, unmodeled: target.unmodeled?.(o.key) ?? [] };
+    const e: LiveEntity = { id: ref.id, controls: live.get(o.key)?.controls ?? NONE, unmodeled: (live.get(o.key)?.unmanaged ?? []).map(entryLine) };
     if (o.name !== undefined) e.name = o.name;
     customer.entities.push(e);
     customer.plan ??= live.get(o.key)?.plan;

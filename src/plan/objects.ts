@@ -88,4 +88,17 @@ export interface LiveObject {
   plan?: string;
   /** The target's management record on this object as read; compared with the desired one like a control. */
   marker?: string;
+  /** Entries the object holds that tollgate does not model: never diffed, kept on every write, listed by plan. */
+  unmanaged?: UnmanagedEntry[];
+}
+
+/** One entry of a billing system's own that tollgate does not model, in the system's own words. */
+export interface UnmanagedEntry {
+  /** Where the system keeps it, e.g. Autumn's `usage_alerts`. */
+  key: string;
+  feature?: string;
+  /** The entry as the system holds it (wire form). */
+  entry: Record<string, unknown>;
+  /** The control tollgate cannot set on the same feature without replacing this entry (the system keeps one per feature). */
+  occupies?: FeatureControlName;
 }

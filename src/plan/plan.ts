@@ -3,7 +3,7 @@ import { fingerprint, sameJson } from '../resolve/canonical.js';
 import { diffControls, objectAction, type ChangeAction, type ControlChange } from './diff.js';
 import { effectiveFromObjects, type PlainCustomer, type PlainFeature } from './effect.js';
 import type { OnProgress } from '../util/progress.js';
-import { customerOf, isEmptyControls, objectKey, parseObjectKey, type DesiredObject, type LiveObject, type ObjectControls, type ObjectRef } from './objects.js';
+import { customerOf, isEmptyControls, objectKey, parseObjectKey, type DesiredObject, type LiveObject, type ObjectControls, type ObjectRef, type UnmanagedEntry } from './objects.js';
 
 export const PLAN_FORMAT_VERSION = 1;
 
@@ -84,6 +84,15 @@ export interface Plan {
   objects: ObjectPlan[];
   effect: { customers: CustomerEffect[] };
   summary: PlanSummary;
+  /** Entries objects hold that tollgate does not model, per object read: kept on every write; absent when there are none. */
+  unmanaged?: UnmanagedObject[];
+}
+
+/** One object's entries that are not managed by tollgate. */
+export interface UnmanagedObject {
+  key: string;
+  ref: ObjectRef;
+  entries: UnmanagedEntry[];
 }
 
 export interface PlanInput {
@@ -121,7 +130,13 @@ export function computePlan(input: PlanInput): Plan {
     customers: customers.filter((c) => c.customerChanged || c.entities.length > 0).length,
     entities: customers.reduce((n, c) => n + c.entities.length, 0),
   };
-  return { formatVersion: PLAN_FORMAT_VERSION, policyDigest: input.policyDigest, target: input.target, objects, effect: { customers }, summary };
+  const plan: Plan = { formatVersion: PLAN_FORMAT_VERSION, policyDigest: input.policyDigest, target: input.target, objects, effect: { customers }, summary };
+  const unmanaged = keys.flatMap((key): UnmanagedObject[] => {
+    const entries = live.get(key)?.unmanaged ?? [];
+    return entries.length === 0 ? [] : [{ key, ref: parseObjectKey(key), entries }];
+  });
+  if (unmanaged.length > 0) plan.unmanaged = unmanaged;
+  return plan;
 }
 
 /** What one object must be written with to hold what the policies want; undefined when it already does. */

@@ -49,8 +49,6 @@ export interface Target {
    * that keeps its managed set apart from the objects; with their plans. Absent where writing is what records.
    */
   adopt?(objects: ReadonlyArray<{ key: string; plan?: string }>): Promise<void>;
-  /** What the last read of an object found on it that tollgate does not model (kept on every write), in words. */
-  unmodeled?(key: string): string[];
   /** Persists what was written so far; called at the end of an apply. */
   flush(): Promise<void>;
   /** A lock file path that keeps two applies against this target apart. */
@@ -60,6 +58,11 @@ export interface Target {
    * absent when the target stores every supported control as written.
    */
   express?(desired: ReadonlyMap<string, DesiredObject>, set: PolicySet): { desired: Map<string, DesiredObject>; problems: Diagnostic[] };
+  /**
+   * Where the policies' plans and features differ from the target's own catalog, one diagnostic per place (errors
+   * stop the plan); absent when the target has no catalog to read.
+   */
+  checkCatalog?(set: PolicySet, desired: ReadonlyMap<string, DesiredObject>): Promise<Diagnostic[]>;
 }
 
 export interface TargetErrorOptions {

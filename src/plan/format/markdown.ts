@@ -6,6 +6,7 @@ import { byExposureChange, exposureDelta, exposureTotals } from './exposure.js';
 import { fanOuts, listSome } from './fan-out.js';
 import { formatValue } from './values.js';
 import type { PlanFormatContext } from './context.js';
+import { unmanagedMarkdownLines } from './unmanaged.js';
 import { exposureChange, plural, summaryLine } from './text.js';
 
 /** GitHub refuses comments longer than this. */
@@ -27,6 +28,7 @@ export function formatPlanMarkdown(plan: Plan, ctx: PlanFormatContext, limit = G
   const commit = ctx.commit ? `, commit ${escapeMd(ctx.commit)}` : '';
   const head: string[] = [PLAN_COMMENT_MARKER, '### tollgate plan', '', `Target \`${plan.target.name}\`${endpoint}${commit}.`, '', `**${escapeMd(summaryLine(plan))}**`, ''];
   for (const note of ctx.notes) head.push(`> [!WARNING]`, `> ${escapeMd(note)}`, '');
+  head.push(...unmanagedMarkdownLines(plan));
   const footer = mergeFooter(plan, ctx);
   if (plan.objects.length === 0) return [...head, footer].join('\n');
 

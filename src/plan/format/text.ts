@@ -6,6 +6,7 @@ import { formatCount, formatMoney } from '../../util/money.js';
 import { formatValue } from './values.js';
 import { fanOuts, listSome } from './fan-out.js';
 import type { PlanFormatContext } from './context.js';
+import { unmanagedTextLines } from './unmanaged.js';
 
 const SYMBOL: Record<ChangeAction, string> = { create: '+', update: '~', delete: '-' };
 
@@ -26,7 +27,7 @@ export function formatPlanText(plan: Plan, ctx: PlanFormatContext): string {
   const c = pc.createColors(ctx.color);
   const paint = (action: ChangeAction, s: string): string => (action === 'create' ? c.green(s) : action === 'delete' ? c.red(s) : c.yellow(s));
   const lines: string[] = [];
-  if (plan.objects.length === 0) return summaryLine(plan) + '\n';
+  if (plan.objects.length === 0) return [...unmanagedTextLines(plan, c.bold), summaryLine(plan)].join('\n') + '\n';
   lines.push(`tollgate will make these changes on target ${c.bold(plan.target.name)} (${plan.target.endpoint ?? ''}):`, '');
   const effects = new Map(plan.effect.customers.map((e) => [e.id, e]));
 
@@ -82,6 +83,7 @@ export function formatPlanText(plan: Plan, ctx: PlanFormatContext): string {
     if (moved.length > 50) lines.push(`  … and ${formatCount(moved.length - 50)} more customers`);
     lines.push('');
   }
+  lines.push(...unmanagedTextLines(plan, c.bold));
   lines.push(c.bold(summaryLine(plan)));
   return lines.join('\n') + '\n';
 }

@@ -4,7 +4,7 @@ import pLimit from 'p-limit';
 import { DEFAULT_RETRY, type RetryPolicy } from '../backoff.js';
 import { systemClock, type Clock, type Random } from '../../util/clock.js';
 import { TokenBucket } from '../../util/token-bucket.js';
-import { FEATURE_CONTROLS, isEmptyControls, objectKey, parseObjectKey, type DesiredObject, type LiveObject, type ObjectControls, type ObjectRef } from '../../plan/objects.js';
+import { describeRef, FEATURE_CONTROLS, isEmptyControls, objectKey, parseObjectKey, type DesiredObject, type LiveObject, type ObjectControls, type ObjectRef } from '../../plan/objects.js';
 import type { ObjectPlan } from '../../plan/plan.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { PolicySet } from '../../model/policy-set.js';
@@ -12,10 +12,12 @@ import { TargetError, type Capabilities, type ControlName, type ListedObject, ty
 import { AUTUMN_API_URL, AutumnApiError, AutumnClient, type AutumnRoutes } from './client.js';
 import { explainWriteError, unknownObjects } from './errors.js';
 import { formatMarker, impliedMarkers, managedKeysOf, markerToHold, MANAGED_KEY, readMarker, withMarker, type ManagedMarker, type MarkerState } from './managed.js';
-import { readCustomer, readCustomerPage, readEntityPage, readPlan, type CustomerRead } from './responses.js';
-import { readCatalog, type AutumnCatalog } from './catalog.js';
-import { describeUnmodeled } from './unmodeled.js';
-import { decodeControls, encodeControls, keysOf, type BillingControlsWire, type DecodedControls, type OwnSource } from './wire.js';
+import { readCustomer, readCustomerPage, readEntityPage, type CustomerRead } from './responses.js';
+import { readFeatures, readPlans, type AutumnCatalog } from './catalog.js';
+import type { PlanRead } from './responses.js';
+import { catalogMismatches } from './catalog-check.js';
+import { decodeControls, encodeControls, keysOf, OWN_SOURCE, type BillingControlsWire, type DecodedControls } from './wire.js';
+import { foreignEntries, replacedEntries } from './unmodeled.js';
 
 /** Autumn holds no customer-wide overage cap, and entities take no auto top-ups (SPEC §5). */
 export const AUTUMN_CAPABILITIES: Capabilities = {
@@ -63,12 +65,6 @@ interface CustomerMeta {
   plan?: string;
 }
 
-// Own entries are unmarked or marked with the object's own level; "plan" (and, on an entity, "customer") are inherited.
-const ownOf: Record<ObjectRef['kind'], OwnSource> = {
-  plan: () => true,
-  customer: (s) => s === undefined || s === 'customer',
-  entity: (s) => s === undefined || s === 'entity',
-};
 
 /** Autumn over its HTTP API: reads in bulk with customers.list and entities.list, writes one update per object. */
 export class AutumnTarget implements Target {
@@ -91,6 +87,9 @@ export class AutumnTarget implements Target {
   private readonly locks = new Map<string, Promise<unknown>>();
   /** Names of customers and entities as read, by object key: import writes them into the policies. */
   private readonly names = new Map<string, string>();
+  /** The last plans.list; each plan's controls in it are handed out once by fetch(), then read afresh. */
+  private plansRead: Promise<Map<string, PlanRead>> | undefined;
+  private readonly handedOut = new Set<string>();
 
   constructor(options: AutumnTargetOptions) {
     this.endpoint = (options.endpoint ?? AUTUMN_API_URL).replace(/\/+$/, '');
@@ -122,11 +121,16 @@ export class AutumnTarget implements Target {
     return keys.sort();
   }
 
-  /** Each desired customer carries the marker the policies imply, so plan diffs it like a control. */
+  /**
+   * Each desired customer carries the marker the policies imply, so plan diffs it like a control. A plan that sets
+   * no controls is left out: tollgate does not manage it (nothing marks plans), so it is never read or written, and
+   * controls set on it in Autumn stay.
+   */
   express(desired: ReadonlyMap<string, DesiredObject>, _set: PolicySet): { desired: Map<string, DesiredObject>; problems: Diagnostic[] } {
     const markers = impliedMarkers(desired);
     const out = new Map(desired);
     for (const [key, o] of desired) {
+      if (o.ref.kind === 'plan' && isEmptyControls(o.controls)) out.delete(key);
       if (o.ref.kind !== 'customer') continue;
       const marker = formatMarker(markers.get(o.ref.id));
       if (marker !== undefined) out.set(key, { ...o, marker });
@@ -171,14 +175,31 @@ export class AutumnTarget implements Target {
 
   /** The catalog (plans.list and features.list: two requests) and each plan's own controls, for import --catalog. */
   async catalog(): Promise<{ catalog: AutumnCatalog; planControls: Map<string, ObjectControls> }> {
-    const catalog = await readCatalog(this.client);
-    const planControls = new Map([...catalog.plans].map(([id, plan]) => [id, decodeControls(plan.controls, ownOf.plan).controls]));
-    return { catalog, planControls };
+    const [plans, features] = await Promise.all([this.plans(true), readFeatures(this.client)]);
+    const planControls = new Map([...plans].map(([id, plan]) => [id, decodeControls(plan.controls, OWN_SOURCE.plan).controls]));
+    return { catalog: { plans, features }, planControls };
   }
 
-  unmodeled(key: string): string[] {
-    const known = this.known.get(key);
-    return known ? describeUnmodeled(known.decoded.foreign) : [];
+  /** Autumn's plans and features against the policies' (plans.list and features.list, read once for the plan's reads too). */
+  async checkCatalog(set: PolicySet, desired: ReadonlyMap<string, DesiredObject>): Promise<Diagnostic[]> {
+    const [plans, features] = await Promise.all([this.plans(false), readFeatures(this.client)]);
+    return catalogMismatches(set, desired, { plans, features });
+  }
+
+  /** Every plan, read again when `fresh` or never read. */
+  private plans(fresh: boolean): Promise<Map<string, PlanRead>> {
+    if (fresh || !this.plansRead) {
+      const read = readPlans(this.client).then((plans) => {
+        this.handedOut.clear();
+        return plans;
+      });
+      // A failed read is not kept: the next call tries again.
+      read.catch(() => {
+        if (this.plansRead === read) this.plansRead = undefined;
+      });
+      this.plansRead = read;
+    }
+    return this.plansRead;
   }
 
   async read(keys: readonly string[], onRead?: (done: number) => void): Promise<Map<string, LiveObject | null>> {
@@ -212,6 +233,12 @@ export class AutumnTarget implements Target {
     const known = this.known.get(object.key) ?? (await this.fetch(object.key, object.ref));
     if (known === null) throw unknownObjects([object.ref]);
     const keys = keysOf(object.changes);
+    // plan stops at these; an entry added in Autumn since a saved plan was made is refused here, never dropped.
+    const replaced = replacedEntries(object.after, keys, known.decoded.foreign);
+    if (replaced.length > 0) {
+      const what = replaced.map((e) => `${e.key} ${JSON.stringify(e.entry)}`).join(', ');
+      throw new TargetError(`${describeRef(object.ref)} now holds entries tollgate does not manage that this write would replace (${what}); nothing was written to it. Run plan again.`);
+    }
     const billing = encodeControls(object.after, keys, known.decoded.foreign, known.decoded.limitUsage);
     try {
       const ref = object.ref;
@@ -359,7 +386,7 @@ export class AutumnTarget implements Target {
       const page = await readEntityPage(await this.client.read('/v1/entities.list', body));
       for (const entity of page.entities) {
         const key = `entity:${entity.customer}/${entity.id}`;
-        this.known.set(key, { decoded: decodeControls(entity.controls, ownOf.entity) });
+        this.known.set(key, { decoded: decodeControls(entity.controls, OWN_SOURCE.entity) });
         if (entity.name !== undefined) this.names.set(key, entity.name);
         seen.add(key);
       }
@@ -381,8 +408,11 @@ export class AutumnTarget implements Target {
       } else if (ref.kind === 'entity') {
         await this.readEntities([key]);
       } else {
-        const plan = await readPlan(await this.client.read('/v1/plans.get', { plan_id: ref.id }));
-        this.known.set(key, { decoded: decodeControls(plan.controls, ownOf.plan) });
+        // plans.list holds every plan's controls: one request serves them all (the catalog check's, on a first read).
+        const plans = await this.plans(this.handedOut.has(ref.id));
+        this.handedOut.add(ref.id);
+        const plan = plans.get(ref.id);
+        this.known.set(key, plan ? { decoded: decodeControls(plan.controls, OWN_SOURCE.plan) } : null);
       }
     } catch (error) {
       if (!(error instanceof AutumnApiError && error.status === 404)) throw error;
@@ -392,7 +422,7 @@ export class AutumnTarget implements Target {
   }
 
   private rememberCustomer(customer: CustomerRead): void {
-    const known: Known = { decoded: decodeControls(customer.controls, ownOf.customer) };
+    const known: Known = { decoded: decodeControls(customer.controls, OWN_SOURCE.customer) };
     if (customer.plan !== undefined) known.plan = customer.plan;
     this.known.set(`customer:${customer.id}`, known);
     if (customer.name !== undefined) this.names.set(`customer:${customer.id}`, customer.name);
@@ -421,8 +451,10 @@ export class AutumnTarget implements Target {
 
   private live(ref: ObjectRef, known: Known | null): LiveObject | null {
     const marker = ref.kind === 'customer' ? formatMarker(this.meta.get(ref.id)?.confirmed) : undefined;
-    if (known === null || (isEmptyControls(known.decoded.controls) && marker === undefined)) return null;
+    const unmanaged = known === null ? [] : foreignEntries(known.decoded.foreign);
+    if (known === null || (isEmptyControls(known.decoded.controls) && marker === undefined && unmanaged.length === 0)) return null;
     const live: LiveObject = { controls: known.decoded.controls };
+    if (unmanaged.length > 0) live.unmanaged = unmanaged;
     const plan = known.plan ?? (ref.kind === 'entity' ? this.meta.get(ref.customer)?.plan : undefined);
     if (plan !== undefined) live.plan = plan;
     if (marker !== undefined) live.marker = marker;

@@ -14,12 +14,20 @@ export interface AutumnCatalog {
 
 /** Reads the whole catalog: two requests, plans.list and features.list. */
 export async function readCatalog(client: Pick<AutumnClient, 'read'>): Promise<AutumnCatalog> {
-  // Archived plans still hold customers and billing controls: they are part of what the policies may name.
-  const [plans, features] = await Promise.all([
-    client.read('/v1/plans.list', { include_archived: true }).then(readPlanList),
-    client.read('/v1/features.list', {}).then(readFeatureList),
-  ]);
-  return { plans: new Map(plans.map((p) => [p.id, p])), features: new Map(features.map((f) => [f.id, f])) };
+  const [plans, features] = await Promise.all([readPlans(client), readFeatures(client)]);
+  return { plans, features };
+}
+
+/** Every plan, archived ones included (they still hold customers and billing controls), by id: one plans.list. */
+export async function readPlans(client: Pick<AutumnClient, 'read'>): Promise<Map<string, PlanRead>> {
+  const plans = await readPlanList(await client.read('/v1/plans.list', { include_archived: true }));
+  return new Map(plans.map((p) => [p.id, p]));
+}
+
+/** Every feature by id: one features.list. */
+export async function readFeatures(client: Pick<AutumnClient, 'read'>): Promise<Map<string, ListFeaturesList>> {
+  const features = await readFeatureList(await client.read('/v1/features.list', {}));
+  return new Map(features.map((f) => [f.id, f]));
 }
 
 /**

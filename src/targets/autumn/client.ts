@@ -2,7 +2,6 @@
 // sorted into what is worth retrying. One request per send(); reads are retried here, writes by the executor.
 import type {
   GetCustomerParams$Outbound,
-  GetPlanParams$Outbound,
   ListCustomersParams$Outbound,
   ListEntitiesParams$Outbound,
   ListFeaturesRequest$Outbound,
@@ -31,7 +30,6 @@ export interface AutumnRoutes {
   '/v1/entities.list': ListEntitiesParams$Outbound;
   '/v1/entities.update': UpdateEntityParams$Outbound;
   '/v1/features.list': ListFeaturesRequest$Outbound;
-  '/v1/plans.get': GetPlanParams$Outbound;
   '/v1/plans.list': ListPlansParams$Outbound;
   '/v1/plans.update': Pick<UpdatePlanParams$Outbound, 'plan_id' | 'billing_controls'>;
 }

@@ -124,13 +124,6 @@ export async function readEntityPage(value: unknown): Promise<{ entities: Entity
   return { entities, next };
 }
 
-/** The answer of plans.get. */
-export async function readPlan(value: unknown): Promise<ControlsRead> {
-  const body = record(value);
-  if (!body) throw unexpected('plans.get', `the answer is ${shown(value)}, expected an object`);
-  return { controls: controlsOf((await loadSdk()).GetPlanBillingControls$inboundSchema, body, 'plans.get') };
-}
-
 /** A plan as plans.list returns it, reduced to what tollgate compares and writes. */
 export interface PlanRead extends ControlsRead {
   id: string;

@@ -97,6 +97,13 @@ export function limitUsageKey(featureId: string, l: Pick<UsageLimitSetting, 'int
 /** Whether an entry read back with this `source` is the object's own (not inherited from its plan or customer). */
 export type OwnSource = (source: string | undefined) => boolean;
 
+// Own entries are unmarked or marked with the object's own level; "plan" (and, on an entity, "customer") are inherited.
+export const OWN_SOURCE: Record<'plan' | 'customer' | 'entity', OwnSource> = {
+  plan: () => true,
+  customer: (s) => s === undefined || s === 'customer',
+  entity: (s) => s === undefined || s === 'entity',
+};
+
 type Read<K extends keyof GetCustomerBillingControls> = NonNullable<GetCustomerBillingControls[K]>[number];
 
 /** Reads an object's own entries into ObjectControls; entries tollgate cannot express are set aside as foreign. */

@@ -53,7 +53,8 @@ describe('autumn reads', () => {
       expect(reads.filter((p) => p === '/v1/entities.get')).toEqual([]);
       expect(reads.filter((p) => p === '/v1/customers.get')).toEqual([]);
       expect(reads.length).toBeLessThanOrEqual(24);
-      expect(reads.sort()).toEqual(['/v1/customers.list', '/v1/entities.list', '/v1/plans.get']);
+      // The catalog check's plans.list also holds the plan's controls: no plans.get.
+      expect(reads.sort()).toEqual(['/v1/customers.list', '/v1/entities.list', '/v1/features.list', '/v1/plans.list']);
     } finally {
       dir.cleanup();
     }
@@ -102,7 +103,7 @@ describe('autumn reads', () => {
     emu.seed({ customers: Array.from({ length: 120 }, (_, i) => ({ id: `c${i}`, plan_id: 'pro' })) });
     emu.clearRequests();
     await target(emu).read(['customer:c1', 'customer:c2', 'plan:pro']);
-    expect(emu.requests().map((r) => r.path).sort()).toEqual(['/v1/customers.get', '/v1/customers.get', '/v1/plans.get']);
+    expect(emu.requests().map((r) => r.path).sort()).toEqual(['/v1/customers.get', '/v1/customers.get', '/v1/plans.list']);
     emu.clearRequests();
     const many = await target(emu).read(Array.from({ length: 120 }, (_, i) => `customer:c${i}`));
     expect([...many.values()].every((v) => v === null)).toBe(true);
