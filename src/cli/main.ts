@@ -12,6 +12,7 @@ import { historyCommand } from './commands/history.js';
 import { driftCommand } from './commands/drift.js';
 import { unlockCommand } from './commands/unlock.js';
 import { lspCommand } from './commands/lsp.js';
+import { importCommand } from './commands/import.js';
 import { planCommand } from './commands/plan.js';
 import { simulateCommand } from './commands/simulate.js';
 import { validateCommand } from './commands/validate.js';
@@ -220,6 +221,36 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .option('--force', 'also clear a file lock held from another host (tollgate cannot check a process there)'),
   ).action(async (opts: { force?: boolean; target?: string; endpoint?: string; state?: string; live?: boolean; backend?: string }) => {
     code = await unlockCommand({ target: targetSettings(opts), backend: backendOf(opts), force: Boolean(opts.force) }, io);
+  });
+
+  targetOptions(
+    program
+      .command('import')
+      .description('Write policy files for the controls a billing system holds now, so that plan shows no changes; never overwrites a file.')
+      .addOption(dirOption())
+      .option('--customer <id...>', 'import these customers (and their entities)')
+      .option('--all', 'import every customer that holds controls')
+      .option('--profiles', 'move controls three or more customers hold alike into generated profiles')
+      .option('--catalog', "also write Autumn's features and plans the policies lack (features.yaml, plans/<id>.yaml)")
+      .option('--currency <code>', 'currency of the plans --catalog writes (Autumn does not say; default USD)')
+      .option('--plan <id>', 'the plan of customers whose plan the billing system does not say (Owostack)')
+      .addHelpText('after', '\nAfter writing the files, import marks the imported Autumn customers as managed (the tollgate_managed metadata\napply writes; no billing control changes), so that plan shows no changes and a deleted file plans clearing.'),
+  ).action(async (opts: { dir?: string; customer?: string[]; all?: boolean; profiles?: boolean; catalog?: boolean; currency?: string; plan?: string; target?: string; endpoint?: string; state?: string; live?: boolean; backend?: string }) => {
+    code = await importCommand(
+      {
+        dir: dirOf(opts),
+        target: targetSettings(opts),
+        customers: opts.customer ?? [],
+        all: Boolean(opts.all),
+        profiles: Boolean(opts.profiles),
+        catalog: Boolean(opts.catalog),
+        currency: opts.currency,
+        plan: opts.plan,
+        command: `tollgate ${argv.join(' ')}`,
+        backend: backendOf(opts),
+      },
+      io,
+    );
   });
 
   program

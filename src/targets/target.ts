@@ -7,6 +7,15 @@ import type { UsageTable } from '../impact/usage.js';
 
 export type { Capabilities, ControlName } from '../plan/capabilities.js';
 
+/** A customer or entity a billing system lists, for import. */
+export interface ListedObject {
+  /** "customer:<id>" or "entity:<customer>/<id>". */
+  key: string;
+  name?: string;
+  /** The customer's plan, when the billing system says which. */
+  plan?: string;
+}
+
 export interface WriteContext {
   /** Unique per object change, the same on every attempt of it; a target that supports idempotency sends it. */
   idempotencyKey: string;
@@ -50,6 +59,11 @@ export interface Target {
    * Called after read() for the same keys: a target keeps what its reads already returned rather than asking again.
    */
   readUsage?(keys: readonly string[]): Promise<UsageTable>;
+  /**
+   * Every customer and entity the billing system holds, or only the named customers and their entities, for
+   * import; `onListed` counts them as pages come in. Absent on a target that cannot list its customers.
+   */
+  listObjects?(customers: readonly string[] | undefined, onListed?: (done: number) => void, context?: ReadContext): Promise<ListedObject[]>;
   /** Persists what was written so far; called at the end of an apply. */
   flush(): Promise<void>;
   /** Writes hold only once `flush` returns (the local target's state file): objects count as applied, and are recorded, after it. */

@@ -10,7 +10,7 @@ const MOST_OBJECTS = 50;
 const HEADING = 'Not managed by tollgate (kept as they are on every write):';
 
 /** "usage_alerts api_calls: {…}" — the entry in the billing system's own words. */
-function entryLine(e: UnmanagedEntry): string {
+export function entryLine(e: UnmanagedEntry): string {
   return `${e.key}${e.feature === undefined ? '' : ` ${e.feature}`}: ${JSON.stringify(e.entry)}`;
 }
 

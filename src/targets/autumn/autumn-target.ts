@@ -5,16 +5,16 @@ import pLimit from 'p-limit';
 import { DEFAULT_RETRY, type RetryPolicy } from '../backoff.js';
 import { systemClock, type Clock, type Random } from '../../util/clock.js';
 import { TokenBucket } from '../../util/token-bucket.js';
-import { describeRef, isEmptyControls, objectKey, parseObjectKey, type DesiredObject, type LiveObject, type ObjectRef } from '../../plan/objects.js';
+import { describeRef, FEATURE_CONTROLS, isEmptyControls, objectKey, parseObjectKey, type DesiredObject, type LiveObject, type ObjectControls, type ObjectRef } from '../../plan/objects.js';
 import type { ObjectPlan } from '../../plan/plan.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { PolicySet } from '../../model/policy-set.js';
-import { TargetError, type Capabilities, type Target, type WriteContext } from '../target.js';
+import { TargetError, type Capabilities, type ListedObject, type Target, type WriteContext } from '../target.js';
 import { AUTUMN_API_URL, AutumnApiError, AutumnClient, type AutumnRoutes } from './client.js';
 import { explainWriteError, unknownObjects } from './errors.js';
 import { formatMarker, impliedMarkers, managedKeysOf, markerToHold, MANAGED_KEY, readMarker, withMarker, type ManagedMarker, type MarkerState } from './managed.js';
 import { readCustomer, readCustomerPage, readEntityPage, type CustomerRead } from './responses.js';
-import { readFeatures, readPlans } from './catalog.js';
+import { readFeatures, readPlans, type AutumnCatalog } from './catalog.js';
 import type { PlanRead } from './responses.js';
 import { catalogMismatches } from './catalog-check.js';
 import { decodeControls, encodeControls, keysOf, OWN_SOURCE, type BillingControlsWire, type DecodedControls } from './wire.js';
@@ -81,6 +81,8 @@ export class AutumnTarget implements Target {
   /** Keys listed only by markers: one Autumn no longer has is gone, not an error. */
   private readonly markedOnly = new Set<string>();
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Names of customers and entities as read, by object key: import writes them into the policies. */
+  private readonly names = new Map<string, string>();
   /** The last plans.list; each plan's controls in it are handed out once by fetch(), then read afresh. */
   private plansRead: Promise<Map<string, PlanRead>> | undefined;
   private readonly handedOut = new Set<string>();
@@ -131,6 +133,48 @@ export class AutumnTarget implements Target {
       if (marker !== undefined) out.set(key, { ...o, marker });
     }
     return { desired: out, problems: [] };
+  }
+
+  /** Every customer (customers.list) and entity (entities.list), or the named customers and their entities. */
+  async listObjects(customers: readonly string[] | undefined, onListed?: (done: number) => void): Promise<ListedObject[]> {
+    const customerKeys: string[] = [];
+    const entityKeys = new Set<string>();
+    const count = (): void => onListed?.(customerKeys.length + entityKeys.size);
+    if (customers === undefined) {
+      await this.scan((id) => {
+        customerKeys.push(`customer:${id}`);
+        count();
+      });
+      await this.listEntities(undefined, entityKeys);
+    } else {
+      const named = [...new Set(customers)].map((id): ObjectRef => ({ kind: 'customer', id }));
+      await Promise.all(named.map((ref) => this.readLimit(() => this.fetch(objectKey(ref), ref))));
+      const missing = named.filter((ref) => this.known.get(objectKey(ref)) === null);
+      if (missing.length > 0) throw unknownObjects(missing);
+      for (const ref of named) {
+        customerKeys.push(objectKey(ref));
+        // read() hands out what was just read instead of asking again.
+        this.prefetched.add(objectKey(ref));
+      }
+      await Promise.all(named.map((ref) => this.readLimit(() => this.listEntities(ref.id, entityKeys))));
+    }
+    count();
+    return [...customerKeys, ...entityKeys].map((key) => {
+      const listed: ListedObject = { key };
+      const name = this.names.get(key);
+      if (name !== undefined) listed.name = name;
+      const ref = parseObjectKey(key);
+      const plan = ref.kind === 'customer' ? this.meta.get(ref.id)?.plan : undefined;
+      if (plan !== undefined) listed.plan = plan;
+      return listed;
+    });
+  }
+
+  /** The catalog (plans.list and features.list: two requests) and each plan's own controls, for import --catalog. */
+  async catalog(): Promise<{ catalog: AutumnCatalog; planControls: Map<string, ObjectControls> }> {
+    const [plans, features] = await Promise.all([this.plans(true), readFeatures(this.client)]);
+    const planControls = new Map([...plans].map(([id, plan]) => [id, decodeControls(plan.controls, OWN_SOURCE.plan).controls]));
+    return { catalog: { plans, features }, planControls };
   }
 
   /** Autumn's plans and features against the policies' (plans.list and features.list, read once for the plan's reads too). */
@@ -318,13 +362,14 @@ export class AutumnTarget implements Target {
   }
 
   /** Lists every customer, page by page, remembering each one's own controls and marker. */
-  private async scan(): Promise<void> {
+  private async scan(onCustomer?: (id: string) => void): Promise<void> {
     let cursor = '';
     do {
       const page = await readCustomerPage(await this.client.read('/v1/customers.list', { start_cursor: cursor, limit: this.pageSize }));
       for (const customer of page.customers) {
         this.rememberCustomer(customer);
         this.prefetched.add(`customer:${customer.id}`);
+        onCustomer?.(customer.id);
       }
       cursor = page.next ?? '';
     } while (cursor !== '');
@@ -353,6 +398,7 @@ export class AutumnTarget implements Target {
         const key = `entity:${entity.customer}/${entity.id}`;
         this.known.set(key, { decoded: decodeControls(entity.controls, OWN_SOURCE.entity) });
         this.usage.set(key, entity.usage);
+        if (entity.name !== undefined) this.names.set(key, entity.name);
         seen.add(key);
       }
       cursor = page.next ?? '';
@@ -391,6 +437,7 @@ export class AutumnTarget implements Target {
     if (customer.plan !== undefined) known.plan = customer.plan;
     this.known.set(`customer:${customer.id}`, known);
     this.usage.set(`customer:${customer.id}`, customer.usage);
+    if (customer.name !== undefined) this.names.set(`customer:${customer.id}`, customer.name);
     const { [MANAGED_KEY]: _marker, ...others } = customer.metadata;
     const meta: CustomerMeta = { others, confirmed: readMarker(customer.metadata) };
     const planned = this.meta.get(customer.id)?.planned;

@@ -8,6 +8,7 @@ import type { ReadControls } from './wire.js';
 /** A customer as customers.get and customers.list return it, reduced to what tollgate reads. */
 export interface CustomerRead {
   id: string;
+  name?: string;
   metadata: Record<string, unknown>;
   /** The main (non add-on) plan the customer subscribes to. */
   plan?: string;
@@ -72,6 +73,7 @@ function customerOf(value: unknown, route: string, schema: Schema<ReadControls>,
     throw unexpected(route, `${at}subscriptions is ${shown(body.subscriptions)}, expected an array`);
   }
   const read: CustomerRead = { id: body.id, metadata: record(body.metadata) ?? {}, controls: controlsOf(schema, body, route, at), usage: usageOf(body, route, at) };
+  if (typeof body.name === 'string' && body.name !== '') read.name = body.name;
   const subscriptions = Array.isArray(body.subscriptions) ? body.subscriptions.map(record) : [];
   const main = subscriptions.find((s) => s !== undefined && s.add_on !== true && typeof s.plan_id === 'string');
   if (main) read.plan = main.plan_id as string;
@@ -101,6 +103,7 @@ export interface EntityRead extends ControlsRead {
   id: string;
   customer: string;
   usage: Record<string, number>;
+  name?: string;
 }
 
 /** `balances[feature].usage` of a customer or entity; a balance without a numeric usage is not what Autumn sends. */
@@ -132,7 +135,9 @@ export async function readEntityPage(value: unknown): Promise<{ entities: Entity
     if (!e) throw unexpected('entities.list', `list[${i}] is ${shown(item)}, expected an entity object`);
     if (typeof e.id !== 'string' || e.id === '') throw unexpected('entities.list', `list[${i}].id is ${shown(e.id)}, expected the entity id`);
     if (typeof e.customer_id !== 'string' || e.customer_id === '') throw unexpected('entities.list', `list[${i}].customer_id is ${shown(e.customer_id)}, expected the customer id`);
-    return { id: e.id, customer: e.customer_id, controls: controlsOf(schema, e, 'entities.list', `list[${i}].`), usage: usageOf(e, 'entities.list', `list[${i}].`) };
+    const entity: EntityRead = { id: e.id, customer: e.customer_id, controls: controlsOf(schema, e, 'entities.list', `list[${i}].`), usage: usageOf(e, 'entities.list', `list[${i}].`) };
+    if (typeof e.name === 'string' && e.name !== '') entity.name = e.name;
+    return entity;
   });
   return { entities, next };
 }

@@ -5,7 +5,7 @@ import { parseObjectKey, type LiveObject } from '../../plan/objects.js';
 import type { ObjectPlan } from '../../plan/plan.js';
 import { writeFailureReason, writeFileAtomic } from '../../util/atomic-write.js';
 import { jsonTooDeep } from '../../util/json-depth.js';
-import { TargetError, type Capabilities, type Target } from '../target.js';
+import { TargetError, type Capabilities, type ListedObject, type Target } from '../target.js';
 
 const MAX_STATE_DEPTH = 32;
 
@@ -63,6 +63,26 @@ export class LocalTarget implements Target {
 
   async managedKeys(): Promise<string[]> {
     return Object.keys(this.load().objects).sort();
+  }
+
+  /** The customers and entities the state holds (a customer whose entities alone hold controls included), with their plans. */
+  async listObjects(customers: readonly string[] | undefined): Promise<ListedObject[]> {
+    const wanted = customers === undefined ? undefined : new Set(customers);
+    const listed = new Map<string, ListedObject>();
+    for (const [key, object] of Object.entries(this.load().objects)) {
+      const ref = parseObjectKey(key);
+      if (ref.kind === 'plan') continue;
+      const customer = ref.kind === 'entity' ? ref.customer : ref.id;
+      if (wanted !== undefined && !wanted.has(customer)) continue;
+      for (const k of ref.kind === 'entity' ? [`customer:${customer}`, key] : [key]) {
+        const known = listed.get(k);
+        if (known === undefined) listed.set(k, object.plan === undefined ? { key: k } : { key: k, plan: object.plan });
+        else if (known.plan === undefined && object.plan !== undefined) known.plan = object.plan;
+      }
+    }
+    const missing = [...(wanted ?? [])].filter((id) => !listed.has(`customer:${id}`));
+    if (missing.length > 0) throw new TargetError(`The local state ${this.endpoint} holds nothing for ${missing.length === 1 ? 'customer' : 'customers'} ${missing.sort().join(', ')}.`);
+    return [...listed.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
   }
 
   async read(keys: readonly string[]): Promise<Map<string, LiveObject | null>> {

@@ -2,7 +2,7 @@ import { systemClock, type Clock } from '../../util/clock.js';
 import { TokenBucket } from '../../util/token-bucket.js';
 import { TargetError } from '../target.js';
 import { statusFailure, Transport, type HttpAnswer } from '../transport.js';
-import { readCustomerAnswer, readWriteAnswer, type CustomerRead } from './responses.js';
+import { readCustomerAnswer, readCustomerListAnswer, readWriteAnswer, type CustomerRead, type CustomerSummaryRead } from './responses.js';
 import {
   customerPath,
   OWOSTACK_ROUTES,
@@ -21,7 +21,7 @@ const ENDPOINT_HINT = '--endpoint, OWOSTACK_API_URL or "endpoint" in tollgate.ya
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /** The calls tollgate makes, named as in OWOSTACK_ROUTES. */
-export type OwostackCall = 'customer' | 'setFeatureConfig' | 'setOverageLimit';
+export type OwostackCall = 'customer' | 'listCustomers' | 'setFeatureConfig' | 'setOverageLimit';
 
 export interface OwostackClientOptions {
   baseUrl: string;
@@ -61,6 +61,12 @@ export class OwostackClient {
     const path = customerPath(id);
     const answer = await this.call('customer', path);
     return readCustomerAnswer(answer, id, { route: `GET ${path}`, baseUrl: this.baseUrl });
+  }
+
+  /** One page of the customer list (without billing), and how many customers there are in all. */
+  async listCustomers(limit: number, offset: number): Promise<{ customers: CustomerSummaryRead[]; total: number }> {
+    const path = `${OWOSTACK_ROUTES.listCustomers.path}?limit=${limit}&offset=${offset}`;
+    return readCustomerListAnswer(await this.call('listCustomers', path), { route: `GET ${path}`, baseUrl: this.baseUrl });
   }
 
   /** Sets (or with both fields null clears) one feature's override for one customer. */

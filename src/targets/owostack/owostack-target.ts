@@ -7,10 +7,10 @@ import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { PolicySet } from '../../model/policy-set.js';
 import { describeRef, parseObjectKey, type DesiredObject, type LiveObject } from '../../plan/objects.js';
 import type { ObjectPlan } from '../../plan/plan.js';
-import { TargetError, type Capabilities, type ReadContext, type Target, type WriteContext } from '../target.js';
+import { TargetError, type Capabilities, type ListedObject, type ReadContext, type Target, type WriteContext } from '../target.js';
 import { OWOSTACK_KEY_VARIABLE, OwostackClient } from './client.js';
 import { LEGACY_MANAGED_FILE, legacyManagedAt, type LegacyManagedSet } from './managed.js';
-import { OWOSTACK_LIVE_KEY_PREFIX, OWOSTACK_LIVE_URL, OWOSTACK_SANDBOX_URL } from './routes.js';
+import { OWOSTACK_LIST_MAX_LIMIT, OWOSTACK_LIVE_KEY_PREFIX, OWOSTACK_LIVE_URL, OWOSTACK_SANDBOX_URL } from './routes.js';
 import { expressForOwostack, holds, liveFromCustomer, writeCalls, type OwostackWriteCall } from './wire.js';
 
 /** Owostack holds per-feature overage and caps and a customer-wide overage limit, on customers only. */
@@ -80,6 +80,51 @@ export class OwostackTarget implements Target {
   async managedKeys(): Promise<string[]> {
     this.legacy = legacyManagedAt(this.legacyManagedFile, this.endpoint);
     return this.legacy.keys;
+  }
+
+  /**
+   * Every customer, listed 100 at a time (`GET /customers`), or the named ones, each read once to check it exists.
+   * Owostack does not say which plan a customer is on: a listed customer carries the plan the managed set
+   * remembers for it (the state backend's records, else a legacy managed-set file), if any.
+   */
+  async listObjects(customers: readonly string[] | undefined, onListed?: (done: number) => void, context?: ReadContext): Promise<ListedObject[]> {
+    const legacy = legacyManagedAt(this.legacyManagedFile, this.endpoint);
+    const planOf = (key: string): string | undefined => context?.managed.get(key)?.plan ?? legacy.plans.get(key);
+    const found = new Map<string, ListedObject>();
+    const add = (id: string, name: string | undefined): void => {
+      const listed: ListedObject = { key: `customer:${id}` };
+      if (name !== undefined) listed.name = name;
+      const plan = planOf(listed.key);
+      if (plan !== undefined) listed.plan = plan;
+      found.set(listed.key, listed);
+      onListed?.(found.size);
+    };
+    const read = <T>(call: () => Promise<T>): Promise<T> => retrying(call, { policy: this.retry, clock: this.clock, random: this.random });
+    if (customers === undefined) {
+      // Newest first: a customer created meanwhile shifts the pages by one, so one seen twice is listed once.
+      for (let offset = 0, total = Infinity; offset < total; offset += OWOSTACK_LIST_MAX_LIMIT) {
+        const page = await read(() => this.client.listCustomers(OWOSTACK_LIST_MAX_LIMIT, offset));
+        for (const c of page.customers) add(c.id, c.name);
+        total = page.customers.length === 0 ? 0 : page.total;
+      }
+      return [...found.values()];
+    }
+    const limit = pLimit(READ_CONCURRENCY);
+    const unknown: string[] = [];
+    await Promise.all(
+      [...new Set(customers)].map((id) =>
+        limit(async () => {
+          try {
+            add(id, (await read(() => this.client.customer(id))).name);
+          } catch (error) {
+            if (!(error instanceof TargetError && error.options.status === 404 && error.options.fatal !== true)) throw error;
+            unknown.push(id);
+          }
+        }),
+      ),
+    );
+    if (unknown.length > 0) throw unknownCustomers(this.endpoint, unknown.sort());
+    return [...found.values()];
   }
 
   /**

@@ -13,6 +13,7 @@ export interface FeatureConfigRead {
 /** A customer's billing config as tollgate reads it; a stored limit without an amount is no limit. */
 export interface CustomerRead {
   id: string;
+  name?: string;
   overageLimit: { maxOverageAmount: number; onLimitReached: OwostackOnLimitReached } | null;
   /** Sorted by feature slug. */
   featureConfigs: FeatureConfigRead[];
@@ -58,7 +59,32 @@ export function readCustomerAnswer(value: unknown, id: string, source: AnswerSou
     };
   });
   featureConfigs.sort((a, b) => (a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : 0));
-  return { id, overageLimit, featureConfigs };
+  const read: CustomerRead = { id, overageLimit, featureConfigs };
+  if (typeof body.name === 'string' && body.name !== '') read.name = body.name;
+  return read;
+}
+
+/** One customer of a `GET /customers` page. */
+export interface CustomerSummaryRead {
+  id: string;
+  name?: string;
+}
+
+/** The answer of `GET /customers?limit=&offset=`: its customers and the total. */
+export function readCustomerListAnswer(value: unknown, source: AnswerSource): { customers: CustomerSummaryRead[]; total: number } {
+  const shape: Shape = new Shape(source);
+  const body = shape.object(value, '(the answer)');
+  shape.success(body);
+  const total = shape.count(body.total, 'total', false)!;
+  if (!Array.isArray(body.data)) shape.fail('data', body.data, 'an array');
+  const customers = body.data.map((entry, i): CustomerSummaryRead => {
+    const c = shape.object(entry, `data[${i}]`, 'a customer object');
+    if (typeof c.id !== 'string' || c.id === '') shape.fail(`data[${i}].id`, c.id, 'a non-empty string');
+    const read: CustomerSummaryRead = { id: c.id };
+    if (typeof c.name === 'string' && c.name !== '') read.name = c.name;
+    return read;
+  });
+  return { customers, total };
 }
 
 /** The answer of a write: tollgate reads nothing from it but that it succeeded. */
@@ -87,7 +113,7 @@ class Shape {
     if (body.success !== true) this.fail('success', body.success, 'true');
   }
 
-  count(value: unknown, field: string, nullable: true): number | null;
+  count(value: unknown, field: string, nullable: boolean): number | null;
   count(value: unknown, field: string, nullable: boolean): number | null {
     if (value === null && nullable) return null;
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) this.fail(field, value, `${nullable ? 'null or ' : ''}a whole number of 0 or more`);
