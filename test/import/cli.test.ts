@@ -1,6 +1,6 @@
-// tollgate import { openBackend, selectBackend } from '../../src/backend/index.js';
-import through the real CLI, against the emulators over real HTTP: adopting an existing account.
+// tollgate import through the real CLI, against the emulators over real HTTP: adopting an existing account.
 import { readFileSync, rmSync } from 'node:fs';
+import { openBackend, selectBackend } from '../../src/backend/index.js';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOwostackEmulator } from '../../src/emulate/owostack/emulator.js';
