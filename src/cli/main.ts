@@ -192,13 +192,14 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   targetOptions(
     program
       .command('drift')
-      .description('Show only what changed in the billing system outside tollgate since its last apply (live vs last applied).')
+      .description('Show only what changed in the billing system outside tollgate since its last apply (live vs last applied), and the exceptions and waivers that have ended or end soon.')
       .addOption(dirOption())
       .addOption(new Option('--format <format>', 'text | markdown | json').default('text'))
-      .option('--detailed-exitcode', 'exit 0 when there is no drift, 2 when there is, 1 on error'),
-  ).action(async (opts: { dir?: string; format: string; detailedExitcode?: boolean; target?: string; endpoint?: string; state?: string; live?: boolean; backend?: string }) => {
+      .option('--detailed-exitcode', 'exit 0 when there is no drift and nothing ending, 2 when there is, 1 on error')
+      .addOption(atOption()),
+  ).action(async (opts: { dir?: string; format: string; detailedExitcode?: boolean; target?: string; endpoint?: string; state?: string; live?: boolean; backend?: string; at?: string }) => {
     const format = choice(opts.format, ['text', 'markdown', 'json'], '--format');
-    code = await driftCommand({ dir: dirOf(opts), target: targetSettings(opts), backend: backendOf(opts), format, detailedExitcode: Boolean(opts.detailedExitcode) }, io);
+    code = await driftCommand({ dir: dirOf(opts), target: targetSettings(opts), backend: backendOf(opts), format, detailedExitcode: Boolean(opts.detailedExitcode), time: timeOf(opts) }, io);
   });
 
   targetOptions(
@@ -279,11 +280,11 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .argument('[usages...]', '<feature>=<usage> (on a customer also <entity>/<feature>=<usage>); unlisted features at 0')
     .description('Show per feature where alerts fire, top-ups buy and usage is blocked, and the state at the usages given.')
     .addOption(dirOption())
-    .option('--at <date>', 'resolve the policies at this instant (RFC 3339 or YYYY-MM-DD; default now)')
+    .addOption(atOption())
     .addOption(new Option('--format <format>', 'text | json').default('text'))
     .action((subject: string, usages: string[], opts: { dir?: string; at?: string; format: string }) => {
       const format = choice(opts.format, ['text', 'json'], '--format');
-      code = simulateCommand({ dir: dirOf(opts), subject, usages, format, ...(opts.at === undefined ? {} : { at: opts.at }) }, io);
+      code = simulateCommand({ dir: dirOf(opts), subject, usages, format, time: timeOf(opts), atNamed: opts.at !== undefined }, io);
     });
 
   program

@@ -65,11 +65,12 @@ function parentsAt(lines: string[], start: number, line: number, column: number)
   return path.reverse();
 }
 
-/** The ids a value at the end of `path` refers to: plans for `plan`, profiles for `extends`, customers for `customer`. */
+/** The ids a value at the end of `path` refers to: plans for `plan`, profiles for `extends`, customers for `customer`, guardrails for a waiver's `guardrail`. */
 function referencedIds(set: PolicySet, kind: string | undefined, path: string[]): Iterable<string> | undefined {
   const key = path[path.length - 1] === '[]' ? path[path.length - 2] : path[path.length - 1];
   if (path.length <= 2 && key === 'plan' && kind === 'Customer') return set.plans.keys();
   if (path.length <= 2 && key === 'customer' && kind === 'Entity') return set.customers.keys();
+  if (path.length <= 2 && key === 'guardrail' && kind === 'Waiver') return set.guardrails.keys();
   if (path.length === 2 && key === 'extends' && (kind === 'Customer' || kind === 'Profile')) return set.profiles.keys();
   return undefined;
 }

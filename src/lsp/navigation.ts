@@ -6,7 +6,7 @@ import { kindOf, type CursorTarget } from './cursor.js';
 import { toRange } from './diagnostics.js';
 import { absolutePath, pathToUri } from './workspace.js';
 
-export type RefKind = 'feature' | 'plan' | 'profile' | 'customer';
+export type RefKind = 'feature' | 'plan' | 'profile' | 'customer' | 'guardrail';
 
 /** A reference to a definition: the kind and id a key or value under the cursor names. */
 export interface Reference {
@@ -15,7 +15,7 @@ export interface Reference {
 }
 
 /**
- * The definition a cursor target names: the value of `plan:`, an `extends:` entry, an entity's `customer:`,
+ * The definition a cursor target names: the value of `plan:`, an `extends:` entry, an entity's `customer:`, a waiver's `guardrail:`,
  * a feature key under `controls:` or a plan's `features:`, or the `id` of a definition itself.
  */
 export function referenceAt(target: CursorTarget): Reference | undefined {
@@ -31,9 +31,10 @@ export function referenceAt(target: CursorTarget): Reference | undefined {
   if (typeof value !== 'string') return undefined;
   if (path.length === 1 && last === 'plan' && kind === 'Customer') return { kind: 'plan', id: value };
   if (path.length === 1 && last === 'customer' && kind === 'Entity') return { kind: 'customer', id: value };
+  if (path.length === 1 && last === 'guardrail' && kind === 'Waiver') return { kind: 'guardrail', id: value };
   if (path.length === 2 && parent === 'extends' && (kind === 'Customer' || kind === 'Profile')) return { kind: 'profile', id: value };
   if (path.length === 1 && last === 'id') {
-    const own: Record<string, RefKind> = { Feature: 'feature', Plan: 'plan', Profile: 'profile', Customer: 'customer' };
+    const own: Record<string, RefKind> = { Feature: 'feature', Plan: 'plan', Profile: 'profile', Customer: 'customer', Guardrail: 'guardrail' };
     if (kind && own[kind]) return { kind: own[kind], id: value };
   }
   return undefined;
@@ -41,7 +42,8 @@ export function referenceAt(target: CursorTarget): Reference | undefined {
 
 /** Where `ref` is defined (its `id`), if it is. */
 export function definitionOf(set: PolicySet, ref: Reference): Location | undefined {
-  const def = (ref.kind === 'feature' ? set.features : ref.kind === 'plan' ? set.plans : ref.kind === 'profile' ? set.profiles : set.customers).get(ref.id);
+  const table = { feature: set.features, plan: set.plans, profile: set.profiles, customer: set.customers, guardrail: set.guardrails }[ref.kind];
+  const def = table.get(ref.id);
   return def ? at(def.origin, '/id') : undefined;
 }
 

@@ -165,7 +165,7 @@ describe('tollgate lsp', () => {
     client.notify('textDocument/didClose', { textDocument: { uri: uri(file) } });
   });
 
-  it('goes to the definition of a plan, a profile, a feature and a customer', async () => {
+  it('goes to the definition of a plan, a profile, a feature, a customer and a guardrail', async () => {
     const file = 'customers/cust_123.yaml';
     const source = text(file);
     client.notify('textDocument/didOpen', { textDocument: { uri: uri(file), languageId: 'yaml', version: 1, text: source } });
@@ -182,6 +182,20 @@ describe('tollgate lsp', () => {
     client.notify('textDocument/didOpen', { textDocument: { uri: uri(entityFile), languageId: 'yaml', version: 1, text: entitySource } });
     expect(await definition('customer: cust_123', 12, entityFile, entitySource)).toEqual(expect.objectContaining({ uri: uri(file), range: expect.objectContaining({ start: { line: lineOf(file, 'id: cust_123'), character: 4 } }) }));
     expect(await definition('plan: pro', 2)).toBeNull(); // on the key, not the value
+
+    // a waiver's guardrail: definition, and completion of guardrail ids
+    const waivers = 'guardrails/waivers.yaml';
+    const waiverSource = text(waivers);
+    client.notify('textDocument/didOpen', { textDocument: { uri: uri(waivers), languageId: 'yaml', version: 1, text: waiverSource } });
+    expect(await definition('guardrail: exposure-cap', 12, waivers, waiverSource)).toEqual(
+      expect.objectContaining({ uri: uri('guardrails/money.yaml'), range: expect.objectContaining({ start: { line: lineOf('guardrails/money.yaml', 'id: exposure-cap'), character: 4 } }) }),
+    );
+    const typed = waiverSource.replace('guardrail: exposure-cap', 'guardrail: ');
+    client.notify('textDocument/didChange', { textDocument: { uri: uri(waivers), version: 2 }, contentChanges: [{ text: typed }] });
+    const items = await client.request<{ items?: Array<{ label: string }> } | Array<{ label: string }>>('textDocument/completion', { textDocument: { uri: uri(waivers) }, position: position(typed, 'guardrail: ', 11) });
+    const labels = (Array.isArray(items) ? items : (items.items ?? [])).map((i) => i.label);
+    expect(labels).toContain('exposure-cap');
+    client.notify('textDocument/didClose', { textDocument: { uri: uri(waivers) } });
   });
 
   it('finds the references of a plan and of a profile', async () => {

@@ -6,6 +6,7 @@ import { createTarget, type TargetSettings } from '../../targets/index.js';
 import { openTargetBackend, type BackendSetting } from '../backend.js';
 import type { CliIO } from '../io.js';
 import { loadValid } from '../load.js';
+import type { ResolveTime } from '../time.js';
 import { planPrinting } from '../pipeline.js';
 
 export interface DriftOptions {
@@ -14,11 +15,16 @@ export interface DriftOptions {
   backend: BackendSetting;
   format: 'text' | 'markdown' | 'json';
   detailedExitcode: boolean;
+  /** The instant to resolve at, and the warning window of exceptions and waivers. */
+  time?: ResolveTime;
 }
 
-/** `tollgate drift`: only what changed outside tollgate since its last apply; exit 2 with --detailed-exitcode when there is any. */
+/**
+ * `tollgate drift`: only what changed outside tollgate since its last apply, and the exceptions and waivers that have
+ * lapsed or lapse within their warning window; exit 2 with --detailed-exitcode when there is any.
+ */
 export async function driftCommand(options: DriftOptions, io: CliIO): Promise<number> {
-  const analysis = loadValid(options.dir, io, { digest: true });
+  const analysis = loadValid(options.dir, io, { digest: true, ...options.time, guardrailsLater: true });
   const target = createTarget(options.target);
   const backend = await openTargetBackend(options.backend, target);
   let plan: Plan;
@@ -28,22 +34,34 @@ export async function driftCommand(options: DriftOptions, io: CliIO): Promise<nu
     await backend.close();
   }
   const drift = plan.drift ?? [];
+  const lapsing = plan.lapsing ?? [];
   const where = `${target.name} at ${target.endpoint}`;
+  const none = `No drift on ${where}: every object tollgate manages holds what it last applied.`;
   if (options.format === 'json') {
-    io.out(JSON.stringify({ target: plan.target, drift }, null, 2) + '\n');
+    io.out(JSON.stringify({ target: plan.target, ...(plan.asOf === undefined ? {} : { asOf: plan.asOf }), drift, lapsing }, null, 2) + '\n');
   } else if (options.format === 'markdown') {
     const escape = (s: string): string => s.replace(/([|\\`*_[\]<>])/g, '\\$1');
-    io.out(
-      drift.length === 0
-        ? `### tollgate drift\n\nNo drift on ${where}: every object tollgate manages holds what it last applied.\n`
-        : [`### tollgate drift`, '', `Target \`${target.name}\` at \`${target.endpoint}\`: ${drift.length} object${drift.length === 1 ? '' : 's'} changed outside tollgate.`, '', ...driftMarkdownLines(plan, escape)].join('\n'),
-    );
-  } else if (drift.length === 0) {
-    io.out(`No drift on ${where}: every object tollgate manages holds what it last applied.\n`);
+    const lines = ['### tollgate drift', ''];
+    if (drift.length === 0) lines.push(none, '');
+    else lines.push(`Target \`${target.name}\` at \`${target.endpoint}\`: ${count(drift.length, 'object')} changed outside tollgate.`, '', ...driftMarkdownLines(plan, escape));
+    if (lapsing.length > 0) {
+      lines.push('#### Exceptions and waivers ending', '', '| kind | id | of | ends | where |', '|---|---|---|---|---|');
+      for (const l of lapsing) lines.push(`| ${l.kind} | \`${l.id}\` | ${escape(l.subject)} | ${l.lapsed ? `**ended ${l.endsAt}**` : l.endsAt} | \`${l.file}:${l.line}\` |`);
+      lines.push('');
+    }
+    io.out(lines.join('\n'));
   } else {
     const c = pc.createColors(io.color);
-    const them = drift.length === 1 ? 'it' : 'them';
-    io.out([...driftTextLines(plan, c), `${drift.length} object${drift.length === 1 ? '' : 's'} changed outside tollgate. tollgate apply reverts ${them} to the policies; to keep a change, write it into the policies.`].join('\n') + '\n');
+    const lines = drift.length === 0 ? [none] : [...driftTextLines(plan, c), `${count(drift.length, 'object')} changed outside tollgate. tollgate apply reverts ${drift.length === 1 ? 'it' : 'them'} to the policies; to keep a change, write it into the policies.`];
+    if (lapsing.length > 0) {
+      lines.push('', c.bold('Exceptions and waivers ending:'));
+      for (const l of lapsing) lines.push(`  ${l.kind} ${l.id} of ${l.subject}: ${l.lapsed ? `ended ${l.endsAt}; remove it` : `ends ${l.endsAt}`}  (${l.file}:${l.line})`);
+    }
+    io.out(lines.join('\n') + '\n');
   }
-  return options.detailedExitcode && drift.length > 0 ? 2 : 0;
+  return options.detailedExitcode && (drift.length > 0 || lapsing.length > 0) ? 2 : 0;
+}
+
+function count(n: number, one: string): string {
+  return `${n} ${one}${n === 1 ? '' : 's'}`;
 }

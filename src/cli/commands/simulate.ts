@@ -6,12 +6,16 @@ import type { EffectiveCustomer } from '../../resolve/effective.js';
 import { UsageError, UserError } from '../errors.js';
 import type { CliIO } from '../io.js';
 import { loadValid } from '../load.js';
+import type { ResolveTime } from '../time.js';
 
 export interface SimulateOptions {
   dir: string;
   subject: string;
   usages: string[];
-  at?: string;
+  /** The instant to resolve at (`--at`, else TOLLGATE_AT, else now): which exceptions are active. */
+  time: ResolveTime;
+  /** Whether an instant was named (it is then shown). */
+  atNamed: boolean;
   format: 'text' | 'json';
 }
 
@@ -19,8 +23,8 @@ export interface SimulateOptions {
 export function simulateCommand(options: SimulateOptions, io: CliIO): number {
   const [customerId, entityId, ...rest] = options.subject.split('/');
   if (!customerId || rest.length > 0 || entityId === '') throw new UsageError('simulate takes <customer> or <customer>/<entity>, e.g. tollgate simulate cust_123 api_calls=6000');
-  const at = options.at === undefined ? undefined : instant(options.at);
-  const analysis = loadValid(options.dir, io);
+  const at = options.atNamed ? new Date(options.time.at).toISOString() : undefined;
+  const analysis = loadValid(options.dir, io, { ...options.time });
   const customer = analysis.customers.get(customerId);
   if (!customer) throw new UserError(`No customer "${customerId}" in ${options.dir}.${didYouMean(customerId, analysis.customers.keys())}`);
   if (entityId !== undefined && !customer.entities[entityId]) throw new UserError(`Customer "${customerId}" has no entity "${entityId}".${didYouMean(entityId, Object.keys(customer.entities))}`);
@@ -52,16 +56,4 @@ function usageArguments(args: readonly string[], customerId: string, entityId: s
     putUsage(table, key, feature, n);
   }
   return table;
-}
-
-/** `--at`: an RFC 3339 time or a date (00:00 UTC), as an ISO string. */
-function instant(value: string): string {
-  const date = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
-  const rfc3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-  const ms = Date.parse(date);
-  // Date.parse rolls 2026-02-30 over into March: the calendar date must exist as written.
-  const [y, m, d] = date.slice(0, 10).split('-').map(Number) as [number, number, number];
-  const real = new Date(Date.UTC(y, m - 1, d));
-  if (!rfc3339.test(date) || Number.isNaN(ms) || real.getUTCMonth() !== m - 1 || real.getUTCDate() !== d) throw new UsageError(`--at must be a date (2026-11-27) or an RFC 3339 time (2026-11-27T09:00:00Z); got "${value}".`);
-  return new Date(ms).toISOString();
 }
