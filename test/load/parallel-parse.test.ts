@@ -13,7 +13,7 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 /** Runs node; stderr without the progress lines, whose counts depend on timing. */
 function node(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd, env: { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: '', TOLLGATE_CACHE: 'off', ...env }, maxBuffer: 1 << 30 }, (error, stdout, stderr) =>
+    execFile(process.execPath, args, { cwd, env: { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: '', TOLLGATE_CACHE: 'off', TOLLGATE_AT: '2026-11-26T12:00:00Z', ...env }, maxBuffer: 1 << 30 }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr: withoutProgress(stderr) }),
     );
   });

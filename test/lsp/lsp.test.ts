@@ -136,7 +136,7 @@ describe('tollgate lsp', () => {
     expect(await labels(6, 4)).toEqual(['ai_tokens', 'api_calls', 'credits', 'seats', 'sso', 'storage_gb']); // a key typed so far: "ap"
     expect(await labels(8, 4)).toEqual(['overage', 'maxOverageUnits', 'usageAlerts', 'usageLimits', 'autoTopup']);
     expect(await labels(1, 0)).toEqual(expect.arrayContaining(['kind', 'id', 'plan', 'extends', 'controls', 'overageLimit', 'entities']));
-    expect(await labels(13, 6)).toEqual(['Feature', 'Plan', 'Profile', 'Customer', 'Entity']);
+    expect(await labels(13, 6)).toEqual(['Feature', 'Plan', 'Profile', 'Customer', 'Entity', 'Guardrail', 'Waiver']);
     expect(await labels(17, 10)).toEqual(expect.arrayContaining(['cust_123', 'cust_globex', 'zz_closed']));
     client.notify('textDocument/didClose', { textDocument: { uri: uri(file) } });
   });
