@@ -1,6 +1,7 @@
 import pc from 'picocolors';
 import { remembered } from '../../engine/state.js';
-import { driftMarkdownLines, driftTextLines } from '../../plan/format/drift.js';
+import { driftCount, driftMarkdownLines, driftTextLines } from '../../plan/format/drift.js';
+import { escapeMd } from '../../plan/format/markdown.js';
 import type { Plan } from '../../plan/plan.js';
 import { createTarget, type TargetSettings } from '../../targets/index.js';
 import { openTargetBackend, type BackendSetting } from '../backend.js';
@@ -40,19 +41,18 @@ export async function driftCommand(options: DriftOptions, io: CliIO): Promise<nu
   if (options.format === 'json') {
     io.out(JSON.stringify({ target: plan.target, ...(plan.asOf === undefined ? {} : { asOf: plan.asOf }), drift, lapsing }, null, 2) + '\n');
   } else if (options.format === 'markdown') {
-    const escape = (s: string): string => s.replace(/([|\\`*_[\]<>])/g, '\\$1');
     const lines = ['### tollgate drift', ''];
     if (drift.length === 0) lines.push(none, '');
-    else lines.push(`Target \`${target.name}\` at \`${target.endpoint}\`: ${count(drift.length, 'object')} changed outside tollgate.`, '', ...driftMarkdownLines(plan, escape));
+    else lines.push(`Target \`${target.name}\` at \`${target.endpoint}\`: ${driftCount(plan)}.`, '', ...driftMarkdownLines(plan, escapeMd));
     if (lapsing.length > 0) {
       lines.push('#### Exceptions and waivers ending', '', '| kind | id | of | ends | where |', '|---|---|---|---|---|');
-      for (const l of lapsing) lines.push(`| ${l.kind} | \`${l.id}\` | ${escape(l.subject)} | ${l.lapsed ? `**ended ${l.endsAt}**` : l.endsAt} | \`${l.file}:${l.line}\` |`);
+      for (const l of lapsing) lines.push(`| ${l.kind} | \`${l.id}\` | ${escapeMd(l.subject)} | ${l.lapsed ? `**ended ${l.endsAt}**` : l.endsAt} | \`${l.file}:${l.line}\` |`);
       lines.push('');
     }
     io.out(lines.join('\n'));
   } else {
     const c = pc.createColors(io.color);
-    const lines = drift.length === 0 ? [none] : [...driftTextLines(plan, c), `${count(drift.length, 'object')} changed outside tollgate. tollgate apply reverts ${drift.length === 1 ? 'it' : 'them'} to the policies; to keep a change, write it into the policies.`];
+    const lines = drift.length === 0 ? [none] : [...driftTextLines(plan, c), `${driftCount(plan)}. tollgate apply reverts ${drift.length === 1 ? 'it' : 'them'} to the policies; to keep a change, write it into the policies.`];
     if (lapsing.length > 0) {
       lines.push('', c.bold('Exceptions and waivers ending:'));
       for (const l of lapsing) lines.push(`  ${l.kind} ${l.id} of ${l.subject}: ${l.lapsed ? `ended ${l.endsAt}; remove it` : `ends ${l.endsAt}`}  (${l.file}:${l.line})`);
@@ -60,8 +60,4 @@ export async function driftCommand(options: DriftOptions, io: CliIO): Promise<nu
     io.out(lines.join('\n') + '\n');
   }
   return options.detailedExitcode && (drift.length > 0 || lapsing.length > 0) ? 2 : 0;
-}
-
-function count(n: number, one: string): string {
-  return `${n} ${one}${n === 1 ? '' : 's'}`;
 }

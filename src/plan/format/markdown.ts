@@ -216,6 +216,7 @@ function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-function escapeMd(s: string): string {
+/** Text as markdown shows it literally: table pipes, emphasis and code marks, brackets and HTML escaped. */
+export function escapeMd(s: string): string {
   return s.replace(/([\\`*_[\]<>|])/g, '\\$1');
 }
