@@ -1,6 +1,6 @@
 import type { ApplyReport } from '../apply/apply.js';
 import { sameControls } from '../apply/apply.js';
-import { isEmptyControls, type DesiredObject, type LiveObject } from '../plan/objects.js';
+import { isEmptyControls, type DesiredObject, type LiveObject, type ObjectControls } from '../plan/objects.js';
 import type { ObjectPlan, Plan } from '../plan/plan.js';
 import { digestOf, fingerprint } from '../resolve/canonical.js';
 import type { AppliedRecord, ApplyCounts, ApplyResult, ObjectOutcome, StateBackend } from './backend.js';
@@ -16,17 +16,21 @@ export function planDigest(plan: Plan): string {
 /** Records one object just written: its record, or its removal when it now holds nothing. */
 export async function recordWritten(backend: StateBackend, plan: Plan, object: ObjectPlan, context: { applyId: string; planDigest: string; at?: Date }): Promise<void> {
   if (isEmptyControls(object.after)) return backend.recordRemoved(object.key);
-  const record: AppliedRecord = {
-    controls: object.after,
-    // what `plan` computes from the live state once the write holds: drift is a live fingerprint that differs
-    fingerprint: fingerprint(object.after),
-    planDigest: context.planDigest,
-    policyDigest: plan.policyDigest,
-    at: (context.at ?? new Date()).toISOString(),
-    applyId: context.applyId,
-  };
-  if (object.plan !== undefined) record.plan = object.plan;
+  const record = appliedRecord(object.after, { policyDigest: plan.policyDigest, planDigest: context.planDigest, applyId: context.applyId, plan: object.plan, at: context.at });
   return backend.recordApplied(object.key, record);
+}
+
+/** The record of an object holding `controls` as tollgate wrote them; optional parts are left out when absent. */
+export function appliedRecord(
+  controls: ObjectControls,
+  from: { policyDigest: string; planDigest?: string; applyId?: string; plan?: string; at?: Date },
+): AppliedRecord {
+  // what `plan` computes from the live state once the write holds: drift is a live fingerprint that differs
+  const record: AppliedRecord = { controls, fingerprint: fingerprint(controls), policyDigest: from.policyDigest, at: (from.at ?? new Date()).toISOString() };
+  if (from.planDigest !== undefined) record.planDigest = from.planDigest;
+  if (from.applyId !== undefined) record.applyId = from.applyId;
+  if (from.plan !== undefined) record.plan = from.plan;
+  return record;
 }
 
 /**

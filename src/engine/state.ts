@@ -2,9 +2,8 @@
 // object was written with) and the last-applied records, read once per run.
 import { isEmptyControls, type DesiredObject, type LiveObject } from '../plan/objects.js';
 import type { AppliedRecord, StateBackend } from '../backend/backend.js';
-import { unrecorded } from '../backend/apply-record.js';
+import { appliedRecord, unrecorded } from '../backend/apply-record.js';
 import type { Plan } from '../plan/plan.js';
-import { fingerprint } from '../resolve/canonical.js';
 import type { ReadContext } from '../targets/target.js';
 
 /** The managed set and the last-applied records of one scope. */
@@ -46,13 +45,10 @@ export async function reconcile(
   applyId?: string,
 ): Promise<Reconciled> {
   const recorded = unrecorded(desired, live, state.records).filter((key) => live.has(key));
-  const at = new Date().toISOString();
+  const at = new Date();
   for (const key of recorded) {
     const want = desired.get(key)!;
-    const record: AppliedRecord = { controls: want.controls, fingerprint: fingerprint(want.controls), policyDigest: plan.policyDigest, at };
-    if (applyId !== undefined) record.applyId = applyId;
-    if (want.plan !== undefined) record.plan = want.plan;
-    await backend.recordApplied(key, record);
+    await backend.recordApplied(key, appliedRecord(want.controls, { policyDigest: plan.policyDigest, applyId, plan: want.plan, at }));
   }
   const dropped: string[] = [];
   for (const key of state.records.keys()) {
