@@ -1,9 +1,10 @@
 import { CACHE_DIR } from '../../cache/policy-cache.js';
-import { startLanguageServer } from '../../lsp/server.js';
 import type { CliIO } from '../io.js';
 
 /** `tollgate lsp`: the language server on stdin/stdout, until the editor disconnects. */
 export async function lspCommand(options: { dir: string }, io: CliIO): Promise<number> {
+  // loaded only here: the LSP packages would add to the start-up of every other command
+  const { startLanguageServer } = await import('../../lsp/server.js');
   const cacheDir = io.env.TOLLGATE_CACHE === 'off' ? undefined : CACHE_DIR;
   await startLanguageServer({ dir: options.dir, input: process.stdin, output: process.stdout, ...(cacheDir ? { cacheDir } : {}) });
   return 0;
