@@ -1,27 +1,9 @@
 import path from 'node:path';
 import { openBackend, selectBackend, type StateBackend } from '../backend/index.js';
-import { redactUrl } from '../backend/postgres-url.js';
 import type { Target } from '../targets/target.js';
-import { UsageError } from './errors.js';
+import type { BackendSetting } from './backend-setting.js';
 
-/** The backend setting of this run and where it came from: --backend, else TOLLGATE_BACKEND, else tollgate.yaml "backend". */
-export interface BackendSetting {
-  value?: string;
-  from?: string;
-}
-
-/** Picks the backend setting by precedence; a password written into tollgate.yaml is refused (the file is committed). */
-export function backendSetting(flag: string | undefined, env: NodeJS.ProcessEnv, config: { backend?: string }): BackendSetting {
-  if (flag !== undefined) return { value: flag, from: '--backend' };
-  if (env.TOLLGATE_BACKEND !== undefined && env.TOLLGATE_BACKEND.trim() !== '') return { value: env.TOLLGATE_BACKEND, from: 'TOLLGATE_BACKEND' };
-  if (config.backend === undefined) return {};
-  if (redactUrl(config.backend) !== config.backend) {
-    throw new UsageError(
-      `tollgate.yaml "backend" holds a password (${redactUrl(config.backend)}), and tollgate.yaml is committed: remove it from the URL and set PGPASSWORD in the environment instead.`,
-    );
-  }
-  return { value: config.backend, from: 'tollgate.yaml "backend"' };
-}
+export { backendSetting, type BackendSetting } from './backend-setting.js';
 
 /**
  * Opens the state backend for this target's scope (target name and endpoint). The file backend lives under

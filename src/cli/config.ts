@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
-import { TARGET_NAMES } from '../targets/index.js';
+import { TARGET_NAMES } from '../targets/names.js';
 import { UserError } from './errors.js';
 
 /** Project settings from tollgate.yaml at the repository root; flags beat them. */

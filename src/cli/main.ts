@@ -3,21 +3,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { BackendError } from '../backend/backend.js';
 import { DIAGNOSTIC_FORMATS } from '../diagnostics/format/index.js';
 import { TargetError } from '../targets/target.js';
-import { DEFAULT_LOCAL_STATE, TARGET_NAMES } from '../targets/index.js';
-import { applyCommand } from './commands/apply.js';
-import { compileCommand } from './commands/compile.js';
-import { emulateCommand } from './commands/emulate.js';
-import { explainCommand } from './commands/explain.js';
-import { historyCommand } from './commands/history.js';
-import { driftCommand } from './commands/drift.js';
-import { unlockCommand } from './commands/unlock.js';
-import { lspCommand } from './commands/lsp.js';
-import { importCommand } from './commands/import.js';
-import { planCommand } from './commands/plan.js';
-import { simulateCommand } from './commands/simulate.js';
-import { validateCommand } from './commands/validate.js';
+import { DEFAULT_LOCAL_STATE, TARGET_NAMES } from '../targets/names.js';
 import { readConfig, type ProjectConfig } from './config.js';
-import { backendSetting } from './backend.js';
+import { backendSetting } from './backend-setting.js';
 import { resolveTime } from './time.js';
 import { EXIT, UsageError, UserError } from './errors.js';
 import { ExitError } from './exit.js';
@@ -130,9 +118,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .addOption(new Option('--format <format>', 'stylish | json | github | sarif (default: github when GITHUB_ACTIONS=true, else stylish)'))
     .option('--strict', 'treat warnings as errors')
     .addOption(atOption())
-    .action((opts: { dir?: string; format?: string; strict?: boolean; at?: string }) => {
+    .action(async (opts: { dir?: string; format?: string; strict?: boolean; at?: string }) => {
       const format = choice(opts.format ?? (io.env.GITHUB_ACTIONS === 'true' ? 'github' : 'stylish'), DIAGNOSTIC_FORMATS, '--format');
-      code = validateCommand({ dir: dirOf(opts), format, strict: Boolean(opts.strict), time: timeOf(opts) }, io);
+      code = (await import('./commands/validate.js')).validateCommand({ dir: dirOf(opts), format, strict: Boolean(opts.strict), time: timeOf(opts) }, io);
     });
 
   program
@@ -142,7 +130,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .addOption(atOption())
     .action(async (opts: { dir?: string; output?: string; at?: string }) => {
-      code = await compileCommand({ dir: dirOf(opts), output: opts.output, time: timeOf(opts) }, io);
+      code = await (await import('./commands/compile.js')).compileCommand({ dir: dirOf(opts), output: opts.output, time: timeOf(opts) }, io);
     });
 
   targetOptions(
@@ -157,7 +145,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .addOption(atOption()),
   ).action(async (opts: { dir?: string; out?: string; format: string; detailedExitcode?: boolean; usage?: string; target?: string; endpoint?: string; state?: string; live?: boolean; backend?: string; at?: string }) => {
     const format = choice(opts.format, ['text', 'markdown', 'json'], '--format');
-    code = await planCommand(
+    code = await (await import('./commands/plan.js')).planCommand(
       { dir: dirOf(opts), target: targetSettings(opts), output: opts.out, format, detailedExitcode: Boolean(opts.detailedExitcode), backend: backendOf(opts), time: timeOf(opts), ...(opts.usage === undefined ? {} : { usage: opts.usage }) },
       io,
     );
@@ -172,7 +160,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .option('--yes', 'apply without asking')
       .option('--report <file>', 'write the applied / failed / not attempted report as JSON (a path that cannot be written stops apply before its first write)'),
   ).action(async (planFile: string | undefined, opts: { dir?: string; yes?: boolean; report?: string; target?: string; endpoint?: string; state?: string; live?: boolean; backend?: string }) => {
-    code = await applyCommand(
+    code = await (await import('./commands/apply.js')).applyCommand(
       {
         planFile,
         dir: dirOf(opts),
@@ -199,7 +187,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .addOption(atOption()),
   ).action(async (opts: { dir?: string; format: string; detailedExitcode?: boolean; target?: string; endpoint?: string; state?: string; live?: boolean; backend?: string; at?: string }) => {
     const format = choice(opts.format, ['text', 'markdown', 'json'], '--format');
-    code = await driftCommand({ dir: dirOf(opts), target: targetSettings(opts), backend: backendOf(opts), format, detailedExitcode: Boolean(opts.detailedExitcode), time: timeOf(opts) }, io);
+    code = await (await import('./commands/drift.js')).driftCommand({ dir: dirOf(opts), target: targetSettings(opts), backend: backendOf(opts), format, detailedExitcode: Boolean(opts.detailedExitcode), time: timeOf(opts) }, io);
   });
 
   targetOptions(
@@ -212,7 +200,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   ).action(async (id: string | undefined, opts: { limit: string; format: string; target?: string; endpoint?: string; state?: string; live?: boolean; backend?: string }) => {
     const limit = Number(opts.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number of at least 1; got "${opts.limit}".`);
-    code = await historyCommand({ id, limit, format: choice(opts.format, ['text', 'json'], '--format'), target: targetSettings(opts), backend: backendOf(opts) }, io);
+    code = await (await import('./commands/history.js')).historyCommand({ id, limit, format: choice(opts.format, ['text', 'json'], '--format'), target: targetSettings(opts), backend: backendOf(opts) }, io);
   });
 
   targetOptions(
@@ -221,7 +209,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .description('Clear an apply lock left by an apply that died. Refused while its holder still runs; PostgreSQL frees its locks by itself.')
       .option('--force', 'also clear a file lock held from another host (tollgate cannot check a process there)'),
   ).action(async (opts: { force?: boolean; target?: string; endpoint?: string; state?: string; live?: boolean; backend?: string }) => {
-    code = await unlockCommand({ target: targetSettings(opts), backend: backendOf(opts), force: Boolean(opts.force) }, io);
+    code = await (await import('./commands/unlock.js')).unlockCommand({ target: targetSettings(opts), backend: backendOf(opts), force: Boolean(opts.force) }, io);
   });
 
   targetOptions(
@@ -237,7 +225,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .option('--plan <id>', 'the plan of customers whose plan the billing system does not say (Owostack)')
       .addHelpText('after', '\nAfter writing the files, import marks the imported Autumn customers as managed (the tollgate_managed metadata\napply writes; no billing control changes), so that plan shows no changes and a deleted file plans clearing.'),
   ).action(async (opts: { dir?: string; customer?: string[]; all?: boolean; profiles?: boolean; catalog?: boolean; currency?: string; plan?: string; target?: string; endpoint?: string; state?: string; live?: boolean; backend?: string }) => {
-    code = await importCommand(
+    code = await (await import('./commands/import.js')).importCommand(
       {
         dir: dirOf(opts),
         target: targetSettings(opts),
@@ -261,8 +249,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .description('Show each effective value of a customer or entity, where it was set, and what it overrode.')
     .addOption(dirOption())
     .addOption(atOption())
-    .action((subject: string, feature: string | undefined, opts: { dir?: string; at?: string }) => {
-      code = explainCommand({ dir: dirOf(opts), subject, feature, time: timeOf(opts) }, io);
+    .action(async (subject: string, feature: string | undefined, opts: { dir?: string; at?: string }) => {
+      code = (await import('./commands/explain.js')).explainCommand({ dir: dirOf(opts), subject, feature, time: timeOf(opts) }, io);
     });
 
   program
@@ -271,7 +259,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .addOption(dirOption())
     .option('--stdio', 'accepted for editors that pass it; stdio is the only transport')
     .action(async (opts: { dir?: string }) => {
-      code = await lspCommand({ dir: dirOf(opts) }, io);
+      code = await (await import('./commands/lsp.js')).lspCommand({ dir: dirOf(opts) }, io);
     });
 
   program
@@ -282,9 +270,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .addOption(dirOption())
     .addOption(atOption())
     .addOption(new Option('--format <format>', 'text | json').default('text'))
-    .action((subject: string, usages: string[], opts: { dir?: string; at?: string; format: string }) => {
+    .action(async (subject: string, usages: string[], opts: { dir?: string; at?: string; format: string }) => {
       const format = choice(opts.format, ['text', 'json'], '--format');
-      code = simulateCommand({ dir: dirOf(opts), subject, usages, format, time: timeOf(opts), atNamed: opts.at !== undefined }, io);
+      code = (await import('./commands/simulate.js')).simulateCommand({ dir: dirOf(opts), subject, usages, format, time: timeOf(opts), atNamed: opts.at !== undefined }, io);
     });
 
   program
@@ -299,7 +287,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .option('--secret-key <key>', 'the only key accepted (default: any non-empty key)')
     .option('--state <file>', 'load and keep the whole state in this JSON file')
     .action(async (api: string, opts: Record<string, string | undefined>) => {
-      code = await emulateCommand(choice(api, ['autumn', 'owostack'], 'emulate'), opts, io);
+      code = await (await import('./commands/emulate.js')).emulateCommand(choice(api, ['autumn', 'owostack'], 'emulate'), opts, io);
     });
 
   try {

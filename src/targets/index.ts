@@ -8,9 +8,9 @@ import { LEGACY_MANAGED_FILE } from './owostack/managed.js';
 import { OwostackTarget } from './owostack/owostack-target.js';
 import { OWOSTACK_LIVE_URL, OWOSTACK_SANDBOX_URL } from './owostack/routes.js';
 import { TargetError, type Target } from './target.js';
+import { DEFAULT_LOCAL_STATE, TARGET_NAMES } from './names.js';
 
-export const TARGET_NAMES = ['local', 'autumn', 'owostack'] as const;
-export type TargetName = (typeof TARGET_NAMES)[number];
+export { DEFAULT_LOCAL_STATE, TARGET_NAMES, type TargetName } from './names.js';
 
 export interface TargetSettings {
   name: string;
@@ -23,8 +23,6 @@ export interface TargetSettings {
   home?: string;
 }
 
-/** The default local state file. */
-export const DEFAULT_LOCAL_STATE = path.join('.tollgate', 'local', 'state.json');
 
 /**
  * The endpoint a target built from these settings names (as its `endpoint`), without building it: no key is
