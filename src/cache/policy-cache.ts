@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { NamedBrokenDocument, PolicyDoc } from '../load/yaml.js';
@@ -8,6 +7,7 @@ import type { AnalysisCache, CustomerResult, ParsedFile, ShapeResult } from '../
 import { CACHE_KEY } from './cache-key.js';
 import { decodeDoc, encodeDoc, type EncodedDoc } from '../load/doc-codec.js';
 import { TextPack } from './text-pack.js';
+import { isRecord, readCheckedJson, writeCheckedJson } from './checked-json.js';
 
 interface FileEntry {
   docs: EncodedDoc[];
@@ -21,8 +21,6 @@ interface Pack {
   files: Record<string, FileEntry>;
   customers: Record<string, CustomerResult>;
 }
-
-const HEADER = 'tollgate-cache sha256:';
 
 /** Where the command line keeps the cache, beside the local target's state. */
 export const CACHE_DIR = path.join('.tollgate', 'cache');
@@ -43,7 +41,7 @@ export class PolicyCache implements AnalysisCache {
 
   constructor(root: string) {
     this.file = path.join(root, CACHE_KEY, 'analysis.pack');
-    this.loaded = readPack(this.file) ?? this.loaded;
+    this.loaded = readCheckedJson(this.file, isPack) ?? this.loaded;
   }
 
   fileKey(source: SourceFile): string {
@@ -117,7 +115,7 @@ export class PolicyCache implements AnalysisCache {
    */
   save(write = true): void {
     const dropped = Object.keys(this.loaded.files).length !== Object.keys(this.used.files).length || Object.keys(this.loaded.customers).length !== Object.keys(this.used.customers).length;
-    if (write && (this.changed || dropped)) writePack(this.file, this.used);
+    if (write && (this.changed || dropped)) writeCheckedJson(this.file, this.used);
     if (write) this.digestPack?.save();
     else this.digestPack?.discard();
     this.digestPack = undefined;
@@ -131,39 +129,6 @@ function decodeDocs(encoded: EncodedDoc[], source: SourceFile): PolicyDoc[] {
   return encoded.map((e) => ({ source, index: e.index, value: decodeDoc(e), span: e.span }));
 }
 
-/** The pack, when its checksum matches its content and its shape is a pack's; undefined otherwise. */
-function readPack(file: string): Pack | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const newline = text.indexOf('\n');
-  if (!text.startsWith(HEADER) || newline < 0) return undefined;
-  const body = text.slice(newline + 1);
-  if (text.slice(HEADER.length, newline) !== createHash('sha256').update(body).digest('hex')) return undefined;
-  try {
-    const pack = JSON.parse(body) as Pack;
-    return isRecord(pack) && isRecord(pack.files) && isRecord(pack.customers) ? pack : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function writePack(file: string, pack: Pack): void {
-  const body = JSON.stringify(pack);
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(tmp, `${HEADER}${createHash('sha256').update(body).digest('hex')}\n${body}`);
-    renameSync(tmp, file);
-  } catch {
-    // a read-only checkout or a full disk: the next run computes again
-    rmSync(tmp, { force: true });
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+function isPack(value: unknown): value is Pack {
+  return isRecord(value) && isRecord(value.files) && isRecord(value.customers);
 }

@@ -5,6 +5,7 @@ import { ExitError } from './exit.js';
 import { phaseDisplay } from './progress.js';
 import path from 'node:path';
 import { CACHE_DIR, PolicyCache } from '../cache/policy-cache.js';
+import { validateIncrementally, type ValidateOutcome } from '../validate/incremental.js';
 
 /**
  * Analyzes the policies; on errors prints them to stderr and exits 1, so later stages only see valid input. With
@@ -34,6 +35,23 @@ export function analyzeShowingProgress(dir: string, io: CliIO, options: AnalyzeO
     const analysis = analyze(dir, { parallel: io.env.TOLLGATE_WORKERS !== 'off', ...options, onProgress: display.report, ...(cache ? { cache } : {}) });
     cache?.save();
     return analysis;
+  } finally {
+    display.finish();
+  }
+}
+
+/**
+ * What validate prints, with progress: from the index of the last run where only customer files changed (see
+ * validate/incremental.ts), else from a whole analysis; TOLLGATE_CACHE=off analyses the whole every time.
+ */
+export function validateShowingProgress(dir: string, io: CliIO, options: AnalyzeOptions = {}): ValidateOutcome {
+  if (io.env.TOLLGATE_CACHE === 'off') {
+    const analysis = analyzeShowingProgress(dir, io, options);
+    return { diagnostics: analysis.diagnostics, sources: analysis.sources, ...(analysis.guardrails ? { guardrails: analysis.guardrails } : {}), mode: 'whole' };
+  }
+  const display = phaseDisplay(io);
+  try {
+    return validateIncrementally(dir, { parallel: io.env.TOLLGATE_WORKERS !== 'off', ...options, onProgress: display.report, cacheDir: CACHE_DIR });
   } finally {
     display.finish();
   }

@@ -35,7 +35,10 @@ export function diagnostic(
   return d;
 }
 
-/** Orders diagnostics by file, then position, then code, so every output is stable. */
+/**
+ * Orders diagnostics by file, then position, then code and message, so every output is stable. The order is
+ * total (the rest of a diagnostic breaks ties): the same diagnostics sort the same whatever order they came in.
+ */
 export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
   return [...diagnostics].sort(
     (a, b) =>
@@ -45,8 +48,16 @@ export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
       // the note on what a broken definition leaves unchecked follows that definition's own error, whatever its code
       Number(a.code === 'unresolved-dependents') - Number(b.code === 'unresolved-dependents') ||
       (a.code < b.code ? -1 : a.code > b.code ? 1 : 0) ||
-      (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
+      (a.message < b.message ? -1 : a.message > b.message ? 1 : 0) ||
+      tieBreak(a, b),
   );
+}
+
+/** Compares what the main order leaves out; rare, so its cost does not matter. */
+function tieBreak(a: Diagnostic, b: Diagnostic): number {
+  const rest = (d: Diagnostic) => JSON.stringify([d.endLine, d.endColumn, d.pointer, d.severity, d.related ?? [], d.omitted ?? 0]);
+  const [x, y] = [rest(a), rest(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 export interface DiagnosticSummary {

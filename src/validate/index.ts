@@ -8,7 +8,7 @@ import { parsePolicyYaml, type PolicyDoc } from '../load/yaml.js';
 import { ParallelParser } from '../load/parallel-parse.js';
 import { buildPolicySet, type BrokenDocument, type CustomerDef, type PolicyDocumentValue, type PolicySet } from '../model/policy-set.js';
 import { strippedJson } from '../resolve/canonical.js';
-import type { AnalysisCache, CustomerResult } from './analysis-cache.js';
+import type { AnalysisCache, CustomerResult, ParsedFile } from './analysis-cache.js';
 import { resolveCustomer } from '../resolve/resolve.js';
 import { digestBuilder, EffectiveCustomers } from '../resolve/stream.js';
 import { checkEffects } from './effects.js';
@@ -39,6 +39,14 @@ export interface Analysis {
   guardrails?: GuardrailReport;
   /** Exceptions and waivers that have lapsed, or lapse within the warning window, at the instant resolved for. */
   lapsing: Lapsing[];
+  /** With `partition: true`: the diagnostics before sorting and merging, those of each customer's checks apart. */
+  partition?: DiagnosticPartition;
+}
+
+/** Where each diagnostic came from: a customer's own checks (by customer id), or everything else. */
+export interface DiagnosticPartition {
+  general: Diagnostic[];
+  byCustomer: Map<string, Diagnostic[]>;
 }
 
 export interface AnalyzeOptions {
@@ -56,13 +64,19 @@ export interface AnalyzeOptions {
   at?: number;
   /** Warn about exceptions and waivers that end within this many days (`expiryWarningDays`); default 7. */
   expiryWarningDays?: number;
+  /** Analyse exactly these files (absolute paths, sorted) instead of every policy file of `dir`. */
+  files?: readonly string[];
+  /** Told each file's parse (the documents it holds), as it is read. */
+  onParsed?: (source: SourceFile, parsed: ParsedFile) => void;
+  /** Also return the diagnostics partitioned by where they came from (see DiagnosticPartition). */
+  partition?: boolean;
 }
 
 /** Loads every policy file of `dir`, checks it in all passes, and resolves every customer. */
 export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, SourceFile>();
-  const listed = withOverlay(listPolicyFiles(dir), dir, options.overlay);
+  const listed = options.files ? { files: [...options.files], diagnostics: [] } : withOverlay(listPolicyFiles(dir), dir, options.overlay);
   diagnostics.push(...listed.diagnostics);
   const parsedDocs: PolicyDoc[] = [];
   // Definitions whose YAML or schema is broken but that name their kind and id: what uses them gets one note.
@@ -86,6 +100,7 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
       sources.set(read.source.path, read.source);
       const source = read.source;
       const parsed = cache ? cache.parse(source, () => parse(source)) : parse(source);
+      options.onParsed?.(source, parsed);
       append(diagnostics, parsed.diagnostics);
       append(parsedDocs, parsed.docs);
       append(broken, parsed.broken);
@@ -127,6 +142,7 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   // them depend on every customer (the tally, unused waivers): those runs check afresh.
   const dependencies = cache && set.unusable.size === 0 && guardrails === undefined && set.waivers.size === 0 ? customerDependencies(set, cache) : undefined;
   const customerKeys = new Map<string, string>();
+  const byCustomer = new Map<string, Diagnostic[]>();
   let checked = 0;
   for (const id of [...set.customers.keys()].sort()) {
     if (checked > 0) progress?.({ phase: 'checking policies', done: checked, total: customers, unit: 'customers' });
@@ -144,14 +160,16 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
     const result = key !== undefined ? cache!.customer(key, digest !== undefined, check) : check();
     if (key !== undefined && result.resolved) customerKeys.set(id, key);
     if (!result.resolved) continue;
-    append(diagnostics, result.diagnostics);
+    if (result.diagnostics.length > 0) byCustomer.set(id, result.diagnostics);
     digest?.addJson(id, result.stripped!);
   }
   if (guardrails) append(diagnostics, guardrails.unusedWaivers());
   progress?.({ phase: 'checking policies', done: customers, total: customers, unit: 'customers' });
+  const general = options.partition ? [...diagnostics] : [];
+  for (const found of byCustomer.values()) append(diagnostics, found);
   const analysis: Analysis = {
     set,
-    diagnostics: capDiagnostics(dedupe(sortDiagnostics(diagnostics))),
+    diagnostics: finishDiagnostics(diagnostics),
     sources,
     customers: new EffectiveCustomers(set),
     files: listed.files.length,
@@ -161,11 +179,25 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   if (digest) analysis.policyDigest = digest.digest();
   if (dependencies) analysis.customerKeys = customerKeys;
   if (guardrails) analysis.guardrails = guardrails.report();
+  if (options.partition) analysis.partition = { general, byCustomer };
   return analysis;
 }
 
+/** The diagnostics as a run reports them: sorted, one per place and code, and past a number of one code in a file, counted. */
+export function finishDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
+  return capDiagnostics(mergeDiagnostics(diagnostics));
+}
+
+/**
+ * Sorted, one per place and code. Merging merged lists gives the merge of the whole (the sort is total), so parts
+ * of a run's diagnostics can be merged apart and kept.
+ */
+export function mergeDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
+  return dedupe(sortDiagnostics(diagnostics));
+}
+
 /** Whether a customer's effective policy depends on the instant: it or one of its entities has exceptions. */
-function timeBound(customer: CustomerDef): boolean {
+export function timeBound(customer: CustomerDef): boolean {
   return customer.exceptions.length > 0 || [...customer.entities.values()].some((e) => e.exceptions.length > 0);
 }
 

@@ -1,7 +1,7 @@
 import { summarize } from '../../diagnostics/diagnostic.js';
 import type { DiagnosticFormat } from '../../diagnostics/format/index.js';
 import { renderDiagnostics, type CliIO } from '../io.js';
-import { analyzeShowingProgress } from '../load.js';
+import { validateShowingProgress } from '../load.js';
 import { tallyOf } from '../../guardrails/report.js';
 import type { ResolveTime } from '../time.js';
 
@@ -15,7 +15,7 @@ export interface ValidateOptions {
 
 /** `tollgate validate`: every diagnostic in the chosen format; exit 1 on errors (or warnings with --strict). */
 export function validateCommand(options: ValidateOptions, io: CliIO): number {
-  const analysis = analyzeShowingProgress(options.dir, io, options.time);
+  const analysis = validateShowingProgress(options.dir, io, options.time);
   const tally = analysis.guardrails ? tallyOf(analysis.guardrails) : undefined;
   io.out(renderDiagnostics(analysis.diagnostics, options.format, analysis.sources, io.color, tally));
   const { errors, warnings } = summarize(analysis.diagnostics);
