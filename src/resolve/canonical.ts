@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 /** JSON with object keys sorted at every level: one text for one value. */
 export function canonicalJson(value: unknown, indent = 0): string {
-  return JSON.stringify(sortKeys(value), null, indent);
+  return indent === 0 ? sortedJson(value) : JSON.stringify(sortKeys(value), null, indent);
 }
 
 /** Whether two values have the same canonical JSON; primitives (most compared values) are compared directly. */
@@ -27,9 +27,47 @@ function sortKeys(value: unknown, omit?: string): unknown {
   return value;
 }
 
+/**
+ * `JSON.stringify(sortKeys(value, omit))` in one pass, without building the sorted copy: compile writes every
+ * customer's effective policy this way, and the copy was a fifth of its time. Plain JSON values only (what
+ * resolution builds): no toJSON, Maps or cycles.
+ */
+function sortedJson(value: unknown, omit?: string): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value); // undefined at the top, as JSON.stringify gives it
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + (value[i] === undefined || typeof value[i] === 'function' ? 'null' : sortedJson(value[i], omit));
+    return out + ']';
+  }
+  let out = '{';
+  let first = true;
+  for (const key of jsKeyOrder(Object.keys(value).sort())) {
+    const v = (value as Record<string, unknown>)[key];
+    if (key === omit || v === undefined || typeof v === 'function') continue;
+    out += (first ? '' : ',') + JSON.stringify(key) + ':' + sortedJson(v, omit);
+    first = false;
+  }
+  return out + '}';
+}
+
+/**
+ * Sorted keys in the order an object built from them lists them, as the sorted copy did: integer keys (array
+ * indices) first, ascending by value, then the rest as sorted.
+ */
+function jsKeyOrder(sorted: string[]): string[] {
+  if (!sorted.some(isIndexKey)) return sorted;
+  return [...sorted.filter(isIndexKey).sort((a, b) => Number(a) - Number(b)), ...sorted.filter((k) => !isIndexKey(k))];
+}
+
+function isIndexKey(key: string): boolean {
+  const c = key.charCodeAt(0);
+  if (c < 48 || c > 57) return false;
+  return /^(?:0|[1-9]\d{0,9})$/.test(key) && Number(key) < 4294967295;
+}
+
 /** Canonical JSON of a value with provenance (`sources`) left out: what a digest covers. */
 export function strippedJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value, 'sources'));
+  return sortedJson(value, 'sources');
 }
 
 /** "sha256:<hex>" of a value's canonical JSON, with provenance (`sources`) left out: moving a line is not a policy change. */
