@@ -3,6 +3,9 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 
 const HEADER = 'tollgate-cache sha256:';
+const BYTES_HEADER_LENGTH = HEADER.length + 64 + 1;
+
+// Cache files carry a sha256 of their content on a first line, so that a damaged one is never trusted.
 
 /**
  * A cache file's JSON value, when its first line's sha256 matches the rest and `valid` accepts the value;
@@ -29,11 +32,28 @@ export function readCheckedJson<T>(file: string, valid: (value: unknown) => valu
 
 /** Writes a cache file (checksum line, then the JSON) through a temporary file; one that cannot be written is skipped. */
 export function writeCheckedJson(file: string, value: unknown): void {
-  const body = JSON.stringify(value);
+  writeChecked(file, Buffer.from(JSON.stringify(value)));
+}
+
+/** A cache file's bytes after the checksum line, when the checksum matches; undefined otherwise. */
+export function readCheckedBytes(file: string): Buffer | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch {
+    return undefined;
+  }
+  if (bytes.length < BYTES_HEADER_LENGTH || bytes.toString('latin1', 0, HEADER.length) !== HEADER || bytes[BYTES_HEADER_LENGTH - 1] !== 0x0a) return undefined;
+  const body = bytes.subarray(BYTES_HEADER_LENGTH);
+  return bytes.toString('latin1', HEADER.length, BYTES_HEADER_LENGTH - 1) === createHash('sha256').update(body).digest('hex') ? body : undefined;
+}
+
+/** Writes bytes as a cache file, behind a checksum line (readCheckedBytes reads them). */
+export function writeChecked(file: string, body: Buffer): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(tmp, `${HEADER}${createHash('sha256').update(body).digest('hex')}\n${body}`);
+    writeFileSync(tmp, Buffer.concat([Buffer.from(`${HEADER}${createHash('sha256').update(body).digest('hex')}\n`), body]));
     renameSync(tmp, file);
   } catch {
     // a read-only checkout or a full disk: the next run computes again

@@ -6,6 +6,8 @@ import { phaseDisplay } from './progress.js';
 import path from 'node:path';
 import { CACHE_DIR, PolicyCache } from '../cache/policy-cache.js';
 import { validateIncrementally, type ValidateOutcome } from '../validate/incremental.js';
+import { saveValidatorCodeCache, useValidatorCodeCache } from '../validate/schema.js';
+import { CACHE_KEY } from '../cache/cache-key.js';
 
 /**
  * Analyzes the policies; on errors prints them to stderr and exits 1, so later stages only see valid input. With
@@ -31,9 +33,11 @@ export function analyzeShowingProgress(dir: string, io: CliIO, options: AnalyzeO
   const display = phaseDisplay(io);
   // Results of earlier runs, for the files and customers that did not change (TOLLGATE_CACHE=off: none).
   const cache = io.env.TOLLGATE_CACHE === 'off' ? undefined : new PolicyCache(path.join(home, CACHE_DIR));
+  if (cache) useValidatorCodeCache(path.join(home, CACHE_DIR, CACHE_KEY, 'validators.v8'));
   try {
     const analysis = analyze(dir, { parallel: io.env.TOLLGATE_WORKERS !== 'off', ...options, onProgress: display.report, ...(cache ? { cache } : {}) });
     cache?.save();
+    if (cache) saveValidatorCodeCache();
     return analysis;
   } finally {
     display.finish();
@@ -50,9 +54,11 @@ export function validateShowingProgress(dir: string, io: CliIO, options: Analyze
     return { diagnostics: analysis.diagnostics, sources: analysis.sources, ...(analysis.guardrails ? { guardrails: analysis.guardrails } : {}), mode: 'whole' };
   }
   const display = phaseDisplay(io);
+  useValidatorCodeCache(path.join(CACHE_DIR, CACHE_KEY, 'validators.v8'));
   try {
     return validateIncrementally(dir, { parallel: io.env.TOLLGATE_WORKERS !== 'off', ...options, onProgress: display.report, cacheDir: CACHE_DIR });
   } finally {
+    saveValidatorCodeCache();
     display.finish();
   }
 }

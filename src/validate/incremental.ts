@@ -9,7 +9,7 @@ import type { PolicySet } from '../model/policy-set.js';
 import type { SourceFile } from '../util/source-file.js';
 import type { ParsedFile } from './analysis-cache.js';
 import { analyze, finishDiagnostics, mergeDiagnostics, timeBound, type AnalyzeOptions, type Analysis } from './index.js';
-import { isRecord, readCheckedJson, writeCheckedJson } from '../cache/checked-json.js';
+import { isRecord, readCheckedJson, writeCheckedJson } from '../cache/checked-file.js';
 import { CACHE_KEY } from '../cache/cache-key.js';
 import { PolicyCache } from '../cache/policy-cache.js';
 
