@@ -7,7 +7,7 @@ import type { AnalysisCache, CustomerResult, ParsedFile, ShapeResult } from '../
 import { CACHE_KEY } from './cache-key.js';
 import { decodeDoc, encodeDoc, type EncodedDoc } from '../load/doc-codec.js';
 import { TextPack } from './text-pack.js';
-import { isRecord, readCheckedJson, writeCheckedJson } from './checked-file.js';
+import { isRecord, readCheckedJson, writeCheckedJson } from '../util/checked-file.js';
 
 interface FileEntry {
   docs: EncodedDoc[];

@@ -56,7 +56,13 @@ export function validateShowingProgress(dir: string, io: CliIO, options: Analyze
   const display = phaseDisplay(io);
   useValidatorCodeCache(path.join(CACHE_DIR, CACHE_KEY, 'validators.v8'));
   try {
-    return validateIncrementally(dir, { parallel: io.env.TOLLGATE_WORKERS !== 'off', ...options, onProgress: display.report, cacheDir: CACHE_DIR });
+    return validateIncrementally(dir, {
+      parallel: io.env.TOLLGATE_WORKERS !== 'off',
+      ...options,
+      onProgress: display.report,
+      index: path.join(CACHE_DIR, CACHE_KEY, 'validate.index'),
+      wholeCache: () => new PolicyCache(CACHE_DIR),
+    });
   } finally {
     saveValidatorCodeCache();
     display.finish();

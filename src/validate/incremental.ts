@@ -7,11 +7,9 @@ import { displayPath, listPolicyFiles, readPolicyFile } from '../load/files.js';
 import { parsePolicyYaml } from '../load/yaml.js';
 import type { PolicySet } from '../model/policy-set.js';
 import type { SourceFile } from '../util/source-file.js';
-import type { ParsedFile } from './analysis-cache.js';
+import type { AnalysisCache, ParsedFile } from './analysis-cache.js';
 import { analyze, finishDiagnostics, mergeDiagnostics, timeBound, type AnalyzeOptions, type Analysis } from './index.js';
-import { isRecord, readCheckedJson, writeCheckedJson } from '../cache/checked-file.js';
-import { CACHE_KEY } from '../cache/cache-key.js';
-import { PolicyCache } from '../cache/policy-cache.js';
+import { isRecord, readCheckedJson, writeCheckedJson } from '../util/checked-file.js';
 
 /*
  * Validate with one file changed, at the cost of that file. The index of the last run keeps, per policy file, its
@@ -87,16 +85,17 @@ const RACY_MS = 2000;
 const MAX_INCREMENTAL_SHARE = 0.25;
 
 export interface IncrementalOptions extends Omit<AnalyzeOptions, 'files' | 'partition' | 'onParsed' | 'overlay' | 'digest' | 'cache'> {
-  /** The cache's folder (`.tollgate/cache`): the index is kept there, and a whole analysis uses the cache of parses and checks. */
-  cacheDir: string;
+  /** The index file (under the cache's folder). */
+  index: string;
+  /** The cache of parses and checks a whole analysis uses, and saves after it. */
+  wholeCache?: () => AnalysisCache & { save(): void };
   /** A file changed within this many milliseconds before its stat is hashed again next time (default RACY_MS). */
   racyMs?: number;
 }
 
 /** Validates `dir`, reusing the index's results for every group of customer files that did not change. */
 export function validateIncrementally(dir: string, options: IncrementalOptions): ValidateOutcome {
-  const { cacheDir, racyMs = RACY_MS, ...analyzeOptions } = options;
-  const indexFile = path.join(cacheDir, CACHE_KEY, 'validate.index');
+  const { index: indexFile, wholeCache, racyMs = RACY_MS, ...analyzeOptions } = options;
   const root = path.resolve(dir);
   const listed = listPolicyFiles(dir);
   const racyFrom = Date.now() - racyMs;
@@ -104,7 +103,7 @@ export function validateIncrementally(dir: string, options: IncrementalOptions):
   const settings = JSON.stringify([options.expiryWarningDays ?? null]);
   const old = readIndex(indexFile);
   const usable = old && old.dir === root && old.cwd === process.cwd() && old.options === settings && !old.whole ? old : undefined;
-  const whole = (): ValidateOutcome => analyzeWhole(dir, root, listed.files, stats, racyFrom, settings, indexFile, analyzeOptions);
+  const whole = (): ValidateOutcome => analyzeWhole(dir, root, listed.files, stats, racyFrom, settings, indexFile, { ...analyzeOptions, ...(wholeCache ? { wholeCache } : {}) });
   if (!usable || listed.files.length === 0) return whole();
 
   // Which files changed: by stat first, by hash when the stat moved.
@@ -186,12 +185,13 @@ function analyzeWhole(
   racyFrom: number,
   settings: string,
   indexFile: string,
-  options: Omit<IncrementalOptions, 'cacheDir'>,
+  options: Omit<IncrementalOptions, 'index' | 'racyMs'>,
 ): ValidateOutcome {
+  const { wholeCache, ...analyzeOptions } = options;
   const summaries = new Map<string, FileSummary>();
-  const cache = new PolicyCache(path.dirname(path.dirname(indexFile)));
-  const analysis = analyze(dir, { ...options, cache, partition: true, onParsed: (source, parsed) => summaries.set(source.path, summarize(parsed)) });
-  cache.save();
+  const cache = wholeCache?.();
+  const analysis = analyze(dir, { ...analyzeOptions, ...(cache ? { cache } : {}), partition: true, onParsed: (source, parsed) => summaries.set(source.path, summarize(parsed)) });
+  cache?.save();
   const current = new Map<string, IndexEntry>();
   for (const file of files) {
     const stat = stats.get(file);
