@@ -35,10 +35,10 @@ export interface ValidateOutcome {
 
 /**
  * A file as the index keeps it: `[path, size, mtimeMs, ctimeMs, ino, hash, flags, ...ids]`, the path relative to
- * the policy directory. A file whose size and times
- * are unchanged is taken as unchanged; `hash` is the text's (empty when it could not be read); flags: CUSTOMER
- * (only Customer and Entity documents), RACY (changed within RACY_MS of its stat, so it could change again
- * without its stat changing: its text is hashed next time); `ids`, the customer ids its documents define or name.
+ * the policy directory. A file whose size and times are unchanged is taken as unchanged; `hash` is the text's
+ * (empty when it could not be read); flags: CUSTOMER (only Customer and Entity documents), RACY (changed within
+ * RACY_MS of its stat, so it could change again without its stat changing: its text is hashed next time); `ids`,
+ * the customer ids its documents define or name.
  * Kept as the stored arrays, so that ten thousand unchanged files cost no conversion.
  */
 type IndexEntry = [string, number, number, number, number, string, number, ...string[]];
