@@ -23,7 +23,7 @@
  * no column (format 1 recorded none).
  */
 import type { EffectiveCustomer, EffectiveFeature, LayerName, Overridden, Source } from './effective.js';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson, strippedJson } from './canonical.js';
 
 /** The fields of a feature that carry a source, in the order a format-2 source list gives them. */
 export const FEATURE_SOURCE_FIELDS = ['autoTopup', 'included', 'maxOverageUnits', 'overage', 'reset', 'usageAlerts', 'usageLimits'] as const satisfies ReadonlyArray<
@@ -131,6 +131,17 @@ export function compactCustomer(customer: EffectiveCustomer): CompactCustomer {
   const local: LocalSources = { features: lists.values, files: files.values, origins: origins.values, overageLimit };
   // canonical once here (hidden values' keys sorted), so placing it needs no more sorting than JSON.parse keeps
   return { body: canonicalJson({ ...rest, features, entities }), provenance: canonicalJson(local) };
+}
+
+/**
+ * The customer's canonical JSON without provenance (strippedJson, the digest's input) from its format-2 body: the
+ * body less each feature's `,"sources":k` (no JSON string can hold that text: its quote would be escaped), which
+ * saves sorting the customer twice. strippedJson also drops ids named "sources": such a customer is stripped afresh.
+ */
+export function strippedFromBody(customer: EffectiveCustomer, body: string): string {
+  const named = (ids: object): boolean => Object.hasOwn(ids, 'sources');
+  if (named(customer.features) || named(customer.entities) || Object.values(customer.entities).some((e) => named(e.features))) return strippedJson(customer);
+  return body.replace(/,"sources":\d+/g, '');
 }
 
 /** Layers whose values are set in files every customer shares (plans, profiles): their origins are the artifact's. */

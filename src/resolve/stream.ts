@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PolicySet } from '../model/policy-set.js';
 import { strippedJson } from './canonical.js';
-import { compactCustomer, FEATURE_SOURCE_FIELDS, ProvenanceTables, type CompactCustomer } from './compact-provenance.js';
+import { compactCustomer, FEATURE_SOURCE_FIELDS, ProvenanceTables, strippedFromBody, type CompactCustomer } from './compact-provenance.js';
 import { EFFECTIVE_FORMAT_VERSION, type EffectiveCustomer } from './effective.js';
 import { resolvable, resolveCustomer } from './resolve.js';
 import type { OnProgress } from '../util/progress.js';
@@ -113,7 +113,8 @@ export async function writeEffectivePolicy(customers: EffectiveCustomers, write:
   const tables = new ProvenanceTables();
   const compile = (id: string): CompiledCustomer => {
     const customer = customers.get(id, true)!;
-    return { stripped: strippedJson(customer), ...compactCustomer(customer) };
+    const compact = compactCustomer(customer);
+    return { stripped: strippedFromBody(customer, compact.body), ...compact };
   };
   for (const id of customers.keys()) {
     onProgress?.({ phase: 'resolving', done: done++, total, unit: 'customers' });

@@ -3,7 +3,7 @@
 // set with customer and entity exceptions active, and a generated fleet; format 1 still reads; unknown formats
 // and damaged files are refused with a message.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,13 @@ beforeAll(async () => {
       error ? reject(new Error(stderr)) : resolve(),
     ),
   );
+  // a feature and an entity named "sources", like the provenance key the digest leaves out
+  const named = path.join(tmp, 'named-sources');
+  cpSync(path.join(REPO, 'test/cases/compile/small-policy-set/policies'), named, { recursive: true });
+  for (const entry of readdirSync(named, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())) {
+    const file = path.join(entry.parentPath, entry.name);
+    writeFileSync(file, readFileSync(file, 'utf8').replaceAll('api_calls', 'sources').replaceAll('workspace_a', 'sources'));
+  }
 }, 60_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -66,6 +73,7 @@ const sets: Array<[string, () => string, string]> = [
   ['the example policies', () => path.join(REPO, 'policies'), '2026-11-26T12:00:00Z'],
   ['customer and entity exceptions', () => path.join(REPO, 'test/cases/explain/exception-window/policies'), '2026-11-28T00:00:00Z'],
   ['a generated fleet of 200 customers', () => path.join(tmp, 'fleet'), '2026-11-26T12:00:00Z'],
+  ['a feature and an entity named "sources"', () => path.join(tmp, 'named-sources'), '2026-11-26T12:00:00Z'],
 ];
 
 describe('the effective-policy artifact, format 2', () => {
