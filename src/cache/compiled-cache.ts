@@ -1,13 +1,14 @@
 import path from 'node:path';
 import type { CompiledCustomer, CompiledCustomers } from '../resolve/stream.js';
 import { EFFECTIVE_FORMAT_VERSION } from '../resolve/effective.js';
+import { bodyLessSources } from '../resolve/compact-provenance.js';
 import { CACHE_KEY } from './cache-key.js';
 import { TextPack } from './text-pack.js';
 
 /**
- * Compiled customers (their digest input and their artifact text with provenance) from earlier `compile` runs,
- * keyed by the artifact format and the hash of everything each depends on (Analysis.customerKeys), in
- * `compiled.pack`. The format is in the key so that texts of another format are never copied into an artifact.
+ * Compiled customers (their artifact text with provenance, and their digest input where it is not that text less
+ * its source indexes) from earlier `compile` runs, keyed by the artifact format and the hash of everything each
+ * depends on (Analysis.customerKeys), in `compiled.pack`. The format is in the key so that texts of another format are never copied into an artifact.
  */
 export class CompiledCache implements CompiledCustomers {
   private readonly pack: TextPack;
@@ -23,11 +24,12 @@ export class CompiledCache implements CompiledCustomers {
   get(id: string, compile: () => CompiledCustomer): CompiledCustomer {
     const key = this.keys.get(id);
     if (key === undefined) return compile();
-    const [stripped, body, provenance] = this.pack.get(`${EFFECTIVE_FORMAT_VERSION}:${key}`, () => {
+    // the digest's input is nearly always the body less its source indexes: kept only where it is not ('' else)
+    const [kept, body, provenance] = this.pack.get(`${EFFECTIVE_FORMAT_VERSION}:${key}`, () => {
       const c = compile();
-      return [c.stripped, c.body, c.provenance];
+      return [c.stripped === bodyLessSources(c.body) ? '' : c.stripped, c.body, c.provenance];
     });
-    return { stripped: stripped!, body: body!, provenance: provenance! };
+    return { stripped: kept === '' ? bodyLessSources(body!) : kept!, body: body!, provenance: provenance! };
   }
 
   /** Writes the customers this run compiled or reused, when that differs from what was read. */

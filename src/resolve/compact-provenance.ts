@@ -141,6 +141,11 @@ export function compactCustomer(customer: EffectiveCustomer): CompactCustomer {
 export function strippedFromBody(customer: EffectiveCustomer, body: string): string {
   const named = (ids: object): boolean => Object.hasOwn(ids, 'sources');
   if (named(customer.features) || named(customer.entities) || Object.values(customer.entities).some((e) => named(e.features))) return strippedJson(customer);
+  return bodyLessSources(body);
+}
+
+/** A format-2 body less each feature's source index: the digest's input, but for ids named "sources". */
+export function bodyLessSources(body: string): string {
   return body.replace(/,"sources":\d+/g, '');
 }
 
