@@ -43,12 +43,12 @@ export interface CompactSources {
   overageLimit: SourceRef;
 }
 
-/** A customer's provenance as compiled alone: file indexes point into its own `files`, not the artifact's table. */
+/** A customer's provenance as compiled alone: every origin its own, file indexes into its own `files`. */
 interface LocalSources extends CompactSources {
   files: string[];
 }
 
-/** A customer's format-2 text before its file indexes are placed in the artifact's table. */
+/** A customer's format-2 text before its files and shared origins are placed in the artifact's tables. */
 export interface CompactCustomer {
   /** Canonical JSON of the customer without its own `sources` (each feature's `sources` an index already). */
   body: string;

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { UserError } from '../util/errors.js';
 import type { CompactOrigin, CompactSources, SourceRef } from './compact-provenance.js';
-import type { EffectiveCustomer, EffectiveEntity, EffectiveFeature, EffectivePolicy, LayerName, Overridden, Source } from './effective.js';
+import type { EffectiveCustomer, EffectiveEntity, EffectiveFeature, EffectivePolicy, Overridden, Source } from './effective.js';
 
 /** The artifact formats this tollgate reads: 1 (provenance in full) and 2 (compact provenance). */
 const READABLE = [1, 2];
@@ -157,28 +157,27 @@ export interface ArtifactTables {
 /** A format-2 customer with every source in full, as format 1 wrote it. */
 export function expandCustomer(customer: CompactCustomerValue, { files, origins: shared, sourceFields }: ArtifactTables): EffectiveCustomer {
   const { origins: own, features: lists, overageLimit } = customer.sources ?? {};
-  const place = (i: number) => {
-    const [layer, file, line, column, ...identity] = i < 0 ? at<CompactOrigin>(own, -1 - i) : at<CompactOrigin>(shared, i);
-    const named: { layer: LayerName; profile?: string; exception?: string; on?: 'customer' | 'entity'; until?: string } = { layer };
-    if (layer === 'profile') named.profile = identity[0];
-    if (layer === 'exception') Object.assign(named, { exception: identity[0], on: identity[1], until: identity[2] });
-    return { named, file: file === null ? undefined : at(files, file), line, column };
+  // Members are set in format 1's order (keys sorted), so the object prints as format 1 wrote it.
+  const describe = (i: number, column: boolean, rest: { overridden?: Overridden[]; value?: unknown }): Record<string, unknown> => {
+    const [layer, file, line, col, ...identity] = i < 0 ? at<CompactOrigin>(own, -1 - i) : at<CompactOrigin>(shared, i);
+    const isException = layer === 'exception';
+    const out: Record<string, unknown> = {};
+    if (column && col !== null) out.column = col;
+    if (isException) out.exception = identity[0];
+    if (file !== null) out.file = at(files, file);
+    out.layer = layer;
+    if (line !== null) out.line = line;
+    if (isException) out.on = identity[1];
+    if (rest.overridden) out.overridden = rest.overridden;
+    if (layer === 'profile') out.profile = identity[0];
+    if (isException) out.until = identity[2];
+    if ('value' in rest) out.value = rest.value;
+    return out;
   };
   const source = (ref: SourceRef): Source => {
     const [won, ...hidden] = Array.isArray(ref) ? ref : [ref];
-    const { named, file, line, column } = place(won);
-    const s: Source = { ...named, overridden: [] };
-    if (file !== undefined) s.file = file;
-    if (line !== null) s.line = line;
-    if (column !== null) s.column = column;
-    s.overridden = hidden.map(([i, value]) => {
-      const o = place(i);
-      const out: Overridden = { ...o.named, value };
-      if (o.file !== undefined) out.file = o.file;
-      if (o.line !== null) out.line = o.line;
-      return out;
-    });
-    return s;
+    const overridden = hidden.map(([i, value]) => describe(i, false, { value }) as unknown as Overridden);
+    return describe(won, true, { overridden }) as unknown as Source;
   };
   const expandFeatures = (features: Record<string, CompactFeature>): Record<string, EffectiveFeature> => {
     const out: Record<string, EffectiveFeature> = {};

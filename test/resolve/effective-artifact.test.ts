@@ -90,11 +90,11 @@ describe('the effective-policy artifact, format 2', () => {
     writeFileSync(file, text);
     for (const read of readBothWays(file)) {
       expect(read).toEqual(expected);
-      expect(canonicalJson(read)).toBe(canonicalJson(expected)); // no member left undefined where format 1 had none
+      expect(JSON.stringify(read)).toBe(canonicalJson(expected)); // as format 1 printed it, keys in order, nothing left undefined
     }
     // format 1 still reads, both ways
     writeFileSync(file, formatOneText(expected));
-    for (const read of readBothWays(file)) expect(canonicalJson(read)).toBe(canonicalJson(expected));
+    for (const read of readBothWays(file)) expect(JSON.stringify(read)).toBe(canonicalJson(expected));
   });
 
   it('names every file once', async () => {
