@@ -8,7 +8,8 @@ import { TextPack } from './text-pack.js';
 /**
  * Compiled customers (their artifact text with provenance, and their digest input where it is not that text less
  * its source indexes) from earlier `compile` runs, keyed by the artifact format and the hash of everything each
- * depends on (Analysis.customerKeys), in `compiled.pack`. The format is in the key so that texts of another format are never copied into an artifact.
+ * depends on (Analysis.customerKeys), in `compiled.pack`. The format is in the key so that texts of another format
+ * are never copied into an artifact.
  */
 export class CompiledCache implements CompiledCustomers {
   private readonly pack: TextPack;
