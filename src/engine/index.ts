@@ -5,6 +5,8 @@ export { createTarget, type TargetSettings } from '../targets/index.js';
 export { desiredState, makePlan, planInDetail, readsUsage, UnsupportedControlsError, type MakePlanOptions, type PlanInDetail, type UsageInput } from './plan.js';
 export { TargetMismatchError } from './catalog.js';
 export { writePlanJson } from '../plan/format/json.js';
+export { expandEffectivePolicy, readEffectivePolicy } from '../resolve/read-effective.js';
+export type { EffectivePolicy } from '../resolve/effective.js';
 export { placeSavedPlan, readPlanFile, withOrigin, type RunSettings } from './saved-plan.js';
 export { checkSaved, type SavedPlanCheck } from './check-saved.js';
 export { applyPlan, type ApplyReport } from '../apply/apply.js';

@@ -111,10 +111,12 @@ export interface EffectiveCustomer {
   sources: { overageLimit: Source };
 }
 
-export const EFFECTIVE_FORMAT_VERSION = 1;
+/** The artifact format compile writes: 2 keeps provenance compact (compact-provenance.ts); 1 wrote it in full. */
+export const EFFECTIVE_FORMAT_VERSION = 2;
 
+/** The effective policy with every source in full: format 1 as written, and what reading any format returns. */
 export interface EffectivePolicy {
-  formatVersion: typeof EFFECTIVE_FORMAT_VERSION;
+  formatVersion: 1;
   /** The instant the policies were resolved at (RFC 3339, UTC). */
   asOf: string;
   /** The next start or end of an exception after asOf, when the effective policy may change by itself; null when none. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PolicySet } from '../model/policy-set.js';
-import { canonicalJson, strippedJson } from './canonical.js';
+import { strippedJson } from './canonical.js';
+import { compactCustomer, FEATURE_SOURCE_FIELDS, ProvenanceTables, strippedFromBody, type CompactCustomer } from './compact-provenance.js';
 import { EFFECTIVE_FORMAT_VERSION, type EffectiveCustomer } from './effective.js';
 import { resolvable, resolveCustomer } from './resolve.js';
 import type { OnProgress } from '../util/progress.js';
@@ -88,10 +89,9 @@ export function policyDigest(customers: EffectiveCustomers): string {
   return digest.digest();
 }
 
-/** One customer's part of the artifact: its canonical JSON with provenance, and without (the digest's input). */
-export interface CompiledCustomer {
+/** One customer's part of the artifact: its compact text (compact-provenance.ts), and its canonical JSON without provenance (the digest's input). */
+export interface CompiledCustomer extends CompactCustomer {
   stripped: string;
-  canonical: string;
 }
 
 /** Compiled customers from an earlier run, for those whose inputs did not change. */
@@ -101,7 +101,8 @@ export interface CompiledCustomers {
 
 /**
  * Writes the effective-policy artifact (SPEC §4) piece by piece: keys sorted, one customer per line, and the
- * digest (of the same canonical content, provenance left out) after the customers, where sorted keys put it.
+ * digest (of the same canonical content, provenance left out) and the tables of files and shared origins the
+ * provenance names after the customers, where sorted keys put them.
  */
 export async function writeEffectivePolicy(customers: EffectiveCustomers, write: (chunk: string) => Promise<void> | void, onProgress?: OnProgress, cache?: CompiledCustomers): Promise<string> {
   const builder = digestBuilder();
@@ -109,19 +110,22 @@ export async function writeEffectivePolicy(customers: EffectiveCustomers, write:
   let first = true;
   let done = 0;
   const total = customers.size;
+  const tables = new ProvenanceTables();
   const compile = (id: string): CompiledCustomer => {
     const customer = customers.get(id, true)!;
-    return { stripped: strippedJson(customer), canonical: canonicalJson(customer) };
+    const compact = compactCustomer(customer);
+    return { stripped: strippedFromBody(customer, compact.body), ...compact };
   };
   for (const id of customers.keys()) {
     onProgress?.({ phase: 'resolving', done: done++, total, unit: 'customers' });
-    const { stripped, canonical } = cache ? cache.get(id, () => compile(id)) : compile(id);
-    builder.addJson(id, stripped);
-    await write(`${first ? '' : ','}\n${JSON.stringify(id)}:${canonical}`);
+    const compiled = cache ? cache.get(id, () => compile(id)) : compile(id);
+    builder.addJson(id, compiled.stripped);
+    await write(`${first ? '' : ','}\n${JSON.stringify(id)}:${tables.place(compiled)}`);
     first = false;
   }
   onProgress?.({ phase: 'resolving', done: total, total, unit: 'customers' });
   const digest = builder.digest();
-  await write(`${first ? '' : '\n'}},"digest":${JSON.stringify(digest)},"formatVersion":${EFFECTIVE_FORMAT_VERSION},"nextChangeAt":${JSON.stringify(customers.nextChangeAt())}}\n`);
+  const tail = `"digest":${JSON.stringify(digest)},"files":${tables.filesJson},"formatVersion":${EFFECTIVE_FORMAT_VERSION},"nextChangeAt":${JSON.stringify(customers.nextChangeAt())},"origins":${tables.originsJson},"sourceFields":${JSON.stringify(FEATURE_SOURCE_FIELDS)}`;
+  await write(`${first ? '' : '\n'}},${tail}}\n`);
   return digest;
 }

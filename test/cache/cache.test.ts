@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withoutProgress } from '../helpers/progress-lines.js';
+import { TextPack } from '../../src/cache/text-pack.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(REPO, 'bin/tollgate.js');
@@ -98,6 +99,31 @@ describe('the cache', () => {
       for (const pack of packs()) hurt(pack);
       expect(await outputs()).toEqual(expected);
       // rebuilt: the next run reads a sound cache and still agrees
+      expect(await outputs()).toEqual(expected);
+    }
+  }, 180_000);
+
+  it('never copies compiled texts of another artifact format into the artifact', async () => {
+    const expected = await uncached();
+    await outputs();
+    const pack = packs().find((p) => path.basename(p) === 'compiled.pack')!;
+    // the pack's index (after its fixed-length header) names each customer's key, prefixed with the format
+    const bytes = readFileSync(pack);
+    const header = /index:(\d{16})\n/.exec(bytes.toString('latin1', 0, 120))!;
+    const rest = bytes.subarray(header.index + header[0].length);
+    const keys = Object.keys(JSON.parse(rest.toString('utf8', Number(header[1]))) as Record<string, unknown>).map((k) => k.replace(/^2:/, ''));
+    expect(keys.length).toBeGreaterThan(40);
+    // as format 1 kept them (two texts under the bare key), and three texts under the bare key
+    const stale: Array<[number, string[]]> = [
+      [2, ['{}', '{"formatVersion 1 text":true}']],
+      [3, ['{}', '{"formatVersion 1 text":true}', '{"features":[],"files":[],"origins":[],"overageLimit":0}']],
+    ];
+    for (const [count, texts] of stale) {
+      rmSync(pack);
+      const old = new TextPack(pack, count);
+      for (const key of keys) old.get(key, () => texts);
+      old.save();
+      expect(readFileSync(pack, 'utf8')).toContain('formatVersion 1 text');
       expect(await outputs()).toEqual(expected);
     }
   }, 180_000);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { policyDir, type PolicyDir } from '../helpers/policy-dir.js';
+import { expandEffectivePolicy } from '../../src/engine/index.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/tollgate.js');
 const CHAIN = 5000;
@@ -75,7 +76,7 @@ describe(`a chain of ${CHAIN.toLocaleString('en-US')} profiles, each extending t
 
     const compile = await tollgate(dir.path, ['compile']);
     expectNoCrash(compile);
-    const calls = (JSON.parse(compile.stdout) as { customers: Record<string, { features: Record<string, { maxOverageUnits: number; sources: { maxOverageUnits: { profile: string; overridden: unknown[] } } }> }> }).customers.acme!.features.calls!;
+    const calls = expandEffectivePolicy(JSON.parse(compile.stdout)).customers.acme!.features.calls!;
     expect(calls.maxOverageUnits).toBe(1);
     expect(calls.sources.maxOverageUnits.profile).toBe('p0');
     expect(calls.sources.maxOverageUnits.overridden).toHaveLength(CHAIN - 1);

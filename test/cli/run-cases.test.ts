@@ -19,6 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
 import { scopeFolder } from '../../src/backend/file-backend.js';
+import { readEffectivePolicy } from '../../src/engine/index.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CASES = path.join(REPO, 'test/cases');
@@ -90,6 +91,11 @@ const STEPS: Record<string, (cwd: string, args: string[]) => string | Promise<st
   /** Prints the JSON values at dotted paths of a JSON file, one per line. */
   json: (cwd, [p, ...paths]) => {
     const value = JSON.parse(readFileSync(path.join(cwd, p!), 'utf8')) as unknown;
+    return paths.map((d) => `${d} = ${JSON.stringify(at(value, d))}\n`).join('');
+  },
+  /** The same for compile's artifact, read by readEffectivePolicy: every source in full, whatever the artifact's format. */
+  effective: (cwd, [p, ...paths]) => {
+    const value = readEffectivePolicy(path.join(cwd, p!));
     return paths.map((d) => `${d} = ${JSON.stringify(at(value, d))}\n`).join('');
   },
   /** Sets the value at a dotted path of a JSON file to a JSON value (a plan's formatVersion, `objects.0.after`). */
