@@ -29,8 +29,8 @@ const TOLLGATE = path.join(root, 'bin', 'tollgate.js');
 
 /** The real server over stdio, with Content-Length framing (as test/helpers/lsp-client.ts, in plain JS). */
 class Client {
-  constructor(dir, cwd, env) {
-    this.child = spawn(process.execPath, [TOLLGATE, 'lsp', '--dir', dir], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
+  constructor(dir, cwd, env, nodeArgs) {
+    this.child = spawn(process.execPath, [...nodeArgs, TOLLGATE, 'lsp', '--dir', dir], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
     this.buffer = Buffer.alloc(0);
     this.nextId = 1;
     this.pending = new Map();
@@ -38,7 +38,13 @@ class Client {
     this.stderr = '';
     this.child.stdout.on('data', (chunk) => this.receive(chunk));
     this.child.stderr.setEncoding('utf8').on('data', (d) => (this.stderr += d));
+    // a server that dies fails what waits on it, instead of leaving the benchmark hanging
+    this.child.stdin.on('error', () => {});
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
+    this.died = this.exited.then((code) => {
+      throw new Error(`tollgate lsp exited (${code})`);
+    });
+    this.died.catch(() => {});
   }
 
   receive(chunk) {
@@ -81,10 +87,11 @@ class Client {
   /** Sends a request; resolves with its result and the instant the answer arrived. */
   request(method, params) {
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
+    const answered = new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.send({ id, method, params });
     });
+    return method === 'shutdown' ? answered : Promise.race([answered, this.died]);
   }
 
   notify(method, params) {
@@ -93,7 +100,7 @@ class Client {
 
   /** The next notification of `method` that `match` accepts, with the instant it arrived. Register before sending what causes it. */
   next(method, match) {
-    return new Promise((resolve) => this.waiters.push({ method, match, resolve }));
+    return Promise.race([new Promise((resolve) => this.waiters.push({ method, match, resolve })), this.died]);
   }
 
   async close() {
@@ -128,9 +135,9 @@ function stats(samples) {
 
 /**
  * Measures start-up, diagnostics after an edit, hover and completion of `tollgate lsp --dir <dir>`;
- * milliseconds, median and max over `rounds`.
+ * milliseconds, median and max over `rounds`. `nodeArgs` go to the server's node (e.g. --cpu-prof).
  */
-export async function measureLsp({ dir, rounds = 10, work = path.join(root, 'bench', 'out', 'lsp-work'), env = {}, log = () => {} }) {
+export async function measureLsp({ dir, rounds = 10, work = path.join(root, 'bench', 'out', 'lsp-work'), env = {}, nodeArgs = [], log = () => {} }) {
   dir = path.resolve(dir);
   mkdirSync(work, { recursive: true });
   const file = pickFile(dir);
@@ -141,7 +148,7 @@ export async function measureLsp({ dir, rounds = 10, work = path.join(root, 'ben
   const load = [os.loadavg()[0]];
 
   const started = performance.now();
-  const client = new Client(dir, work, env);
+  const client = new Client(dir, work, env, nodeArgs);
   const forFile = (test) => client.next('textDocument/publishDiagnostics', (p) => p.uri === uri && test(p.diagnostics));
   try {
     await client.request('initialize', {
