@@ -55,9 +55,9 @@ export class LspClient {
       return;
     }
     if (message.id !== undefined) {
-      // a request from the server (e.g. client/registerCapability): answer it as an editor would
+      // a request from the server (e.g. client/registerCapability): answer it as an editor would, and keep it
+      // with the notifications, for a test to wait on
       this.send({ id: message.id, result: null });
-      return;
     }
     this.notifications.push(message);
     for (const w of [...this.waiters]) {
@@ -88,7 +88,7 @@ export class LspClient {
   }
 
   /**
-   * The first notification of `method` after `since` (a count from `mark()`) that `match` accepts, arrived or to come.
+   * The first notification (or request from the server) of `method` after `since` (a count from `mark()`) that `match` accepts, arrived or to come.
    * Counting from a mark lets a test wait for the answer to its own edit, not an earlier one.
    */
   waitFor<P>(method: string, match: (params: P) => boolean, since = 0): Promise<P> {
