@@ -127,6 +127,17 @@ function after(text, needle) {
   return { line: lines.length - 1, character: lines[lines.length - 1].length };
 }
 
+/** CPU milliseconds (user + system) a process has used so far, from /proc; NaN where there is none. */
+function cpuOf(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    // utime and stime, fields 14 and 15 of the line (11 and 12 after the command name), in clock ticks of 10 ms
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 function stats(samples) {
   const sorted = [...samples].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -147,7 +158,8 @@ async function start(dir, work, env, nodeArgs, uri, text) {
     const first = client.next('textDocument/publishDiagnostics', (p) => p.uri === uri);
     client.notify('initialized', {});
     client.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text } });
-    return { client, startup: (await first).at - started };
+    const startup = (await first).at - started;
+    return { client, startup, startupCpu: cpuOf(client.child.pid) };
   } catch (error) {
     client.child.kill();
     throw new Error(`${error.message}${client.stderr ? `\nstderr:\n${client.stderr.slice(-2000)}` : ''}`);
@@ -170,27 +182,32 @@ export async function measureLsp({ dir, rounds = 10, work = path.join(root, 'ben
 
   const cache = path.join(work, '.tollgate');
   rmSync(cache, { recursive: true, force: true });
-  const { client, startup } = await start(dir, work, env, nodeArgs, uri, original);
+  const { client, startup, startupCpu } = await start(dir, work, env, nodeArgs, uri, original);
   log(`lsp: first diagnostics after ${(startup / 1000).toFixed(2)} s (${path.relative(dir, file)})`);
   const forFile = (test) => client.next('textDocument/publishDiagnostics', (p) => p.uri === uri && test(p.diagnostics));
   try {
 
-    const m = { edit: [], revert: [], hover: [], hoverAfterEdit: [], completionAfterEdit: [], completion: [] };
+    const m = { edit: [], revert: [], hover: [], hoverAfterEdit: [], completionAfterEdit: [], completion: [], editCpu: [], revertCpu: [] };
+    const cpu = () => cpuOf(client.child.pid);
     const hoverAt = after(original, `id: ${id}`);
     let version = 1;
     const change = (text) => client.notify('textDocument/didChange', { textDocument: { uri, version: ++version }, contentChanges: [{ text }] });
     for (let round = 1; round <= rounds; round++) {
       const broken = forFile((d) => d.some((x) => x.code === 'unknown-plan' && x.message.includes(`"nope-${round}"`)));
+      let c = cpu();
       let t = performance.now();
       change(original.replace(planLine, `plan: nope-${round}`));
       m.edit.push((await broken).at - t);
+      m.editCpu.push(cpu() - c);
 
       const clean = forFile((d) => d.length === 0);
+      c = cpu();
       t = performance.now();
       change(original);
       const hoverNow = await client.request('textDocument/hover', { textDocument: { uri }, position: hoverAt });
       m.hoverAfterEdit.push(hoverNow.at - t);
       m.revert.push((await clean).at - t);
+      m.revertCpu.push(cpu() - c);
 
       t = performance.now();
       const hover = await client.request('textDocument/hover', { textDocument: { uri }, position: hoverAt });
@@ -229,9 +246,12 @@ export async function measureLsp({ dir, rounds = 10, work = path.join(root, 'ben
       rounds,
       load,
       startupMs: startup,
+      startupCpuMs: startupCpu,
       startupCachedMs: cached.startup,
       editToDiagnosticsMs: stats(m.edit),
       revertToDiagnosticsMs: stats(m.revert),
+      editCpuMs: m.editCpu.some(Number.isNaN) ? undefined : stats(m.editCpu),
+      revertCpuMs: m.revertCpu.some(Number.isNaN) ? undefined : stats(m.revertCpu),
       hoverMs: stats(m.hover),
       hoverAfterEditMs: stats(m.hoverAfterEdit),
       completionAfterEditMs: stats(m.completionAfterEdit),
@@ -251,10 +271,12 @@ export function lspTable(r) {
   return [
     '| measure | median | max |',
     '|---|---:|---:|',
-    `| start-up → first diagnostics of an open file | ${ms(r.startupMs)} | (one run) |`,
+    `| start-up → first diagnostics of an open file | ${ms(r.startupMs)}${Number.isNaN(r.startupCpuMs ?? NaN) ? '' : ` (${ms(r.startupCpuMs)} CPU)`} | (one run) |`,
     ...(r.startupCachedMs === undefined ? [] : [`| the same, with the cache \`tollgate validate\` wrote | ${ms(r.startupCachedMs)} | (one run) |`]),
     row('edit naming an unknown plan → its diagnostics', r.editToDiagnosticsMs),
+    ...(r.editCpuMs ? [row('the same, the server\'s CPU time', r.editCpuMs)] : []),
     row('edit restoring the file → its (empty) diagnostics', r.revertToDiagnosticsMs),
+    ...(r.revertCpuMs ? [row('the same, the server\'s CPU time', r.revertCpuMs)] : []),
     row('hover on the customer id, nothing pending', r.hoverMs),
     row('hover sent with an edit', r.hoverAfterEditMs),
     row('completion after typing `plan: ` (sent with the edit)', r.completionAfterEditMs),
