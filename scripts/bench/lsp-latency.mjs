@@ -13,7 +13,8 @@
 //     the edit that restores the file and a hover on the customer id sent with it → the hover answer, and
 //     → the file's (empty) diagnostics;
 //     the same hover when nothing is pending;
-//     typing `plan: ` (an edit) and asking for completion right away → the completion answer;
+//     typing `plan: ` (an edit) and asking for completion right away → the completion answer, and → the
+//     file's diagnostics (every customer is checked afresh while a customer document fails the schema);
 //     the same completion again when nothing is pending.
 // Median and max per measure. The process runs in an empty working directory, so no .tollgate/cache from
 // disk is read (the server keeps what it computes in memory). Then start-up once more, with the cache that
@@ -187,7 +188,7 @@ export async function measureLsp({ dir, rounds = 10, work = path.join(root, 'ben
   const forFile = (test) => client.next('textDocument/publishDiagnostics', (p) => p.uri === uri && test(p.diagnostics));
   try {
 
-    const m = { edit: [], revert: [], hover: [], hoverAfterEdit: [], completionAfterEdit: [], completion: [], editCpu: [], revertCpu: [] };
+    const m = { edit: [], revert: [], hover: [], hoverAfterEdit: [], completionAfterEdit: [], completion: [], typed: [], editCpu: [], revertCpu: [] };
     const cpu = () => cpuOf(client.child.pid);
     const hoverAt = after(original, `id: ${id}`);
     let version = 1;
@@ -220,7 +221,7 @@ export async function measureLsp({ dir, rounds = 10, work = path.join(root, 'ben
       change(typed);
       const completion = await client.request('textDocument/completion', { textDocument: { uri }, position: after(typed, 'plan: ') });
       m.completionAfterEdit.push(completion.at - t);
-      await settled;
+      m.typed.push((await settled).at - t);
       t = performance.now();
       const again = await client.request('textDocument/completion', { textDocument: { uri }, position: after(typed, 'plan: ') });
       m.completion.push(again.at - t);
@@ -252,6 +253,7 @@ export async function measureLsp({ dir, rounds = 10, work = path.join(root, 'ben
       revertToDiagnosticsMs: stats(m.revert),
       editCpuMs: m.editCpu.some(Number.isNaN) ? undefined : stats(m.editCpu),
       revertCpuMs: m.revertCpu.some(Number.isNaN) ? undefined : stats(m.revertCpu),
+      typedToDiagnosticsMs: stats(m.typed),
       hoverMs: stats(m.hover),
       hoverAfterEditMs: stats(m.hoverAfterEdit),
       completionAfterEditMs: stats(m.completionAfterEdit),
@@ -277,6 +279,7 @@ export function lspTable(r) {
     ...(r.editCpuMs ? [row('the same, the server\'s CPU time', r.editCpuMs)] : []),
     row('edit restoring the file → its (empty) diagnostics', r.revertToDiagnosticsMs),
     ...(r.revertCpuMs ? [row('the same, the server\'s CPU time', r.revertCpuMs)] : []),
+    row('edit leaving `plan: ` empty (the customer fails the schema) → its diagnostics', r.typedToDiagnosticsMs),
     row('hover on the customer id, nothing pending', r.hoverMs),
     row('hover sent with an edit', r.hoverAfterEditMs),
     row('completion after typing `plan: ` (sent with the edit)', r.completionAfterEditMs),
