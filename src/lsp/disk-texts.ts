@@ -51,7 +51,7 @@ export class DiskTexts {
     for (const file of listed) {
       if (!skip.has(file)) {
         let known = this.known.get(file);
-        if (known && verify && !same(known, statSync(file, { throwIfNoEntry: false }))) known = undefined;
+        if (known && verify && !same(known, statOf(file))) known = undefined;
         known ??= this.read(file, now);
         if (known) out.set(file, known.text);
       }
@@ -67,20 +67,24 @@ export class DiskTexts {
 
   private read(file: string, now: number): Known | undefined {
     this.known.delete(file);
-    let stat: Stats | undefined;
-    try {
-      stat = statSync(file);
-    } catch {
-      return undefined;
-    }
-    if (!stat.isFile() || stat.size > MAX_FILE_BYTES) return undefined;
+    const stat = statOf(file);
+    if (!stat?.isFile() || stat.size > MAX_FILE_BYTES) return undefined;
     // stat before read: a write after the stat changes the stat, so the next comparison reads the file again
     const { source, diagnostics } = readPolicyFile(file);
-    // a text that starts with a byte-order mark still would lose it once more as an editor's text
+    // an overlay's text loses a leading byte-order mark: one that still starts with one (the file had two) is left out
     if (!source || diagnostics.length > 0 || source.text.charCodeAt(0) === 0xfeff) return undefined;
     const known = { text: source.text, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, size: stat.size };
     if (now - stat.mtimeMs > SETTLE_MS) this.known.set(file, known);
     return known;
+  }
+}
+
+/** The file's stat, or undefined when it cannot be had (deleted, no permission): it is then read by analyze(), which says why. */
+function statOf(file: string): Stats | undefined {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
   }
 }
 
