@@ -55,13 +55,23 @@ export function startLanguageServer(options: LanguageServerOptions): Promise<voi
   // Edits arrive one keystroke at a time: analyse once per burst, a moment after the last, so that the completion
   // or hover an editor asks for with a keystroke is answered before the analysis holds the thread.
   let scheduled: NodeJS.Timeout | undefined;
+  let stopped = false;
   const schedule = (): void => {
+    if (stopped) return;
     clearTimeout(scheduled);
     scheduled = setTimeout(() => {
       scheduled = undefined;
       publish(connection, workspace, published, documents.keys());
     }, SETTLE_MS);
   };
+
+  // Shut down or hung up on: an analysis still due would publish into a closed connection.
+  const stop = (): void => {
+    stopped = true;
+    clearTimeout(scheduled);
+  };
+  connection.onShutdown(stop);
+  reader.onClose(stop);
 
   connection.onInitialized(() => {
     if (watch) {

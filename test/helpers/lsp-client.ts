@@ -103,6 +103,13 @@ export class LspClient {
     return this.notifications.length;
   }
 
+  /** shutdown, then the pipe closed without exit (as an editor that quits does), and the process's exit code. */
+  async hangUp(): Promise<number | null> {
+    await this.request('shutdown', null);
+    this.child.stdin.end();
+    return this.exited;
+  }
+
   /** shutdown, exit, and the process's exit code. */
   async close(): Promise<number | null> {
     await this.request('shutdown', null);
