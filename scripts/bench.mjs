@@ -16,6 +16,9 @@
 // Then the cache (.tollgate/cache/): validate, compile and plan without it, with an empty one, and again
 // with one customer file changed, at N = 10,000 (--cache-sizes to change; --no-cache skips it).
 //
+// Then, with --lsp, the language server's latency on the fleet of N = 10,000 (--lsp-sizes to change): start-up,
+// diagnostics after an edit, hover and completion (scripts/bench/lsp-latency.mjs). --lsp-only runs just that.
+//
 // Options: --timeout <seconds> per command (default 600), --replan-max <N> (largest N for the
 // apply + no-change plan, default 10000), --no-keep-floor (skip the "parse, documents kept" row).
 //
@@ -31,6 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { formatSummary, summarizeProfile } from './bench/cpuprofile-top.mjs';
 import { generateBigCustomer } from './bench/generate-big-customer.mjs';
 import { fleetStamp, generateFleet, readStamp } from './bench/generate-fleet.mjs';
+import { lspTable, measureLsp } from './bench/lsp-latency.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const OUT = path.join(root, 'bench', 'out');
@@ -39,7 +43,7 @@ const FLOOR = path.join(root, 'scripts', 'bench', 'parse-floor.mjs');
 const PRELOAD = path.join(root, 'scripts', 'bench', 'rusage-preload.mjs');
 
 function parseArgs(argv) {
-  const opts = { guardrails: false, base: undefined, repeats: 3, sizes: [10000, 100000], timeout: 600, replanMax: 10000, profile: false, keepFloor: true, quick: false, big: true, fleet: true, bigSizes: [10000, 40000], unknownKeys: 20000, cache: true, cacheSizes: [10000] };
+  const opts = { guardrails: false, base: undefined, repeats: 3, sizes: [10000, 100000], timeout: 600, replanMax: 10000, profile: false, keepFloor: true, quick: false, big: true, fleet: true, bigSizes: [10000, 40000], unknownKeys: 20000, cache: true, cacheSizes: [10000], lsp: false, lspSizes: [10000] };
   let sizesGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -67,11 +71,18 @@ function parseArgs(argv) {
     else if (a === '--cache-only') {
       opts.fleet = false;
       opts.big = false;
-    } else if (a === '--cache-sizes') opts.cacheSizes = value().split(',').map((x) => Number(x.trim().replace(/_/g, '')));
+    } else if (a === '--lsp') opts.lsp = true;
+    else if (a === '--lsp-only') {
+      opts.lsp = true;
+      opts.fleet = false;
+      opts.big = false;
+      opts.cache = false;
+    } else if (a === '--lsp-sizes') opts.lspSizes = value().split(',').map((x) => Number(x.trim().replace(/_/g, '')));
+    else if (a === '--cache-sizes') opts.cacheSizes = value().split(',').map((x) => Number(x.trim().replace(/_/g, '')));
     else if (a === '--big-sizes') opts.bigSizes = value().split(',').map((x) => Number(x.trim().replace(/_/g, '')));
     else if (a === '--unknown-keys') opts.unknownKeys = Number(value().replace(/_/g, ''));
     else if (a === '--help' || a === '-h') {
-      console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 24).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+      console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 27).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (see --help)`);
   }
@@ -80,6 +91,7 @@ function parseArgs(argv) {
     opts.bigSizes = [1000];
     opts.unknownKeys = 1000;
     opts.cacheSizes = [1000];
+    opts.lspSizes = [1000];
   }
   if (opts.sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 999999)) throw new Error('--sizes takes customer counts from 1 to 999999, e.g. --sizes 1000,10000');
   if (!(opts.timeout > 0)) throw new Error('--timeout must be a positive number of seconds');
@@ -434,6 +446,13 @@ function cacheTable(result) {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// The language server.
+
+function lspNote(l) {
+  return `${l.file} open and edited; ${l.rounds} rounds; load average ${l.load.map((x) => x.toFixed(1)).join(' → ')}.`;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Output.
 
 function fmtMiB(x) {
@@ -461,7 +480,7 @@ function failures(result) {
     .join('\n\n');
 }
 
-function markdown(results, m, profile, big, caches = []) {
+function markdown(results, m, profile, big, caches = [], lsps = []) {
   const out = [
     '## tollgate benchmark',
     '',
@@ -481,6 +500,7 @@ function markdown(results, m, profile, big, caches = []) {
     if (f) out.push('', f);
   }
   for (const c of caches) out.push('', `### The cache at N = ${c.n.toLocaleString('en-US')}`, '', cacheTable(c));
+  for (const l of lsps) out.push('', `### The language server at N = ${l.n.toLocaleString('en-US')}`, '', lspNote(l), '', lspTable(l));
   if (profile) out.push('', '### Profile', '', '```', profile, '```');
   return out.join('\n') + '\n';
 }
@@ -516,9 +536,17 @@ async function main() {
     caches.push(c);
     process.stdout.write(`\nThe cache at N = ${n.toLocaleString('en-US')}\n${cacheTable(c)}\n`);
   }
-  const md = markdown(results, m, profile, big, caches);
+  const lsps = [];
+  for (const n of opts.lsp ? opts.lspSizes : []) {
+    const { dir } = ensureFleet(n);
+    log(`lsp N=${n}: measuring ...`);
+    const l = { n, ...(await measureLsp({ dir, work: path.join(OUT, `lsp-${n}`), log })) };
+    lsps.push(l);
+    process.stdout.write(`\nThe language server at N = ${n.toLocaleString('en-US')}\n${lspNote(l)}\n${lspTable(l)}\n`);
+  }
+  const md = markdown(results, m, profile, big, caches, lsps);
   writeFileSync(path.join(OUT, 'results.md'), md);
-  writeFileSync(path.join(OUT, 'results.json'), JSON.stringify({ machine: m, date: new Date().toISOString(), results: results.map(({ dir, ...r }) => r), profile, bigCustomer: big, cache: caches }, null, 2) + '\n');
+  writeFileSync(path.join(OUT, 'results.json'), JSON.stringify({ machine: m, date: new Date().toISOString(), results: results.map(({ dir, ...r }) => r), profile, bigCustomer: big, cache: caches, lsp: lsps }, null, 2) + '\n');
   process.stdout.write(`\n${md}`);
   log(`wrote ${path.relative(root, path.join(OUT, 'results.md'))} and results.json`);
 }

@@ -1,5 +1,6 @@
+import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { createConnection, StreamMessageReader, StreamMessageWriter, TextDocuments, TextDocumentSyncKind, type Connection, type TextDocumentPositionParams } from 'vscode-languageserver/node.js';
+import { createConnection, DidChangeWatchedFilesNotification, StreamMessageReader, StreamMessageWriter, TextDocuments, TextDocumentSyncKind, type Connection, type TextDocumentPositionParams } from 'vscode-languageserver/node.js';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { PolicyCache } from '../cache/policy-cache.js';
 import { displayPath } from '../load/files.js';
@@ -8,7 +9,10 @@ import { targetAt, type CursorTarget } from './cursor.js';
 import { diagnosticsByUri } from './diagnostics.js';
 import { hoverText } from './hover.js';
 import { definitionOf, referenceAt, toLspLocation, usesOf } from './navigation.js';
-import { PolicyWorkspace, uriToPath } from './workspace.js';
+import { pathToUri, PolicyWorkspace, uriToPath } from './workspace.js';
+
+/** How long after the last change the analysis starts: long enough for the requests sent with a keystroke. */
+const SETTLE_MS = 20;
 
 export interface LanguageServerOptions {
   /** The policy directory whose files get tollgate's diagnostics. */
@@ -17,6 +21,8 @@ export interface LanguageServerOptions {
   output: Writable;
   /** Where earlier runs' results are (.tollgate/cache); read once, kept in memory, never written. */
   cacheDir?: string;
+  /** Parse the first analysis on worker threads too. */
+  parallel?: boolean;
 }
 
 /**
@@ -27,32 +33,58 @@ export function startLanguageServer(options: LanguageServerOptions): Promise<voi
   const reader = new StreamMessageReader(options.input);
   const connection = createConnection(reader, new StreamMessageWriter(options.output));
   const documents = new TextDocuments(TextDocument);
-  const workspace = new PolicyWorkspace(options.dir, options.cacheDir === undefined ? undefined : new PolicyCache(options.cacheDir));
+  const workspace = new PolicyWorkspace(options.dir, options.cacheDir === undefined ? undefined : new PolicyCache(options.cacheDir), options.parallel);
   const published = new Set<string>();
+  let watch: { relative: boolean } | undefined;
 
-  connection.onInitialize(() => ({
-    capabilities: {
-      textDocumentSync: TextDocumentSyncKind.Incremental,
-      completionProvider: { triggerCharacters: [':', ' ', '-', '['] },
-      hoverProvider: true,
-      definitionProvider: true,
-      referencesProvider: true,
-    },
-    serverInfo: { name: 'tollgate' },
-  }));
+  connection.onInitialize(({ capabilities }) => {
+    const watching = capabilities.workspace?.didChangeWatchedFiles;
+    if (watching?.dynamicRegistration) watch = { relative: watching.relativePatternSupport === true };
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        completionProvider: { triggerCharacters: [':', ' ', '-', '['] },
+        hoverProvider: true,
+        definitionProvider: true,
+        referencesProvider: true,
+      },
+      serverInfo: { name: 'tollgate' },
+    };
+  });
 
-  // Edits arrive one keystroke at a time: analyse once per burst, after the queued messages are handled.
-  let scheduled = false;
+  // Edits arrive one keystroke at a time: analyse once per burst, a moment after the last, so that the completion
+  // or hover an editor asks for with a keystroke is answered before the analysis holds the thread.
+  let scheduled: NodeJS.Timeout | undefined;
+  let stopped = false;
   const schedule = (): void => {
-    if (scheduled) return;
-    scheduled = true;
-    setImmediate(() => {
-      scheduled = false;
+    if (stopped) return;
+    clearTimeout(scheduled);
+    scheduled = setTimeout(() => {
+      scheduled = undefined;
       publish(connection, workspace, published, documents.keys());
-    });
+    }, SETTLE_MS);
   };
 
-  connection.onInitialized(() => schedule());
+  // Shut down or hung up on: an analysis still due would publish into a closed connection.
+  const stop = (): void => {
+    stopped = true;
+    clearTimeout(scheduled);
+  };
+  connection.onShutdown(stop);
+  reader.onClose(stop);
+
+  connection.onInitialized(() => {
+    if (watch) {
+      // told which files changed on disk, the server reads only those again instead of comparing every file's stat
+      const pattern = '**/*.{yaml,yml}';
+      const globPattern = watch.relative ? { baseUri: pathToUri(workspace.dir), pattern } : pattern;
+      connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern }] }).then(
+        () => workspace.watched(),
+        () => undefined, // refused: stats are compared, as for a client that cannot watch
+      );
+    }
+    schedule();
+  });
   documents.onDidOpen(({ document }) => track(document));
   documents.onDidChangeContent(({ document }) => track(document));
   documents.onDidClose(({ document }) => {
@@ -61,8 +93,12 @@ export function startLanguageServer(options: LanguageServerOptions): Promise<voi
     workspace.close(file);
     schedule();
   });
-  connection.onDidChangeWatchedFiles(() => {
-    workspace.changedOnDisk();
+  connection.onDidChangeWatchedFiles(({ changes }) => {
+    const files = changes.flatMap((c) => uriToPath(c.uri) ?? []);
+    // a watcher on the whole workspace reports files outside the policy directory too
+    const inside = (file: string) => file === workspace.dir || file.startsWith(workspace.dir + path.sep) || workspace.dir.startsWith(file + path.sep);
+    if (!files.some(inside)) return;
+    workspace.changedOnDisk(files);
     schedule();
   });
   const track = (document: TextDocument): void => {
@@ -85,7 +121,8 @@ export function startLanguageServer(options: LanguageServerOptions): Promise<voi
     const document = documents.get(params.textDocument.uri);
     const file = uriToPath(params.textDocument.uri);
     if (!document || file === undefined || !workspace.contains(file)) return [];
-    return completionsAt(workspace.current().set, document.getText(), params.position.line, params.position.character);
+    // ids and keys: the latest analysis answers at once, even while one for the newest keystrokes is due
+    return completionsAt(workspace.latest().set, document.getText(), params.position.line, params.position.character);
   });
 
   connection.onHover((params) => {
@@ -118,15 +155,16 @@ export function startLanguageServer(options: LanguageServerOptions): Promise<voi
 
 /**
  * Publishes the directory's diagnostics per file, and an empty list for open files without any and for files
- * that had some before: an editor keeps what it was last sent.
+ * that had some before: an editor keeps what it was last sent. Open files come first: they are being edited.
  */
 function publish(connection: Connection, workspace: PolicyWorkspace, published: Set<string>, open: string[]): void {
   const byUri = diagnosticsByUri(workspace.current().diagnostics);
-  const cleared = new Set([...published, ...open.filter((uri) => workspace.contains(uriToPath(uri) ?? ''))]);
-  for (const uri of cleared) if (!byUri.has(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] });
+  const mine = open.filter((uri) => workspace.contains(uriToPath(uri) ?? ''));
+  const cleared = new Set([...mine, ...published].filter((uri) => !byUri.has(uri)));
   published.clear();
-  for (const [uri, diagnostics] of byUri) {
-    published.add(uri);
-    void connection.sendDiagnostics({ uri, diagnostics });
+  for (const uri of new Set([...mine, ...byUri.keys(), ...cleared])) {
+    const diagnostics = byUri.get(uri);
+    if (diagnostics) published.add(uri);
+    void connection.sendDiagnostics({ uri, diagnostics: diagnostics ?? [] });
   }
 }

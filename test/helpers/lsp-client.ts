@@ -55,9 +55,9 @@ export class LspClient {
       return;
     }
     if (message.id !== undefined) {
-      // a request from the server (e.g. client/registerCapability): answer it as an editor would
+      // a request from the server (e.g. client/registerCapability): answer it as an editor would, and keep it
+      // with the notifications, for a test to wait on
       this.send({ id: message.id, result: null });
-      return;
     }
     this.notifications.push(message);
     for (const w of [...this.waiters]) {
@@ -88,7 +88,7 @@ export class LspClient {
   }
 
   /**
-   * The first notification of `method` after `since` (a count from `mark()`) that `match` accepts, arrived or to come.
+   * The first notification (or request from the server) of `method` after `since` (a count from `mark()`) that `match` accepts, arrived or to come.
    * Counting from a mark lets a test wait for the answer to its own edit, not an earlier one.
    */
   waitFor<P>(method: string, match: (params: P) => boolean, since = 0): Promise<P> {
@@ -101,6 +101,13 @@ export class LspClient {
   /** How many notifications have arrived: a point to wait from. */
   mark(): number {
     return this.notifications.length;
+  }
+
+  /** shutdown, then the pipe closed without exit (as an editor that quits does), and the process's exit code. */
+  async hangUp(): Promise<number | null> {
+    await this.request('shutdown', null);
+    this.child.stdin.end();
+    return this.exited;
   }
 
   /** shutdown, exit, and the process's exit code. */

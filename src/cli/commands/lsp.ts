@@ -6,6 +6,7 @@ export async function lspCommand(options: { dir: string }, io: CliIO): Promise<n
   // loaded only here: the LSP packages would add to the start-up of every other command
   const { startLanguageServer } = await import('../../lsp/server.js');
   const cacheDir = io.env.TOLLGATE_CACHE === 'off' ? undefined : CACHE_DIR;
-  await startLanguageServer({ dir: options.dir, input: process.stdin, output: process.stdout, ...(cacheDir ? { cacheDir } : {}) });
+  const parallel = io.env.TOLLGATE_WORKERS !== 'off';
+  await startLanguageServer({ dir: options.dir, input: process.stdin, output: process.stdout, parallel, ...(cacheDir ? { cacheDir } : {}) });
   return 0;
 }

@@ -1,0 +1,72 @@
+// The language server's in-memory cache, through the engine API: a run of edits as an editor makes them gives
+// what analyze() gives without a cache, and re-checks only what the edits touch.
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EditorCache } from '../../src/lsp/editor-cache.js';
+import type { AnalysisCache } from '../../src/validate/analysis-cache.js';
+import { analyze } from '../../src/validate/index.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const AT = Date.parse('2026-11-26T12:00:00Z');
+
+let dir: string;
+beforeAll(() => {
+  dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'tollgate-editor-cache-')), 'policies');
+  cpSync(path.join(REPO, 'policies'), dir, { recursive: true });
+  // with guardrails, customer checks are never cached (their tally needs every customer)
+  rmSync(path.join(dir, 'guardrails'), { recursive: true });
+});
+afterAll(() => rmSync(path.dirname(dir), { recursive: true, force: true }));
+
+/** The cache, counting the parses and customer checks it could not answer. */
+function counting(cache: EditorCache): { cache: AnalysisCache; computed: { parses: number; customers: number } } {
+  const computed = { parses: 0, customers: 0 };
+  return {
+    computed,
+    cache: {
+      has: (source) => cache.has(source),
+      fileKey: (source) => cache.fileKey(source),
+      shape: (doc, features, compute) => cache.shape(doc, features, compute),
+      parse: (source, compute) => cache.parse(source, () => (computed.parses++, compute())),
+      customer: (key, digest, compute) => cache.customer(key, digest, () => (computed.customers++, compute())),
+    },
+  };
+}
+
+describe('the editor cache', () => {
+  it('gives the diagnostics of an uncached analysis through a run of edits, and re-checks only what they touch', () => {
+    const customer = path.join(dir, 'customers/cust_hooli.yaml');
+    const plan = path.join(dir, 'plans/free.yaml');
+    const hooli = readFileSync(customer, 'utf8');
+    const free = readFileSync(plan, 'utf8');
+    // customers with exceptions are checked afresh every run, the cache never asked: `all` is every other one
+    const all = -1;
+    const edits: Array<{ what: string; overlay: Map<string, string>; parses: number; customers: number }> = [
+      { what: 'first run', overlay: new Map(), parses: 22, customers: all },
+      { what: 'an unknown plan', overlay: new Map([[customer, hooli.replace('plan: pro', 'plan: nope')]]), parses: 1, customers: 1 },
+      // the customer's document fails the schema: unusable, so this run checks every customer without the cache
+      { what: 'a plan being typed', overlay: new Map([[customer, hooli.replace('plan: pro', 'plan: ')]]), parses: 1, customers: 0 },
+      // and the next run does not pay for it again: only the edited customer is checked (its result from the
+      // first run was let go when the second replaced it)
+      { what: 'back to the file on disk', overlay: new Map(), parses: 1, customers: 1 },
+      { what: 'a shared plan renamed', overlay: new Map([[plan, free.replace('id: free', 'id: freemium')]]), parses: 1, customers: all },
+      { what: 'back again', overlay: new Map(), parses: 1, customers: all },
+    ];
+    const editor = new EditorCache();
+    let cachedCustomers = 0;
+    for (const edit of edits) {
+      const { cache, computed } = counting(editor);
+      const cached = analyze(dir, { at: AT, overlay: edit.overlay, cache });
+      editor.endRun();
+      const fresh = analyze(dir, { at: AT, overlay: edit.overlay });
+      expect(cached.diagnostics, edit.what).toEqual(fresh.diagnostics);
+      expect([...cached.set.customers.keys()], edit.what).toEqual([...fresh.set.customers.keys()]);
+      if (edit.what === 'first run') cachedCustomers = computed.customers;
+      expect(cachedCustomers).toBeGreaterThan(5);
+      expect(computed, edit.what).toEqual({ parses: edit.parses, customers: edit.customers === all ? cachedCustomers : edit.customers });
+    }
+  });
+});
