@@ -8,7 +8,7 @@ import { parsePolicyYaml } from '../load/yaml.js';
 import type { PolicySet } from '../model/policy-set.js';
 import type { SourceFile } from '../util/source-file.js';
 import type { AnalysisCache, ParsedFile } from './analysis-cache.js';
-import { analyze, finishDiagnostics, mergeDiagnostics, timeBound, type AnalyzeOptions, type Analysis } from './index.js';
+import { analyze, finishDiagnostics, mergeDiagnostics, onlyCustomersUnusable, timeBound, type AnalyzeOptions, type Analysis } from './index.js';
 import { isRecord, readCheckedJson, writeCheckedJson } from '../util/checked-file.js';
 
 /*
@@ -18,10 +18,11 @@ import { isRecord, readCheckedJson, writeCheckedJson } from '../util/checked-fil
  * documents; customer files that share a customer id (an Entity document names the customer of another file,
  * or an id is defined twice) form one group, since their checks can meet. Every other file is a definition
  * (features, plans, profiles...). When only customer files changed, the run analyses the definitions and the
- * groups those files are in; every other group's diagnostics are the index's. Whatever the run cannot divide
- * that way it analyses whole: a changed definition, guardrails and waivers (their tally spans every customer),
- * unusable definitions, an entity of an unknown customer (its suggestion names any customer), or many changes.
- * Groups whose result depends on the instant (exceptions) or on a definition file's ids are checked every run.
+ * groups those files are in; every other group's diagnostics are the index's. Whatever the run cannot divide that
+ * way it analyses whole: a changed definition, guardrails and waivers (their tally spans every customer), an
+ * unusable feature, plan or profile, an entity of an unknown customer (its suggestion names any customer), or many
+ * changes. Groups whose result depends on the instant (exceptions) or on a definition file's ids are checked every
+ * run.
  */
 
 /** What validate prints: the diagnostics, the texts of the files they point into, and the guardrail tally. */
@@ -213,7 +214,7 @@ function analyzeWhole(
 /** Whether the analysis's diagnostics are the sum of its groups' and the definitions' (see the top of this file). */
 function divisible(analysis: Analysis): boolean {
   const set: PolicySet = analysis.set;
-  if (set.guardrails.size > 0 || set.waivers.size > 0 || set.unusable.size > 0) return false;
+  if (set.guardrails.size > 0 || set.waivers.size > 0 || !onlyCustomersUnusable(set)) return false;
   const { general, byCustomer } = analysis.partition!;
   const global = (d: Diagnostic) => d.code === 'unknown-customer';
   return !general.some(global) && ![...byCustomer.values()].some((found) => found.some(global));

@@ -138,9 +138,10 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   // Checks point at the winning layers themselves, so resolving without provenance is enough here; so is the
   // digest, which leaves provenance out. Ids in order, customers that do not resolve skipped, as policyDigest does.
   const digest = options.digest ? digestBuilder() : undefined;
-  // Unusable definitions make customers' results depend on more than their files, and guardrails and waivers make
-  // them depend on every customer (the tally, unused waivers): those runs check afresh.
-  const dependencies = cache && set.unusable.size === 0 && guardrails === undefined && set.waivers.size === 0 ? customerDependencies(set, cache) : undefined;
+  // Unusable definitions make customers' results depend on more than their files (an unusable customer is only
+  // left out), and guardrails and waivers make them depend on every customer (the tally, unused waivers): those
+  // runs check afresh.
+  const dependencies = cache && onlyCustomersUnusable(set) && guardrails === undefined && set.waivers.size === 0 ? customerDependencies(set, cache) : undefined;
   const customerKeys = new Map<string, string>();
   const byCustomer = new Map<string, Diagnostic[]>();
   let checked = 0;
@@ -194,6 +195,11 @@ export function finishDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
  */
 export function mergeDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
   return dedupe(sortDiagnostics(diagnostics));
+}
+
+/** Whether no feature, plan or profile is unusable: another customer's checks do not depend on a customer's file. */
+export function onlyCustomersUnusable(set: PolicySet): boolean {
+  return [...set.unusable.keys()].every((kind) => kind === 'customer');
 }
 
 /** Whether a customer's effective policy depends on the instant: it or one of its entities has exceptions. */
