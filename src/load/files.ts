@@ -46,8 +46,9 @@ export function listPolicyFiles(dir: string): { files: string[]; diagnostics: Di
     }
     for (const entry of entries) {
       if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
-      const full = path.join(current, entry.name);
-      const yamlName = /\.ya?ml$/i.test(entry.name);
+      // `current` is resolved already: joining by hand saves normalizing ten thousand paths
+      const full = current.endsWith(path.sep) ? current + entry.name : current + path.sep + entry.name;
+      const yamlName = isYamlName(entry.name);
       if (entry.isSymbolicLink()) {
         // Follow links like any editor would; a broken link to a policy file is reported when it is read.
         let target;
@@ -69,6 +70,14 @@ export function listPolicyFiles(dir: string): { files: string[]; diagnostics: Di
     return { files, diagnostics: [diagnostic('dir-empty', `No *.yaml or *.yml files in "${shown}"; nothing to check.`, fileLocation(shown))] };
   }
   return { files, diagnostics };
+}
+
+/** `*.yaml` or `*.yml`, in any case. */
+function isYamlName(name: string): boolean {
+  const dot = name.lastIndexOf('.');
+  if (dot < 0) return false;
+  const ext = name.slice(dot + 1).toLowerCase();
+  return ext === 'yaml' || ext === 'yml';
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
