@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { SourceFile } from '../util/source-file.js';
@@ -25,6 +27,8 @@ type Parsed = { docs: PolicyDoc[]; diagnostics: Diagnostic[]; broken: NamedBroke
 
 /** Fewer files than this are parsed faster than worker threads start. */
 const MIN_FILES = 64;
+/** The compiled worker beside this module. */
+const WORKER = fileURLToPath(new URL('./parse-worker.js', import.meta.url));
 /** A worker that answers nothing for this long is given up on, and the main thread parses its files. */
 const PATIENCE_MS = 60_000;
 
@@ -52,7 +56,8 @@ export class ParallelParser {
   /** Starts workers for `sources` when there are enough of them and more than one core. */
   static start(sources: readonly SourceFile[]): ParallelParser | undefined {
     const workers = Math.min(os.availableParallelism() - 1, 7);
-    if (workers < 1 || sources.length < MIN_FILES) return undefined;
+    // run from the sources (tests, a TypeScript loader) there is no compiled worker to start: this thread parses
+    if (workers < 1 || sources.length < MIN_FILES || !existsSync(WORKER)) return undefined;
     return new ParallelParser(sources, workers);
   }
 
@@ -62,12 +67,13 @@ export class ParallelParser {
   ) {
     sources.forEach((s, i) => this.index.set(s.path, i));
     const files = sources.map((s) => ({ path: s.path, text: s.text }));
-    const url = new URL('./parse-worker.js', import.meta.url);
     for (let w = 0; w < workers; w++) {
       const { port1, port2 } = new MessageChannel();
       const work: ParseWork = { files, next: this.next, signal: this.signal, port: port2 };
-      const worker = new Worker(url, { workerData: work, transferList: [port2] });
+      const worker = new Worker(WORKER, { workerData: work, transferList: [port2] });
       worker.unref();
+      // a worker that fails stops helping; the files it would have parsed are parsed here (see take)
+      worker.on('error', () => undefined);
       this.helpers.push({ port: port1, worker });
     }
   }

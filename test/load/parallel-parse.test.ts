@@ -57,3 +57,13 @@ it('workers and the main thread alone agree, on clean policies and on every kind
   expect([...codes].sort()).toEqual(expect.arrayContaining(['unknown-plan', 'unknown-profile', 'yaml-duplicate-key', 'yaml-syntax']));
   await both(['validate', '--dir', 'policies']);
 }, 180_000);
+
+it('run from the sources, where there is no compiled worker, parses on this thread alone and throws nothing', async () => {
+  const { ParallelParser } = await import('../../src/load/parallel-parse.js');
+  const { analyze } = await import('../../src/validate/index.js');
+  const { SourceFile } = await import('../../src/util/source-file.js');
+  const sources = Array.from({ length: 100 }, (_, i) => new SourceFile(`f${i}.yaml`, `kind: Feature\nid: f${i}\ntype: metered\n`));
+  expect(ParallelParser.start(sources)).toBeUndefined();
+  const dir = path.join(root, 'policies');
+  expect(analyze(dir, { parallel: true, at: Date.parse('2026-11-26T12:00:00Z') }).diagnostics).toEqual(analyze(dir, { parallel: false, at: Date.parse('2026-11-26T12:00:00Z') }).diagnostics);
+});
