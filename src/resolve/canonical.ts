@@ -50,6 +50,21 @@ function sortedJson(value: unknown, omit?: string): string {
   return out + '}';
 }
 
+/** An object's keys in the order its canonical JSON lists them. */
+export function canonicalKeys(value: object): string[] {
+  return jsKeyOrder(Object.keys(value).sort());
+}
+
+/** Canonical JSON of an object whose members are JSON texts already (undefined: left out, as canonicalJson does). */
+export function objectJson(members: Record<string, string | undefined>): string {
+  let out = '{';
+  for (const key of canonicalKeys(members)) {
+    const text = members[key];
+    if (text !== undefined) out += (out.length > 1 ? ',' : '') + JSON.stringify(key) + ':' + text;
+  }
+  return out + '}';
+}
+
 /**
  * Sorted keys in the order an object built from them lists them, as the sorted copy did: integer keys (array
  * indices) first, ascending by value, then the rest as sorted.

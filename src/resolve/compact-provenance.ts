@@ -23,7 +23,7 @@
  * no column (format 1 recorded none).
  */
 import type { EffectiveCustomer, EffectiveFeature, LayerName, Overridden, Source } from './effective.js';
-import { canonicalJson, strippedJson } from './canonical.js';
+import { canonicalJson, objectJson, strippedJson } from './canonical.js';
 
 /** The fields of a feature that carry a source, in the order a format-2 source list gives them. */
 export const FEATURE_SOURCE_FIELDS = ['autoTopup', 'included', 'maxOverageUnits', 'overage', 'reset', 'usageAlerts', 'usageLimits'] as const satisfies ReadonlyArray<
@@ -130,7 +130,54 @@ export function compactCustomer(customer: EffectiveCustomer): CompactCustomer {
   const { sources: _sources, ...rest } = customer;
   const local: LocalSources = { features: lists.values, files: files.values, origins: origins.values, overageLimit };
   // canonical once here (hidden values' keys sorted), so placing it needs no more sorting than JSON.parse keeps
-  return { body: canonicalJson({ ...rest, features, entities }), provenance: canonicalJson(local) };
+  return { body: bodyJson({ ...rest, features, entities }), provenance: canonicalJson(local) };
+}
+
+/** The keys of a compacted feature (its `sources` an index), in canonical order: what featureJson writes by hand. */
+const FEATURE_KEYS = ['autoTopup', 'charged', 'hardLimit', 'included', 'maxOverageCharge', 'maxOverageUnits', 'overage', 'pricing', 'reset', 'sources', 'type', 'usageAlerts', 'usageLimits'];
+
+/**
+ * canonicalJson of a compacted customer, with its features written member by member: sorting every one of a
+ * fleet's features was most of writing the artifact. A feature with other members than FEATURE_KEYS, or an
+ * object where a value is expected, is left to canonicalJson.
+ */
+function bodyJson(body: Record<string, unknown> & { features: Record<string, unknown>; entities: Record<string, unknown> }): string {
+  const members: Record<string, string | undefined> = {};
+  for (const key of Object.keys(body)) members[key] = key === 'features' ? featuresJson(body.features) : key === 'entities' ? entitiesJson(body.entities) : canonicalJson(body[key]);
+  return objectJson(members);
+}
+
+function entitiesJson(entities: Record<string, unknown>): string {
+  const members: Record<string, string> = {};
+  for (const id of Object.keys(entities)) {
+    const entity = entities[id] as Record<string, unknown>;
+    const inner: Record<string, string | undefined> = {};
+    for (const key of Object.keys(entity)) inner[key] = key === 'features' && isPlainObject(entity.features) ? featuresJson(entity.features) : canonicalJson(entity[key]);
+    members[id] = objectJson(inner);
+  }
+  return objectJson(members);
+}
+
+function featuresJson(features: Record<string, unknown>): string {
+  const members: Record<string, string> = {};
+  for (const id of Object.keys(features)) members[id] = featureJson(features[id] as Record<string, unknown>);
+  return objectJson(members);
+}
+
+function featureJson(f: Record<string, unknown>): string {
+  const keys = Object.keys(f);
+  if (keys.length !== FEATURE_KEYS.length || !FEATURE_KEYS.every((k) => Object.hasOwn(f, k))) return canonicalJson(f);
+  let out = '{';
+  for (const key of FEATURE_KEYS) {
+    const v = f[key];
+    if (v === undefined) continue;
+    out += (out.length > 1 ? ',' : '') + '"' + key + '":' + (v !== null && typeof v === 'object' ? canonicalJson(v) : JSON.stringify(v));
+  }
+  return out + '}';
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /**
