@@ -5,7 +5,7 @@ import { ExitError } from './exit.js';
 import { phaseDisplay } from './progress.js';
 import path from 'node:path';
 import { CACHE_DIR, PolicyCache } from '../cache/policy-cache.js';
-import { validateIncrementally, type ValidateOutcome } from '../validate/incremental.js';
+import { validateIncrementally, wholeOutcome, type ValidateOutcome } from '../validate/incremental.js';
 import { saveValidatorCodeCache, useValidatorCodeCache } from '../validate/schema.js';
 import { CACHE_KEY } from '../cache/cache-key.js';
 
@@ -49,10 +49,7 @@ export function analyzeShowingProgress(dir: string, io: CliIO, options: AnalyzeO
  * validate/incremental.ts), else from a whole analysis; TOLLGATE_CACHE=off analyses the whole every time.
  */
 export function validateShowingProgress(dir: string, io: CliIO, options: AnalyzeOptions = {}): ValidateOutcome {
-  if (io.env.TOLLGATE_CACHE === 'off') {
-    const analysis = analyzeShowingProgress(dir, io, options);
-    return { diagnostics: analysis.diagnostics, sources: analysis.sources, ...(analysis.guardrails ? { guardrails: analysis.guardrails } : {}), mode: 'whole' };
-  }
+  if (io.env.TOLLGATE_CACHE === 'off') return wholeOutcome(analyzeShowingProgress(dir, io, options));
   const display = phaseDisplay(io);
   useValidatorCodeCache(path.join(CACHE_DIR, CACHE_KEY, 'validators.v8'));
   try {

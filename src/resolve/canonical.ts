@@ -41,7 +41,7 @@ function sortedJson(value: unknown, omit?: string): string {
   }
   let out = '{';
   let first = true;
-  for (const key of jsKeyOrder(Object.keys(value).sort())) {
+  for (const key of canonicalKeys(value)) {
     const v = (value as Record<string, unknown>)[key];
     if (key === omit || v === undefined || typeof v === 'function') continue;
     out += (first ? '' : ',') + JSON.stringify(key) + ':' + sortedJson(v, omit);

@@ -85,7 +85,7 @@ const RACY_MS = 2000;
 /** Past this share of the files to check again, one whole analysis is cheaper than the bookkeeping. */
 const MAX_INCREMENTAL_SHARE = 0.25;
 
-export interface IncrementalOptions extends Omit<AnalyzeOptions, 'files' | 'partition' | 'onParsed' | 'overlay' | 'digest' | 'cache'> {
+export interface IncrementalOptions extends Omit<AnalyzeOptions, 'listed' | 'partition' | 'onParsed' | 'overlay' | 'digest' | 'cache'> {
   /** The index file (under the cache's folder). */
   index: string;
   /** The cache of parses and checks a whole analysis uses, and saves after it. */
@@ -104,7 +104,7 @@ export function validateIncrementally(dir: string, options: IncrementalOptions):
   const settings = JSON.stringify([options.expiryWarningDays ?? null]);
   const old = readIndex(indexFile);
   const usable = old && old.dir === root && old.cwd === process.cwd() && old.options === settings && !old.whole ? old : undefined;
-  const whole = (): ValidateOutcome => analyzeWhole(dir, root, listed.files, stats, racyFrom, settings, indexFile, { ...analyzeOptions, ...(wholeCache ? { wholeCache } : {}) });
+  const whole = (): ValidateOutcome => analyzeWhole(dir, root, listed, stats, racyFrom, settings, indexFile, { ...analyzeOptions, ...(wholeCache ? { wholeCache } : {}) });
   if (!usable || listed.files.length === 0) return whole();
 
   // Which files changed: by stat first, by hash when the stat moved.
@@ -169,7 +169,7 @@ export function validateIncrementally(dir: string, options: IncrementalOptions):
   // The definitions are analysed every run (their diagnostics can depend on the instant), with the groups to check.
   const definitions = [...current].filter(([, e]) => !(e[FLAGS] & CUSTOMER)).map(([rel]) => rel);
   const subset = [...definitions, ...recheck.flat()].map((rel) => path.join(root, rel)).sort();
-  const analysis = analyze(dir, { ...analyzeOptions, files: subset, partition: true });
+  const analysis = analyze(dir, { ...analyzeOptions, listed: { files: subset, diagnostics: [] }, partition: true });
   if (!divisible(analysis)) return whole();
   const fresh = divide(analysis, root, recheck, current);
   const index: FileIndex = { dir: root, cwd: process.cwd(), options: settings, files: current, groups: [...kept, ...fresh.groups] };
@@ -181,7 +181,7 @@ export function validateIncrementally(dir: string, options: IncrementalOptions):
 function analyzeWhole(
   dir: string,
   root: string,
-  files: readonly string[],
+  listed: { files: readonly string[]; diagnostics: readonly Diagnostic[] },
   stats: ReadonlyMap<string, Stat | undefined>,
   racyFrom: number,
   settings: string,
@@ -191,10 +191,10 @@ function analyzeWhole(
   const { wholeCache, ...analyzeOptions } = options;
   const summaries = new Map<string, FileSummary>();
   const cache = wholeCache?.();
-  const analysis = analyze(dir, { ...analyzeOptions, ...(cache ? { cache } : {}), partition: true, onParsed: (source, parsed) => summaries.set(source.path, summarize(parsed)) });
+  const analysis = analyze(dir, { ...analyzeOptions, ...(cache ? { cache } : {}), listed, partition: true, onParsed: (source, parsed) => summaries.set(source.path, summarize(parsed)) });
   cache?.save();
   const current = new Map<string, IndexEntry>();
-  for (const file of files) {
+  for (const file of listed.files) {
     const stat = stats.get(file);
     const source = analysis.sources.get(displayPath(file));
     const summary = source && summaries.get(source.path);
@@ -208,6 +208,11 @@ function analyzeWhole(
     index.groups = divide(analysis, root, groupFiles(current), current).groups;
   } else index.whole = true;
   writeIndex(indexFile, index);
+  return wholeOutcome(analysis);
+}
+
+/** What validate prints from a whole analysis. */
+export function wholeOutcome(analysis: Analysis): ValidateOutcome {
   return { diagnostics: analysis.diagnostics, sources: analysis.sources, ...(analysis.guardrails ? { guardrails: analysis.guardrails } : {}), mode: 'whole' };
 }
 

@@ -64,8 +64,8 @@ export interface AnalyzeOptions {
   at?: number;
   /** Warn about exceptions and waivers that end within this many days (`expiryWarningDays`); default 7. */
   expiryWarningDays?: number;
-  /** Analyse exactly these files (absolute paths, sorted) instead of every policy file of `dir`. */
-  files?: readonly string[];
+  /** The files to analyse (absolute paths, sorted) and what listing them found, instead of listing `dir` again. */
+  listed?: { files: readonly string[]; diagnostics: readonly Diagnostic[] };
   /** Told each file's parse (the documents it holds), as it is read. */
   onParsed?: (source: SourceFile, parsed: ParsedFile) => void;
   /** Also return the diagnostics partitioned by where they came from (see DiagnosticPartition). */
@@ -76,7 +76,7 @@ export interface AnalyzeOptions {
 export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, SourceFile>();
-  const listed = options.files ? { files: [...options.files], diagnostics: [] } : withOverlay(listPolicyFiles(dir), dir, options.overlay);
+  const listed = options.listed ? { files: [...options.listed.files], diagnostics: [...options.listed.diagnostics] } : withOverlay(listPolicyFiles(dir), dir, options.overlay);
   diagnostics.push(...listed.diagnostics);
   const parsedDocs: PolicyDoc[] = [];
   // Definitions whose YAML or schema is broken but that name their kind and id: what uses them gets one note.
