@@ -18,6 +18,7 @@ export function loadValid(dir: string, io: CliIO, options: AnalyzeOptions & { gu
   const counted = options.guardrailsLater ? analysis.diagnostics.filter((d) => !isGuardrailFailure(d)) : analysis.diagnostics;
   const { errors } = summarize(counted);
   if (errors > 0) {
+    analysis.precompiled?.close();
     io.err(renderDiagnostics(analysis.diagnostics, 'stylish', analysis.sources, io.colorErr));
     io.err(`The policies in ${dir} have ${errors} error${errors === 1 ? '' : 's'}; fix them first (tollgate validate --dir ${dir}).\n`);
     throw new ExitError(1);

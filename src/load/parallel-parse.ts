@@ -6,6 +6,8 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { SourceFile } from '../util/source-file.js';
 import { decodeDoc, type EncodedDoc } from './doc-codec.js';
 import { parsePolicyYaml, type NamedBrokenDocument, type PolicyDoc } from './yaml.js';
+import type { PolicySet } from '../model/policy-set.js';
+import { startPrecompile, type ParsedBy, type Precompiled } from '../resolve/precompile.js';
 
 /** What a worker is given: every file to parse (display path and text), and the shared counter of claimed files. */
 export interface ParseWork {
@@ -13,6 +15,8 @@ export interface ParseWork {
   next: Int32Array;
   signal: Int32Array;
   port: MessagePort;
+  /** Keep the parsed documents, to compile customers from them when asked (precompile.ts). */
+  keep: boolean;
 }
 
 /** A worker's answer for one file; without `docs`, the main thread parses that file itself. */
@@ -50,26 +54,32 @@ export class ParallelParser {
   private readonly next = new Int32Array(new SharedArrayBuffer(4));
   /** Counts answers posted by all workers, to wait on. */
   private readonly signal = new Int32Array(new SharedArrayBuffer(4));
+  /** Which worker parsed each file it answered for (by index into `sources`). */
+  private readonly parsedBy = new Map<number, number>();
   private received = 0;
   private gaveUp = false;
 
-  /** Starts workers for `sources` when there are enough of them and more than one core. */
-  static start(sources: readonly SourceFile[]): ParallelParser | undefined {
+  /**
+   * Starts workers for `sources` when there are enough of them and more than one core. With `keep`, the workers
+   * keep what they parse, for `precompile`.
+   */
+  static start(sources: readonly SourceFile[], keep = false): ParallelParser | undefined {
     const workers = Math.min(os.availableParallelism() - 1, 7);
     // run from the sources (tests, a TypeScript loader) there is no compiled worker to start: this thread parses
     if (workers < 1 || sources.length < MIN_FILES || !existsSync(WORKER)) return undefined;
-    return new ParallelParser(sources, workers);
+    return new ParallelParser(sources, workers, keep);
   }
 
   private constructor(
     private readonly sources: readonly SourceFile[],
     workers: number,
+    keep: boolean,
   ) {
     sources.forEach((s, i) => this.index.set(s.path, i));
     const files = sources.map((s) => ({ path: s.path, text: s.text }));
     for (let w = 0; w < workers; w++) {
       const { port1, port2 } = new MessageChannel();
-      const work: ParseWork = { files, next: this.next, signal: this.signal, port: port2 };
+      const work: ParseWork = { files, next: this.next, signal: this.signal, port: port2, keep };
       const worker = new Worker(WORKER, { workerData: work, transferList: [port2] });
       worker.unref();
       // a worker that fails stops helping; the files it would have parsed are parsed here (see take)
@@ -100,12 +110,13 @@ export class ParallelParser {
   /** Takes every answer that has arrived; whether there was any. */
   private collect(): boolean {
     let any = false;
-    for (const helper of this.helpers) {
+    for (const [w, helper] of this.helpers.entries()) {
       for (let m = receiveMessageOnPort(helper.port); m; m = receiveMessageOnPort(helper.port)) {
         this.received++;
         any = true;
         const r = m.message as ParsedByWorker;
         const source = this.sources[r.index]!;
+        if (r.docs) this.parsedBy.set(r.index, w);
         this.results.set(
           r.index,
           r.docs ? { docs: r.docs.map((e) => ({ source, index: e.index, value: decodeDoc(e), span: e.span })), diagnostics: r.diagnostics ?? [], broken: r.broken ?? [] } : undefined,
@@ -120,6 +131,27 @@ export class ParallelParser {
     if (this.gaveUp) return false;
     if (Atomics.wait(this.signal, 0, this.received, PATIENCE_MS) === 'timed-out') this.gaveUp = true;
     return !this.gaveUp;
+  }
+
+  /**
+   * Asks the workers (started with `keep`) to compile customers while this thread checks: each those whose files
+   * it parsed (resolve/precompile.ts). `ids`: in the order the writer
+   * takes them. `sources`: every file read, for the texts of definition files a worker did not parse. Closing the
+   * result closes this parser; without one (nothing a worker can compile), close this parser.
+   */
+  precompile(set: PolicySet, ids: readonly string[], sources: ReadonlyMap<string, SourceFile>): Precompiled | undefined {
+    const parsedBy = (path: string): ParsedBy => {
+      const i = this.index.get(path);
+      return i === undefined ? undefined : this.parsedBy.get(i);
+    };
+    return startPrecompile(
+      set,
+      ids,
+      parsedBy,
+      (path) => sources.get(path)!.text,
+      (w, request) => this.helpers[w]!.port.postMessage(request, [request.port]),
+      () => this.close(),
+    );
   }
 
   /** Stops the workers. */

@@ -5,6 +5,7 @@ import { compactCustomer, FEATURE_SOURCE_FIELDS, ProvenanceTables, strippedFromB
 import { EFFECTIVE_FORMAT_VERSION, type EffectiveCustomer } from './effective.js';
 import { resolvable, resolveCustomer } from './resolve.js';
 import type { OnProgress } from '../util/progress.js';
+import type { Precompiled } from './precompile.js';
 import { formatInstant } from '../model/instant.js';
 import { nextChangeAt } from '../model/lapsing.js';
 
@@ -94,6 +95,12 @@ export interface CompiledCustomer extends CompactCustomer {
   stripped: string;
 }
 
+/** A customer's part of the artifact, from its effective policy with provenance. */
+export function compileCustomer(customer: EffectiveCustomer): CompiledCustomer {
+  const compact = compactCustomer(customer);
+  return { stripped: strippedFromBody(customer, compact.body), ...compact };
+}
+
 /** Compiled customers from an earlier run, for those whose inputs did not change. */
 export interface CompiledCustomers {
   get(id: string, compile: () => CompiledCustomer): CompiledCustomer;
@@ -104,21 +111,25 @@ export interface CompiledCustomers {
  * digest (of the same canonical content, provenance left out) and the tables of files and shared origins the
  * provenance names after the customers, where sorted keys put them.
  */
-export async function writeEffectivePolicy(customers: EffectiveCustomers, write: (chunk: string) => Promise<void> | void, onProgress?: OnProgress, cache?: CompiledCustomers): Promise<string> {
+export async function writeEffectivePolicy(
+  customers: EffectiveCustomers,
+  write: (chunk: string) => Promise<void> | void,
+  onProgress?: OnProgress,
+  cache?: CompiledCustomers,
+  precompiled?: Precompiled,
+): Promise<string> {
   const builder = digestBuilder();
   await write(`{"asOf":${JSON.stringify(customers.asOf)},"customers":{`);
   let first = true;
   let done = 0;
   const total = customers.size;
   const tables = new ProvenanceTables();
-  const compile = (id: string): CompiledCustomer => {
-    const customer = customers.get(id, true)!;
-    const compact = compactCustomer(customer);
-    return { stripped: strippedFromBody(customer, compact.body), ...compact };
-  };
+  const compile = (id: string): CompiledCustomer => compileCustomer(customers.get(id, true)!);
   for (const id of customers.keys()) {
     onProgress?.({ phase: 'resolving', done: done++, total, unit: 'customers' });
-    const compiled = cache ? cache.get(id, () => compile(id)) : compile(id);
+    // a customer a worker compiled (see precompile.ts) is taken whether or not the cache holds it: the worker is told it was
+    const ahead = precompiled?.take(id);
+    const compiled = cache ? cache.get(id, () => ahead ?? compile(id)) : (ahead ?? compile(id));
     builder.addJson(id, compiled.stripped);
     await write(`${first ? '' : ','}\n${JSON.stringify(id)}:${tables.place(compiled)}`);
     first = false;

@@ -12,6 +12,7 @@ import type { AnalysisCache, CustomerResult, ParsedFile } from './analysis-cache
 import { resolveCustomer } from '../resolve/resolve.js';
 import { digestBuilder, EffectiveCustomers } from '../resolve/stream.js';
 import { checkEffects } from './effects.js';
+import type { Precompiled } from '../resolve/precompile.js';
 import { checkReferences } from './rules.js';
 import { validateShape } from './schema.js';
 import { checkTimeBoxes } from './exceptions.js';
@@ -41,6 +42,8 @@ export interface Analysis {
   lapsing: Lapsing[];
   /** With `partition: true`: the diagnostics before sorting and merging, those of each customer's checks apart. */
   partition?: DiagnosticPartition;
+  /** With `precompile: true` and worker threads: customers being compiled on them for the writer; close it when done. */
+  precompiled?: Precompiled;
 }
 
 /** Where each diagnostic came from: a customer's own checks (by customer id), or everything else. */
@@ -70,6 +73,11 @@ export interface AnalyzeOptions {
   onParsed?: (source: SourceFile, parsed: ParsedFile) => void;
   /** Also return the diagnostics partitioned by where they came from (see DiagnosticPartition). */
   partition?: boolean;
+  /**
+   * Have the worker threads that parse compile the customers whose files they parsed, while this thread checks
+   * (resolve/precompile.ts): for `compile`, which writes every customer's artifact text.
+   */
+  precompile?: boolean;
 }
 
 /** Loads every policy file of `dir`, checks it in all passes, and resolves every customer. */
@@ -90,8 +98,9 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
     const text = options.overlay?.get(file);
     return text === undefined ? readPolicyFile(file) : policyText(file, text);
   });
-  const parallel = options.parallel ? ParallelParser.start(reads.flatMap((r) => (r.source && !cache?.has(r.source) ? [r.source] : []))) : undefined;
+  const parallel = options.parallel ? ParallelParser.start(reads.flatMap((r) => (r.source && !cache?.has(r.source) ? [r.source] : [])), options.precompile) : undefined;
   const parse = (source: SourceFile) => parallel?.take(source) ?? parsePolicyYaml(source);
+  let keepWorkers = false;
   try {
     for (const [i, read] of reads.entries()) {
       if (i > 0) progress?.({ phase: 'reading policy files', done: i, total, unit: 'files' });
@@ -105,10 +114,29 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
       append(parsedDocs, parsed.docs);
       append(broken, parsed.broken);
     }
+    keepWorkers = options.precompile === true;
   } finally {
-    parallel?.close();
+    // kept to compile on when asked to, once the policy set is built
+    if (!keepWorkers) parallel?.close();
   }
   progress?.({ phase: 'reading policy files', done: total, total, unit: 'files' });
+  try {
+    return checkParsed(options, { diagnostics, sources, parsedDocs, broken, files: listed.files.length }, keepWorkers ? parallel : undefined);
+  } catch (error) {
+    if (keepWorkers) parallel?.close();
+    throw error;
+  }
+}
+
+/** The rest of analyze(), once every file is parsed: schema, policy set, checks, resolution. */
+function checkParsed(
+  options: AnalyzeOptions,
+  read: { diagnostics: Diagnostic[]; sources: Map<string, SourceFile>; parsedDocs: PolicyDoc[]; broken: BrokenDocument[]; files: number },
+  workers: ParallelParser | undefined,
+): Analysis {
+  const { diagnostics, sources, parsedDocs, broken } = read;
+  const progress = options.onProgress;
+  const cache = options.cache;
   // Feature ids and types, read before any shape is checked, so that schema messages can name features.
   const features = new Map<string, string>();
   for (const { value } of parsedDocs) {
@@ -128,6 +156,10 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   }
   const documents = parsedDocs.length;
   const { set, duplicates } = buildPolicySet(valid, broken, options.at ?? Date.now());
+  const effective = new EffectiveCustomers(set);
+  // the workers compile while this thread checks; the writer takes what they compiled only once the checks pass
+  const precompiled = workers?.precompile(set, [...effective.keys()], sources);
+  if (!precompiled) workers?.close();
   const windowDays = options.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS;
   const customers = set.customers.size;
   progress?.({ phase: 'checking policies', done: 0, total: customers, unit: 'customers' });
@@ -172,8 +204,8 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
     set,
     diagnostics: finishDiagnostics(diagnostics),
     sources,
-    customers: new EffectiveCustomers(set),
-    files: listed.files.length,
+    customers: effective,
+    files: read.files,
     documents,
     lapsing: findLapsing(set, windowDays),
   };
@@ -181,6 +213,7 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
   if (dependencies) analysis.customerKeys = customerKeys;
   if (guardrails) analysis.guardrails = guardrails.report();
   if (options.partition) analysis.partition = { general, byCustomer };
+  if (precompiled) analysis.precompiled = precompiled;
   return analysis;
 }
 

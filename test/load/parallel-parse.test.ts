@@ -1,7 +1,7 @@
 // Parsing on worker threads (the CLI's default when many files need parsing) gives exactly the output of
 // parsing on the main thread alone: diagnostics with their places, and the compiled artifact.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,36 @@ it('workers and the main thread alone agree, on clean policies and on every kind
   const clean = await both(['compile', '--dir', 'policies']);
   expect(clean.code).toBe(0);
   expect(JSON.parse(clean.stdout).customers).toHaveProperty('cust_000120');
+
+  // Workers compile the customers whose files they parsed (resolve/precompile.ts). Customers with entities in
+  // files of their own, maybe parsed by the other thread, and with exceptions active or ended at the instant
+  // resolved at, written to a file: the artifact is the same byte for byte.
+  const extra = path.join(root, 'policies/customers/extra');
+  mkdirSync(extra);
+  for (let i = 1; i <= 40; i++) {
+    const id = `cust_${String(i).padStart(6, '0')}`;
+    const plan = /^plan: (\S+)$/m.exec(readFileSync(path.join(root, 'policies/customers/0000', `${id}.yaml`), 'utf8'))?.[1];
+    const controls = plan === 'pro' ? `controls: { api_calls: { overage: allow, maxOverageUnits: ${i * 10} } }\n` : '';
+    writeFileSync(path.join(extra, `${id}-seats.yaml`), `kind: Entity\ncustomer: ${id}\nid: seat-${i}\nname: Seat ${i}\n${controls}`);
+  }
+  writeFileSync(
+    path.join(extra, 'exceptions.yaml'),
+    ['2026-12-31T00:00:00Z', '2026-11-01T00:00:00Z']
+      .map((until, i) => `kind: Customer\nid: excepted_${i}\nplan: pro\nextends: [enterprise]\nexceptions:\n  - { id: promo, until: "${until}", reason: Launch promo, controls: { api_calls: { maxOverageUnits: 777 } } }\n`)
+      .join('---\n'),
+  );
+  const out = (name: string) => path.join(root, name);
+  const alone = await node([bin, 'compile', '--dir', 'policies', '-o', out('alone.json')], root, { TOLLGATE_WORKERS: 'off' });
+  const workers = await node([bin, 'compile', '--dir', 'policies', '-o', out('workers.json')], root);
+  expect(alone.code).toBe(0);
+  expect(workers).toEqual({ ...alone, stderr: alone.stderr.replace('alone.json', 'workers.json') });
+  const artifact = readFileSync(out('workers.json'), 'utf8');
+  expect(artifact === readFileSync(out('alone.json'), 'utf8')).toBe(true);
+  const compiled = JSON.parse(artifact).customers;
+  expect(compiled.cust_000007.entities['seat-7'].features.api_calls.maxOverageUnits).toBe(70);
+  expect(compiled.excepted_0.features.api_calls.maxOverageUnits).toBe(777);
+  expect(compiled.excepted_1.features.api_calls.maxOverageUnits).not.toBe(777);
+  rmSync(extra, { recursive: true });
 
   // problems in files dealt to every thread: YAML syntax, duplicate keys, schema, references, a -0
   const customers = readdirSync(path.join(root, 'policies/customers/0000')).sort();

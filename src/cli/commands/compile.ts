@@ -9,22 +9,24 @@ import type { ResolveTime } from '../time.js';
 
 /** `tollgate compile`: writes the effective policy, keys sorted, byte-identical for identical input. */
 export async function compileCommand(options: { dir: string; output?: string; time?: ResolveTime }, io: CliIO): Promise<number> {
-  const analysis = loadValid(options.dir, io, { ...options.time, guardrailsLater: true });
+  // the worker threads that parse also compile the customers whose files they parsed (resolve/precompile.ts)
+  const analysis = loadValid(options.dir, io, { ...options.time, guardrailsLater: true, precompile: true });
   const display = phaseDisplay(io);
   // Customers whose inputs did not change since an earlier compile are copied, not resolved again.
   const cache = analysis.customerKeys ? new CompiledCache(CACHE_DIR, analysis.customerKeys) : undefined;
   try {
     if (options.output === undefined || options.output === '-') {
-      await writeEffectivePolicy(analysis.customers, (chunk) => io.out(chunk), display.report, cache);
+      await writeEffectivePolicy(analysis.customers, (chunk) => io.out(chunk), display.report, cache, analysis.precompiled);
       cache?.save();
       return 0;
     }
-    const digest = await writeOutputStream(options.output, (write) => writeEffectivePolicy(analysis.customers, write, display.report, cache));
+    const digest = await writeOutputStream(options.output, (write) => writeEffectivePolicy(analysis.customers, write, display.report, cache, analysis.precompiled));
     cache?.save();
     display.finish();
     io.err(`Wrote the effective policy of ${analysis.customers.size} customers to ${options.output} (${digest}).\n`);
     return 0;
   } finally {
+    analysis.precompiled?.close();
     cache?.discard();
     display.finish();
   }
