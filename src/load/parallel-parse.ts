@@ -134,19 +134,20 @@ export class ParallelParser {
   }
 
   /**
-   * Asks the workers (started with `keep`) to compile customers while this thread checks: each those whose files
-   * it parsed (resolve/precompile.ts). `ids`: in the order the writer
+   * Asks the workers (started with `keep`) to compile customers while this thread checks: those whose files they
+   * parsed, and some of the others (resolve/precompile.ts). `ids`: in the order the writer
    * takes them. `sources`: every file read, for the texts of definition files a worker did not parse. Closing the
    * result closes this parser; without one (nothing a worker can compile), close this parser.
    */
   precompile(set: PolicySet, ids: readonly string[], sources: ReadonlyMap<string, SourceFile>): Precompiled | undefined {
     const parsedBy = (path: string): ParsedBy => {
       const i = this.index.get(path);
-      return i === undefined ? undefined : this.parsedBy.get(i);
+      return i === undefined ? undefined : (this.parsedBy.get(i) ?? 'main');
     };
     return startPrecompile(
       set,
       ids,
+      this.helpers.length,
       parsedBy,
       (path) => sources.get(path)!.text,
       (w, request) => this.helpers[w]!.port.postMessage(request, [request.port]),

@@ -36,9 +36,17 @@ function heldKey(path: string, index: number): string {
 
 // Asked to compile customers from the documents kept (precompile.ts): the main thread has built the policy set.
 if (keep) {
+  const sources = new Map<string, SourceFile>();
+  const texts = new Map(files.map((f) => [f.path, f.text]));
   port.on('message', (request: CompileRequest) => {
     compileHeld(request, {
       held: (path, index) => held.get(heldKey(path, index)),
+      source: (path) => {
+        let source = sources.get(path);
+        const text = texts.get(path);
+        if (!source && text !== undefined) sources.set(path, (source = new SourceFile(path, text)));
+        return source;
+      },
       parse: (path, text) => parsePolicyYaml(new SourceFile(path, text)).docs,
     });
   });

@@ -18,6 +18,8 @@
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { PolicyDoc } from '../load/yaml.js';
+import { decodeDoc, encodeDoc, type EncodedDoc } from '../load/doc-codec.js';
+import type { SourceFile } from '../util/source-file.js';
 import { buildPolicySet, type PolicyDocumentValue, type PolicySet } from '../model/policy-set.js';
 import { resolveCustomer } from './resolve.js';
 import { compileCustomer, type CompiledCustomer } from './stream.js';
@@ -32,11 +34,13 @@ export interface CompileRequest {
   asOf: number;
   /** Features, plans and profiles. */
   definitions: DocRef[];
-  /** The documents of this worker's own customers (customer and standalone entity documents). */
+  /** The documents of its customers (customer and standalone entity documents). */
   documents: DocRef[];
+  /** Those of them it did not parse, parsed by the main thread, with their offsets (load/doc-codec.ts). */
+  sent: Array<[path: string, doc: EncodedDoc]>;
   /** Files of definitions this worker did not parse: path and text. */
   texts: Array<[path: string, text: string]>;
-  /** This worker's own customers, in the order the main thread writes them. */
+  /** Its customers, in the order the main thread writes them. */
   ids: string[];
   /** Per id: who compiles it (UNCLAIMED, BY_MAIN, or BY_WORKER + the worker's number). */
   claims: Int32Array;
@@ -48,9 +52,11 @@ export interface CompileRequest {
 /** A worker's answer: compiled customers (null: it could not resolve that one), or that it failed. */
 export type CompileAnswer = { compiled: Array<[id: string, compiled: CompiledCustomer | null]> } | { failed: true };
 
-/** How a worker reaches documents: those it parsed, and how to parse a definition file it did not. */
+/** How a worker reaches documents: those it parsed, the text of any file it was given, and how to parse a definition file it did not. */
 export interface HeldDocuments {
   held(path: string, index: number): PolicyDoc | undefined;
+  /** The file it was given to parse, by path (its text, for the positions of a document sent to it). */
+  source(path: string): SourceFile | undefined;
   parse(path: string, text: string): PolicyDoc[];
 }
 
@@ -95,9 +101,16 @@ export function compileHeld(request: CompileRequest, documents: HeldDocuments): 
   try {
     const texts = new Map(request.texts);
     const reparsed = new Map<string, PolicyDoc[]>();
+    const sent = new Map(request.sent.map(([path, encoded]) => [`${encoded.index}:${path}`, encoded]));
     const docOf = ([path, index]: DocRef): PolicyDoc => {
       const found = documents.held(path, index);
       if (found) return found;
+      const encoded = sent.get(`${index}:${path}`);
+      if (encoded) {
+        const source = documents.source(path);
+        if (!source) throw new Error(`no text for ${path}`);
+        return { source, index, value: decodeDoc(encoded), span: encoded.span };
+      }
       let docs = reparsed.get(path);
       if (!docs) {
         const text = texts.get(path);
@@ -143,8 +156,11 @@ export class WorkerAnswers {
     private readonly port: MessagePort,
   ) {}
 
-  /** The worker's compilation of `id`, which it claimed; undefined when it failed or could not resolve it. */
-  await(id: string): CompiledCustomer | undefined {
+  /**
+   * The worker's compilation of `id`, which it claimed; undefined when it failed or could not resolve it. Before
+   * blocking, `meanwhile` is called, for work of this thread's own (true when it did some).
+   */
+  await(id: string, meanwhile: () => boolean = () => false): CompiledCustomer | undefined {
     for (;;) {
       if (this.ready.has(id)) {
         const compiled = this.ready.get(id) ?? undefined;
@@ -154,6 +170,7 @@ export class WorkerAnswers {
       }
       if (this.collect()) continue;
       if (this.failed) return undefined;
+      if (meanwhile()) continue;
       // tells the worker to send what it holds rather than fill its batch first
       Atomics.store(this.counters, 2, 1);
       const waited = Atomics.wait(this.counters, 0, this.received, PATIENCE_MS);
@@ -187,25 +204,54 @@ export class WorkerAnswers {
   }
 }
 
-/** Customers compiled ahead on worker threads, taken in the order they are written. */
+/** How far past the customer it waits for the main thread looks for one a worker has not claimed, to compile it meanwhile. */
+const MEANWHILE_AHEAD = 64;
+
+/**
+ * Customers compiled ahead on worker threads, taken in the order they are written. Waiting for a worker's
+ * customer, the main thread compiles one further down that worker's list instead (written when reached): the
+ * worker skips it, and neither thread idles while the writer walks right behind the worker.
+ */
 export class Precompiled {
-  private readonly shared = new Map<string, { claims: Int32Array; at: number }>();
+  private readonly shared = new Map<string, { list: Pick<CompileRequest, 'ids' | 'claims'>; at: number }>();
+  /** Customers this thread compiled while waiting, until the writer reaches them. */
+  private readonly early = new Map<string, CompiledCustomer>();
 
   constructor(
     private readonly answers: ReadonlyMap<number, WorkerAnswers>,
     requests: ReadonlyArray<Pick<CompileRequest, 'ids' | 'claims'>>,
     private readonly onClose: () => void = () => undefined,
   ) {
-    for (const r of requests) r.ids.forEach((id, at) => this.shared.set(id, { claims: r.claims, at }));
+    for (const r of requests) r.ids.forEach((id, at) => this.shared.set(id, { list: r, at }));
   }
 
-  /** A customer a worker compiled; undefined when this thread is to compile it (it is then claimed for this thread). */
-  take(id: string): CompiledCustomer | undefined {
+  /**
+   * A customer compiled already, by a worker or by this thread while waiting; undefined when this thread is to
+   * compile it (it is then claimed for this thread). `compile` compiles a customer on this thread.
+   */
+  take(id: string, compile: (id: string) => CompiledCustomer): CompiledCustomer | undefined {
+    const early = this.early.get(id);
+    if (early) {
+      this.early.delete(id);
+      return early;
+    }
     const entry = this.shared.get(id);
     if (!entry) return undefined;
     this.shared.delete(id);
-    const by = Atomics.compareExchange(entry.claims, entry.at, UNCLAIMED, BY_MAIN);
-    return by === UNCLAIMED ? undefined : this.answers.get(by - BY_WORKER)?.await(id);
+    const { list, at } = entry;
+    const by = Atomics.compareExchange(list.claims, at, UNCLAIMED, BY_MAIN);
+    if (by === UNCLAIMED) return undefined;
+    const meanwhile = (): boolean => {
+      for (let next = at + 1; next < Math.min(list.ids.length, at + 1 + MEANWHILE_AHEAD); next++) {
+        if (Atomics.compareExchange(list.claims, next, UNCLAIMED, BY_MAIN) !== UNCLAIMED) continue;
+        const later = list.ids[next]!;
+        this.shared.delete(later);
+        this.early.set(later, compile(later));
+        return true;
+      }
+      return false;
+    };
+    return this.answers.get(by - BY_WORKER)?.await(id, meanwhile);
   }
 
   /** Stops the workers. */
@@ -215,12 +261,36 @@ export class Precompiled {
   }
 }
 
-/** Which worker parsed a file; undefined when the main thread did (or the file came from the cache). */
-export type ParsedBy = number | undefined;
+/** Which thread parsed a file: a worker's number, 'main' (then the workers have its text), or undefined (it came from the cache). */
+export type ParsedBy = number | 'main' | undefined;
 
-/** Shares the customers of `ids` out: to each worker those all of whose documents it parsed, in order, with those documents. */
-export function shareOut(set: PolicySet, ids: readonly string[], parsedBy: (path: string) => ParsedBy): Map<number, { ids: string[]; documents: DocRef[] }> {
-  const own = new Map<number, { ids: string[]; documents: DocRef[] }>();
+/** A worker's share of the customers, in order: their documents, and those it did not parse. */
+export interface Share {
+  ids: string[];
+  documents: DocRef[];
+  sent: Array<[path: string, doc: EncodedDoc]>;
+}
+
+/**
+ * One in GIVE of the customers a worker did not parse alone is given to a worker with its documents encoded. The
+ * worker starts compiling while the main thread checks, so on two cores it has time for its own half and a
+ * quarter more; with a half each, the worker then waited for the main thread (docs/benchmarks.md).
+ */
+const GIVE = 2;
+
+/**
+ * Shares the customers of `ids` out to `workers` workers: to each those all of whose documents it parsed, and one
+ * in GIVE of the rest, round the workers, with the documents it did not parse (never those of a file it has no
+ * text of, nor a document JSON cannot carry). The others are the main thread's.
+ */
+export function shareOut(set: PolicySet, ids: readonly string[], workers: number, parsedBy: (path: string) => ParsedBy): Map<number, Share> {
+  const shares = new Map<number, Share>();
+  const shareOf = (w: number): Share => {
+    let share = shares.get(w);
+    if (!share) shares.set(w, (share = { ids: [], documents: [], sent: [] }));
+    return share;
+  };
+  let rest = 0;
   for (const id of ids) {
     const customer = set.customers.get(id);
     if (!customer) continue;
@@ -228,13 +298,22 @@ export function shareOut(set: PolicySet, ids: readonly string[], parsedBy: (path
     for (const entity of customer.entities.values()) docs.add(entity.origin.doc);
     const owners = new Set([...docs].map((doc) => parsedBy(doc.source.path)));
     const [owner] = owners;
-    if (owners.size !== 1 || owner === undefined) continue;
-    let share = own.get(owner);
-    if (!share) own.set(owner, (share = { ids: [], documents: [] }));
+    let w: number;
+    let sent: Share['sent'] = [];
+    if (owners.size === 1 && typeof owner === 'number') w = owner;
+    else {
+      if (owners.has(undefined) || rest++ % GIVE !== 0) continue;
+      w = Math.floor(rest / GIVE) % workers;
+      const encoded = [...docs].filter((doc) => parsedBy(doc.source.path) !== w).map((doc) => [doc.source.path, encodeDoc(doc.index, doc.span, doc.value)] as const);
+      if (encoded.some(([, e]) => e === undefined)) continue;
+      sent = encoded as Share['sent'];
+    }
+    const share = shareOf(w);
     share.ids.push(id);
     for (const doc of docs) share.documents.push([doc.source.path, doc.index]);
+    share.sent.push(...sent);
   }
-  return own;
+  return shares;
 }
 
 /** The features, plans and profiles of `set`: the documents every customer resolves against. */
@@ -243,18 +322,19 @@ export function definitionDocs(set: PolicySet): PolicyDoc[] {
 }
 
 /**
- * Asks the worker threads to compile the customers of `ids` (the writer's order) whose documents they parsed, and
- * returns what the writer takes them from; undefined when no worker can compile any. `send` posts a request to a worker.
+ * Asks `workers` worker threads to compile customers of `ids` (the writer's order; see shareOut), and returns what
+ * the writer takes them from; undefined when no worker can compile any. `send` posts a request to a worker.
  */
 export function startPrecompile(
   set: PolicySet,
   ids: readonly string[],
+  workers: number,
   parsedBy: (path: string) => ParsedBy,
   textOf: (path: string) => string,
   send: (worker: number, request: CompileRequest) => void,
   onClose?: () => void,
 ): Precompiled | undefined {
-  const own = shareOut(set, ids, parsedBy);
+  const own = shareOut(set, ids, workers, parsedBy);
   if (own.size === 0) return undefined;
   const definitions = definitionDocs(set);
   const answers = new Map<number, WorkerAnswers>();
@@ -268,6 +348,7 @@ export function startPrecompile(
       asOf: set.asOf,
       definitions: definitions.map((doc): DocRef => [doc.source.path, doc.index]),
       documents: share.documents,
+      sent: share.sent,
       texts: [...texts],
       ids: share.ids,
       claims: new Int32Array(new SharedArrayBuffer(4 * share.ids.length)),

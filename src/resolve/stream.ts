@@ -128,7 +128,7 @@ export async function writeEffectivePolicy(
   for (const id of customers.keys()) {
     onProgress?.({ phase: 'resolving', done: done++, total, unit: 'customers' });
     // a customer a worker compiled (see precompile.ts) is taken whether or not the cache holds it: the worker is told it was
-    const ahead = precompiled?.take(id);
+    const ahead = precompiled?.take(id, compile);
     const compiled = cache ? cache.get(id, () => ahead ?? compile(id)) : (ahead ?? compile(id));
     builder.addJson(id, compiled.stripped);
     await write(`${first ? '' : ','}\n${JSON.stringify(id)}:${tables.place(compiled)}`);

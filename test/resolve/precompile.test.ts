@@ -2,7 +2,7 @@
 // compiled once whoever claims it, and a worker that cannot compile leaves its customers to the writer. The
 // worker's side runs on this thread here, over a real message channel; test/load/parallel-parse.test.ts runs it on
 // worker threads through the CLI.
-import { MessageChannel } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
@@ -32,12 +32,13 @@ function setUp(parsedBy: (path: string) => ParsedBy = () => 0) {
   }
   const ids = [...analysis.customers.keys()];
   const requests: CompileRequest[] = [];
-  const precompiled = startPrecompile(analysis.set, ids, parsedBy, (p) => analysis.sources.get(p)!.text, (_w, r) => requests.push(r))!;
+  const precompiled = startPrecompile(analysis.set, ids, 1, parsedBy, (p) => analysis.sources.get(p)!.text, (_w, r) => requests.push(r))!;
   expect(precompiled).toBeDefined();
   open.push(precompiled);
   // what the worker parsed itself: documents of files parsedBy gives it
   const held: HeldDocuments = {
     held: (p, i) => (parsedBy(p) === 0 ? docs.get(`${p}#${i}`) : undefined),
+    source: (p) => (analysis.sources.has(p) ? new SourceFile(p, analysis.sources.get(p)!.text) : undefined),
     parse: (p, text) => parsePolicyYaml(new SourceFile(p, text)).docs,
   };
   const runWorker = (documents: HeldDocuments = held) => compileHeld(requests[0]!, documents);
@@ -52,7 +53,7 @@ it('gives every customer the text the writer compiles from the whole policy set'
   // the worker builds its own policy set from the documents alone
   runWorker();
   for (const id of ids) {
-    const compiled = precompiled.take(id);
+    const compiled = precompiled.take(id, expected);
     expect(compiled, id).toBeDefined();
     expect(compiled).toEqual(expected(id));
   }
@@ -63,42 +64,84 @@ it('reads definitions from the texts it is sent when it did not parse their file
   const definitionFiles = [...analysis.set.features.values(), ...analysis.set.plans.values(), ...analysis.set.profiles.values()].map((d) => d.origin.doc.source.path);
   expect(request.texts.map(([p]) => p).sort()).toEqual([...new Set(definitionFiles)].sort());
   runWorker();
-  for (const id of ids) expect(precompiled.take(id)).toEqual(expected(id));
+  for (const id of ids) expect(precompiled.take(id, expected)).toEqual(expected(id));
 });
 
 it('compiles each customer once: what this thread claims first, the worker skips', () => {
   const { ids, request, precompiled, runWorker, expected } = setUp();
   const [first, second, ...rest] = ids;
   // this thread reaches the first two before the worker starts: they are its to compile
-  expect(precompiled.take(first!)).toBeUndefined();
-  expect(precompiled.take(second!)).toBeUndefined();
+  expect(precompiled.take(first!, expected)).toBeUndefined();
+  expect(precompiled.take(second!, expected)).toBeUndefined();
   runWorker();
   expect([...request.claims]).toEqual([1, 1, ...rest.map(() => 2)]);
-  for (const id of rest) expect(precompiled.take(id)).toEqual(expected(id));
+  for (const id of rest) expect(precompiled.take(id, expected)).toEqual(expected(id));
   // an id never shared out is this thread's
-  expect(precompiled.take('no-such-customer')).toBeUndefined();
+  expect(precompiled.take('no-such-customer', expected)).toBeUndefined();
+});
+
+it('is given one in two of the customers this thread parsed, with their documents', () => {
+  const { ids, request, precompiled, runWorker, expected } = setUp(() => 'main');
+  expect(request.ids).toEqual(ids.filter((_, i) => i % 2 === 0));
+  expect(request.sent.length).toBeGreaterThanOrEqual(request.ids.length);
+  runWorker();
+  for (const [i, id] of ids.entries()) expect(precompiled.take(id, expected)).toEqual(i % 2 === 0 ? expected(id) : undefined);
+});
+
+it('waiting for a customer the worker is compiling, this thread compiles later ones of its list meanwhile', async () => {
+  const { ids, request, precompiled, expected } = setUp();
+  const [first, ...rest] = ids;
+  // the worker has claimed the first customer; it answers once this thread waits for it (it sets counters[2])
+  Atomics.store(request.claims, 0, 2);
+  const worker = new Worker(
+    `const { workerData: w } = require('node:worker_threads');
+     Atomics.wait(w.counters, 2, 0);
+     w.port.postMessage({ compiled: [[w.id, w.compiled]] });
+     Atomics.add(w.counters, 0, 1);
+     Atomics.notify(w.counters, 0);`,
+    { eval: true, workerData: { port: request.port, counters: request.counters, id: first, compiled: expected(first!) }, transferList: [request.port] },
+  );
+  const compiledHere: string[] = [];
+  expect(precompiled.take(first!, (id) => (compiledHere.push(id), expected(id)))).toEqual(expected(first!));
+  // before it blocked, it compiled every later customer nobody had claimed
+  expect(compiledHere).toEqual(rest.slice(0, 64));
+  expect([...request.claims]).toEqual([2, ...rest.map(() => 1)]);
+  for (const id of rest) expect(precompiled.take(id, () => expect.unreachable(`${id} compiled twice`))).toEqual(expected(id));
+  await worker.terminate();
 });
 
 it('a worker that cannot build the policy set fails, and leaves every customer it claimed to this thread', () => {
-  const { ids, precompiled, runWorker, held } = setUp();
+  const { ids, request, precompiled, runWorker, held } = setUp();
   // it holds the customers' documents but no definition, and was sent no text of them
   runWorker({ ...held, held: (p, i) => (/features|plans|profiles/.test(p) ? undefined : held.held(p, i)) });
-  for (const id of ids) expect(precompiled.take(id)).toBeUndefined();
+  expect([...request.claims].every((c) => c === 0)).toBe(true);
+  for (const id of ids) expect(precompiled.take(id, () => expect.unreachable())).toBeUndefined();
 });
 
-it('a worker compiles the customers all of whose documents it parsed; the others are left to this thread', () => {
+it('customers a worker claimed and never answered for, because it failed, are left to this thread', () => {
+  const { ids, request, precompiled, runWorker, held } = setUp();
+  // it claimed the first customers, then failed (here: it cannot resolve anything at all)
+  for (let i = 0; i < 3; i++) Atomics.store(request.claims, i, 2);
+  runWorker({ ...held, held: (p, i) => (/features|plans|profiles/.test(p) ? undefined : held.held(p, i)) });
+  for (const id of ids.slice(0, 3)) expect(precompiled.take(id, () => expect.unreachable())).toBeUndefined();
+});
+
+it('a worker compiles the customers all of whose documents it parsed, and is given some others; none of files from the cache', () => {
   const analysis = analyze(POLICIES, { at: AT });
   const withStandaloneEntities = [...analysis.set.customers.values()].filter((c) => [...c.entities.values()].some((e) => e.origin.doc !== c.origin.doc));
   expect(withStandaloneEntities.length).toBeGreaterThan(0);
   const entityFiles = new Set(withStandaloneEntities.flatMap((c) => [...c.entities.values()].map((e) => e.origin.doc.source.path)).filter((p) => p.includes('entities')));
   const ids = [...analysis.customers.keys()];
-  // worker 1 parsed the entity files, worker 0 everything else
-  const own = shareOut(analysis.set, ids, (p) => (entityFiles.has(p) ? 1 : 0));
-  expect(own.has(1)).toBe(false);
-  const shared = new Set(own.get(0)!.ids);
-  for (const c of withStandaloneEntities) expect(shared.has(c.id), c.id).toBe(false);
-  expect(shared.size).toBe(ids.length - withStandaloneEntities.length);
-  // the entity files were parsed on this thread (or came from the cache)
-  expect(shareOut(analysis.set, ids, (p) => (entityFiles.has(p) ? undefined : 0)).get(0)!.ids).toEqual([...shared]);
-  expect(shareOut(analysis.set, ids, () => undefined).size).toBe(0);
+  // this thread parsed the entity files, worker 0 everything else
+  const own = shareOut(analysis.set, ids, 1, (p) => (entityFiles.has(p) ? 'main' : 0));
+  expect([...own.keys()]).toEqual([0]);
+  const alone = own.get(0)!.ids.filter((id) => !withStandaloneEntities.some((c) => c.id === id));
+  expect(alone.length).toBe(ids.length - withStandaloneEntities.length);
+  // of the customers parsed on two threads, one in two is given to worker 0, with the documents it did not parse
+  const mixed = withStandaloneEntities.map((c) => c.id).sort();
+  expect(own.get(0)!.ids.filter((id) => mixed.includes(id))).toEqual(mixed.filter((_, i) => i % 2 === 0));
+  expect(own.get(0)!.sent.every(([p]) => entityFiles.has(p))).toBe(true);
+  // files from the cache: no worker has their text, so their customers are this thread's
+  expect(shareOut(analysis.set, ids, 1, (p) => (entityFiles.has(p) ? undefined : 0)).get(0)!.ids).toEqual(alone);
+  expect(shareOut(analysis.set, ids, 1, () => undefined).size).toBe(0);
 });
