@@ -1,20 +1,20 @@
 /**
- * Compiling customers on the worker threads that parsed their files (load/parallel-parse.ts), while the main
- * thread checks the policies and then compiles the rest: on a cold compile, resolving and serializing the fleet
- * was as much work as parsing it, all on one thread.
+ * Compiling customers on the worker threads that parse (load/parallel-parse.ts), while the main thread checks the
+ * policies and then writes the artifact: on a cold compile, resolving and serializing the fleet was as much work
+ * as parsing it, all on the main thread.
  *
  * A worker keeps the documents it parsed. Once the policy set is built, the main thread gives each worker the
- * customers all of whose documents (customer, standalone entities) it parsed, with the features, plans and
- * profiles they resolve against (their texts too where that worker did not parse them). The worker builds the
- * same definitions from the same texts, so it resolves and serializes a customer to the same text the main
- * thread would (test/load/parallel-parse.test.ts compares whole artifacts).
+ * customers all of whose documents (customer, standalone entities) it parsed, and one in GIVE of the others with
+ * their documents encoded (as a worker sends what it parses), with the features, plans and profiles they resolve
+ * against (their texts where that worker did not parse them). The worker builds the same definitions from the
+ * same texts, so it resolves and serializes a customer to the same text the main thread would
+ * (test/load/parallel-parse.test.ts compares whole artifacts).
  *
- * Each customer is compiled once: whoever claims it first in a shared array, the worker walking its list in
- * order or the main thread when it reaches a customer the worker has not claimed yet. Customers whose documents
- * more than one thread parsed are the main thread's: a worker parsing their files again to help cost more CPU
- * than it saved, on two cores (docs/benchmarks.md). A worker that fails or stops answering leaves its customers to
- * the main thread. A worker stays at most a window of text ahead of what the main thread has written, so a slow
- * writer does not buffer the artifact.
+ * Each customer is compiled once, by whoever claims it first in a shared array: the worker walking its list in
+ * order, or the main thread when it reaches a customer the worker has not claimed yet, or when, about to wait for
+ * the worker, it compiles a later one of the worker's list meanwhile. A worker that fails or stops answering
+ * leaves its customers to the main thread. A worker stays at most a window of text ahead of what the main thread
+ * has written, so a slow writer does not buffer the artifact.
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { PolicyDoc } from '../load/yaml.js';
