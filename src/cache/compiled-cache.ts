@@ -1,5 +1,6 @@
 import path from 'node:path';
-import type { CompiledCustomer, CompiledCustomers } from '../resolve/stream.js';
+import type { CompiledCustomers } from '../resolve/stream.js';
+import type { CompiledCustomer } from '../resolve/compiled.js';
 import { EFFECTIVE_FORMAT_VERSION } from '../resolve/effective.js';
 import { bodyLessSources } from '../resolve/compact-provenance.js';
 import { CACHE_KEY } from './cache-key.js';

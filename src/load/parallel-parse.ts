@@ -1,13 +1,11 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { SourceFile } from '../util/source-file.js';
 import { decodeDoc, type EncodedDoc } from './doc-codec.js';
 import { parsePolicyYaml, type NamedBrokenDocument, type PolicyDoc } from './yaml.js';
-import type { PolicySet } from '../model/policy-set.js';
-import { startPrecompile, type ParsedBy, type Precompiled } from '../resolve/precompile.js';
 
 /** What a worker is given: every file to parse (display path and text), and the shared counter of claimed files. */
 export interface ParseWork {
@@ -15,8 +13,6 @@ export interface ParseWork {
   next: Int32Array;
   signal: Int32Array;
   port: MessagePort;
-  /** Keep the parsed documents, to compile customers from them when asked (precompile.ts). */
-  keep: boolean;
 }
 
 /** A worker's answer for one file; without `docs`, the main thread parses that file itself. */
@@ -31,8 +27,8 @@ type Parsed = { docs: PolicyDoc[]; diagnostics: Diagnostic[]; broken: NamedBroke
 
 /** Fewer files than this are parsed faster than worker threads start. */
 const MIN_FILES = 64;
-/** The compiled worker beside this module. */
-const WORKER = fileURLToPath(new URL('./parse-worker.js', import.meta.url));
+/** The compiled worker beside this module: it parses, and ends. */
+const PARSE_WORKER = fileURLToPath(new URL('./parse-worker.js', import.meta.url));
 /** A worker that answers nothing for this long is given up on, and the main thread parses its files. */
 const PATIENCE_MS = 60_000;
 
@@ -55,32 +51,32 @@ export class ParallelParser {
   /** Counts answers posted by all workers, to wait on. */
   private readonly signal = new Int32Array(new SharedArrayBuffer(4));
   /** Which worker parsed each file it answered for (by index into `sources`). */
-  private readonly parsedBy = new Map<number, number>();
+  private readonly answeredBy = new Map<number, number>();
   private received = 0;
   private gaveUp = false;
 
   /**
-   * Starts workers for `sources` when there are enough of them and more than one core. With `keep`, the workers
-   * keep what they parse, for `precompile`.
+   * Starts workers for `sources` when there are enough of them and more than one core. `worker`: the script they
+   * run (it calls parseClaimedFiles of parse-loop.ts), when they are to do more once parsed (see `post`).
    */
-  static start(sources: readonly SourceFile[], keep = false): ParallelParser | undefined {
+  static start(sources: readonly SourceFile[], worker = PARSE_WORKER): ParallelParser | undefined {
     const workers = Math.min(os.availableParallelism() - 1, 7);
     // run from the sources (tests, a TypeScript loader) there is no compiled worker to start: this thread parses
-    if (workers < 1 || sources.length < MIN_FILES || !existsSync(WORKER)) return undefined;
-    return new ParallelParser(sources, workers, keep);
+    if (workers < 1 || sources.length < MIN_FILES || !existsSync(worker)) return undefined;
+    return new ParallelParser(sources, workers, worker);
   }
 
   private constructor(
     private readonly sources: readonly SourceFile[],
     workers: number,
-    keep: boolean,
+    script: string,
   ) {
     sources.forEach((s, i) => this.index.set(s.path, i));
     const files = sources.map((s) => ({ path: s.path, text: s.text }));
     for (let w = 0; w < workers; w++) {
       const { port1, port2 } = new MessageChannel();
-      const work: ParseWork = { files, next: this.next, signal: this.signal, port: port2, keep };
-      const worker = new Worker(WORKER, { workerData: work, transferList: [port2] });
+      const work: ParseWork = { files, next: this.next, signal: this.signal, port: port2 };
+      const worker = new Worker(script, { workerData: work, transferList: [port2] });
       worker.unref();
       // a worker that fails stops helping; the files it would have parsed are parsed here (see take)
       worker.on('error', () => undefined);
@@ -116,7 +112,7 @@ export class ParallelParser {
         any = true;
         const r = m.message as ParsedByWorker;
         const source = this.sources[r.index]!;
-        if (r.docs) this.parsedBy.set(r.index, w);
+        if (r.docs) this.answeredBy.set(r.index, w);
         this.results.set(
           r.index,
           r.docs ? { docs: r.docs.map((e) => ({ source, index: e.index, value: decodeDoc(e), span: e.span })), diagnostics: r.diagnostics ?? [], broken: r.broken ?? [] } : undefined,
@@ -133,26 +129,20 @@ export class ParallelParser {
     return !this.gaveUp;
   }
 
-  /**
-   * Asks the workers (started with `keep`) to compile customers while this thread checks: those whose files they
-   * parsed, and some of the others (resolve/precompile.ts). `ids`: in the order the writer
-   * takes them. `sources`: every file read, for the texts of definition files a worker did not parse. Closing the
-   * result closes this parser; without one (nothing a worker can compile), close this parser.
-   */
-  precompile(set: PolicySet, ids: readonly string[], sources: ReadonlyMap<string, SourceFile>): Precompiled | undefined {
-    const parsedBy = (path: string): ParsedBy => {
-      const i = this.index.get(path);
-      return i === undefined ? undefined : (this.parsedBy.get(i) ?? 'main');
-    };
-    return startPrecompile(
-      set,
-      ids,
-      this.helpers.length,
-      parsedBy,
-      (path) => sources.get(path)!.text,
-      (w, request) => this.helpers[w]!.port.postMessage(request, [request.port]),
-      () => this.close(),
-    );
+  /** How many workers were started. */
+  get workers(): number {
+    return this.helpers.length;
+  }
+
+  /** Which worker parsed a file: its number; 'main' for a file this thread parsed; undefined for a file not given to parse. */
+  parsedBy(path: string): number | 'main' | undefined {
+    const i = this.index.get(path);
+    return i === undefined ? undefined : (this.answeredBy.get(i) ?? 'main');
+  }
+
+  /** Posts a message to worker `w` once parsing is done: for a worker script that does more with what it parsed. */
+  post(w: number, message: unknown, transfer: readonly TransferListItem[]): void {
+    this.helpers[w]!.port.postMessage(message, transfer);
   }
 
   /** Stops the workers. */

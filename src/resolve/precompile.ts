@@ -1,5 +1,5 @@
 /**
- * Compiling customers on the worker threads that parse (load/parallel-parse.ts), while the main thread checks the
+ * Compiling customers on the worker threads that parse (load/parallel-parse.ts, validate/compile-worker.ts), while the main thread checks the
  * policies and then writes the artifact: on a cold compile, resolving and serializing the fleet was as much work
  * as parsing it, all on the main thread.
  *
@@ -22,7 +22,7 @@ import { decodeDoc, encodeDoc, type EncodedDoc } from '../load/doc-codec.js';
 import type { SourceFile } from '../util/source-file.js';
 import { buildPolicySet, type PolicyDocumentValue, type PolicySet } from '../model/policy-set.js';
 import { resolveCustomer } from './resolve.js';
-import { compileCustomer, type CompiledCustomer } from './stream.js';
+import { compileCustomer, type CompiledCustomer } from './compiled.js';
 
 /** A document: its file's display path and its index in the file. */
 export type DocRef = [path: string, index: number];

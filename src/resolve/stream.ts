@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { PolicySet } from '../model/policy-set.js';
 import { strippedJson } from './canonical.js';
-import { compactCustomer, FEATURE_SOURCE_FIELDS, ProvenanceTables, strippedFromBody, type CompactCustomer } from './compact-provenance.js';
+import { FEATURE_SOURCE_FIELDS, ProvenanceTables } from './compact-provenance.js';
 import { EFFECTIVE_FORMAT_VERSION, type EffectiveCustomer } from './effective.js';
 import { resolvable, resolveCustomer } from './resolve.js';
 import type { OnProgress } from '../util/progress.js';
 import type { Precompiled } from './precompile.js';
+import { compileCustomer, type CompiledCustomer } from './compiled.js';
 import { formatInstant } from '../model/instant.js';
 import { nextChangeAt } from '../model/lapsing.js';
 
@@ -88,17 +89,6 @@ export function policyDigest(customers: EffectiveCustomers): string {
   const digest = digestBuilder();
   for (const [id, customer] of customers.entries(false)) digest.add(id, customer);
   return digest.digest();
-}
-
-/** One customer's part of the artifact: its compact text (compact-provenance.ts), and its canonical JSON without provenance (the digest's input). */
-export interface CompiledCustomer extends CompactCustomer {
-  stripped: string;
-}
-
-/** A customer's part of the artifact, from its effective policy with provenance. */
-export function compileCustomer(customer: EffectiveCustomer): CompiledCustomer {
-  const compact = compactCustomer(customer);
-  return { stripped: strippedFromBody(customer, compact.body), ...compact };
 }
 
 /** Compiled customers from an earlier run, for those whose inputs did not change. */

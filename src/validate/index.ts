@@ -12,7 +12,11 @@ import type { AnalysisCache, CustomerResult, ParsedFile } from './analysis-cache
 import { resolveCustomer } from '../resolve/resolve.js';
 import { digestBuilder, EffectiveCustomers } from '../resolve/stream.js';
 import { checkEffects } from './effects.js';
-import type { Precompiled } from '../resolve/precompile.js';
+import { startPrecompile, type Precompiled } from '../resolve/precompile.js';
+import { fileURLToPath } from 'node:url';
+
+/** The worker script that parses and then compiles customers for `compile` (precompile option). */
+const COMPILE_WORKER = fileURLToPath(new URL('./compile-worker.js', import.meta.url));
 import { checkReferences } from './rules.js';
 import { validateShape } from './schema.js';
 import { checkTimeBoxes } from './exceptions.js';
@@ -98,7 +102,8 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
     const text = options.overlay?.get(file);
     return text === undefined ? readPolicyFile(file) : policyText(file, text);
   });
-  const parallel = options.parallel ? ParallelParser.start(reads.flatMap((r) => (r.source && !cache?.has(r.source) ? [r.source] : [])), options.precompile) : undefined;
+  const toParse = reads.flatMap((r) => (r.source && !cache?.has(r.source) ? [r.source] : []));
+  const parallel = options.parallel ? ParallelParser.start(toParse, options.precompile ? COMPILE_WORKER : undefined) : undefined;
   const parse = (source: SourceFile) => parallel?.take(source) ?? parsePolicyYaml(source);
   let keepWorkers = false;
   try {
@@ -132,7 +137,7 @@ export function analyze(dir: string, options: AnalyzeOptions = {}): Analysis {
 function checkParsed(
   options: AnalyzeOptions,
   read: { diagnostics: Diagnostic[]; sources: Map<string, SourceFile>; parsedDocs: PolicyDoc[]; broken: BrokenDocument[]; files: number },
-  workers: ParallelParser | undefined,
+  parser: ParallelParser | undefined,
 ): Analysis {
   const { diagnostics, sources, parsedDocs, broken } = read;
   const progress = options.onProgress;
@@ -158,8 +163,18 @@ function checkParsed(
   const { set, duplicates } = buildPolicySet(valid, broken, options.at ?? Date.now());
   const effective = new EffectiveCustomers(set);
   // the workers compile while this thread checks; the writer takes what they compiled only once the checks pass
-  const precompiled = workers?.precompile(set, [...effective.keys()], sources);
-  if (!precompiled) workers?.close();
+  const precompiled = parser
+    ? startPrecompile(
+        set,
+        [...effective.keys()],
+        parser.workers,
+        (file) => parser.parsedBy(file),
+        (file) => sources.get(file)!.text,
+        (w, request) => parser.post(w, request, [request.port]),
+        () => parser.close(),
+      )
+    : undefined;
+  if (!precompiled) parser?.close();
   const windowDays = options.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS;
   const customers = set.customers.size;
   progress?.({ phase: 'checking policies', done: 0, total: customers, unit: 'customers' });

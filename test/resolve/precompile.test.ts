@@ -9,7 +9,7 @@ import { afterEach, expect, it } from 'vitest';
 import { analyze } from '../../src/validate/index.js';
 import { parsePolicyYaml, type PolicyDoc } from '../../src/load/yaml.js';
 import { SourceFile } from '../../src/util/source-file.js';
-import { compileCustomer } from '../../src/resolve/stream.js';
+import { compileCustomer } from '../../src/resolve/compiled.js';
 import { compileHeld, shareOut, startPrecompile, type CompileRequest, type HeldDocuments, type ParsedBy, type Precompiled } from '../../src/resolve/precompile.js';
 
 const POLICIES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../policies');

@@ -9,12 +9,13 @@ import type { ResolveTime } from '../time.js';
 
 /** `tollgate compile`: writes the effective policy, keys sorted, byte-identical for identical input. */
 export async function compileCommand(options: { dir: string; output?: string; time?: ResolveTime }, io: CliIO): Promise<number> {
-  // the worker threads that parse also compile the customers whose files they parsed (resolve/precompile.ts)
+  // the worker threads that parse also compile customers while this thread checks (resolve/precompile.ts)
   const analysis = loadValid(options.dir, io, { ...options.time, guardrailsLater: true, precompile: true });
   const display = phaseDisplay(io);
-  // Customers whose inputs did not change since an earlier compile are copied, not resolved again.
-  const cache = analysis.customerKeys ? new CompiledCache(CACHE_DIR, analysis.customerKeys) : undefined;
+  let cache: CompiledCache | undefined;
   try {
+    // Customers whose inputs did not change since an earlier compile are copied, not resolved again.
+    cache = analysis.customerKeys ? new CompiledCache(CACHE_DIR, analysis.customerKeys) : undefined;
     if (options.output === undefined || options.output === '-') {
       await writeEffectivePolicy(analysis.customers, (chunk) => io.out(chunk), display.report, cache, analysis.precompiled);
       cache?.save();
@@ -26,6 +27,7 @@ export async function compileCommand(options: { dir: string; output?: string; ti
     io.err(`Wrote the effective policy of ${analysis.customers.size} customers to ${options.output} (${digest}).\n`);
     return 0;
   } finally {
+    // a worker left waiting would hold the process's exit
     analysis.precompiled?.close();
     cache?.discard();
     display.finish();
