@@ -71,6 +71,18 @@ it('workers and the main thread alone agree, on clean policies and on every kind
   expect(compiled.cust_000007.entities['seat-7'].features.api_calls.maxOverageUnits).toBe(70);
   expect(compiled.excepted_0.features.api_calls.maxOverageUnits).toBe(777);
   expect(compiled.excepted_1.features.api_calls.maxOverageUnits).not.toBe(777);
+  // Refused for an error while the workers compile: the same diagnostics as the main thread alone prints, warnings
+  // included, and the workers stopped (the run ends).
+  for (let i = 0; i < 30; i++) {
+    writeFileSync(path.join(extra, `warned_${i}.yaml`), `kind: Customer\nid: warned_${i}\nplan: pro\ncontrols: { api_calls: { overage: block, maxOverageUnits: ${i + 1} } }\n`);
+  }
+  writeFileSync(path.join(extra, 'unknown-plan.yaml'), 'kind: Customer\nid: unknown_plan\nplan: no-such-plan\n');
+  const refusedAlone = await node([bin, 'compile', '--dir', 'policies', '-o', out('refused.json')], root, { TOLLGATE_WORKERS: 'off' });
+  const refused = await node([bin, 'compile', '--dir', 'policies', '-o', out('refused.json')], root);
+  expect(refusedAlone.code).toBe(1);
+  expect(refused).toEqual(refusedAlone);
+  expect(refused.stderr.match(/ineffective-spend-limit/g)).toHaveLength(30);
+  expect(refused.stderr).toContain('unknown-plan');
   rmSync(extra, { recursive: true });
 
   // problems in files dealt to every thread: YAML syntax, duplicate keys, schema, references, a -0
