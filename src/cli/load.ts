@@ -37,8 +37,14 @@ export function analyzeShowingProgress(dir: string, io: CliIO, options: AnalyzeO
   if (cache) useValidatorCodeCache(path.join(home, CACHE_DIR, CACHE_KEY, 'validators.v8'));
   try {
     const analysis = analyze(dir, { parallel: io.env.TOLLGATE_WORKERS !== 'off', ...options, onProgress: display.report, ...(cache ? { cache } : {}) });
-    cache?.save();
-    if (cache) saveValidatorCodeCache();
+    try {
+      cache?.save();
+      if (cache) saveValidatorCodeCache();
+    } catch (error) {
+      // workers compiling ahead (compile) must not be left waiting
+      analysis.precompiled?.close();
+      throw error;
+    }
     return analysis;
   } finally {
     display.finish();

@@ -44,7 +44,7 @@ export interface CompileRequest {
   ids: string[];
   /** Per id: who compiles it (UNCLAIMED, BY_MAIN, or BY_WORKER + the worker's number). */
   claims: Int32Array;
-  /** [answers posted, KiB of text the main thread has taken, 1 while the main thread waits for an answer]. */
+  /** [answers posted, KiB of text the main thread has taken, 1 while the main thread waits for an answer, 1 once it is done with the worker]. */
   counters: Int32Array;
   port: MessagePort;
 }
@@ -90,11 +90,13 @@ export function compileHeld(request: CompileRequest, documents: HeldDocuments): 
     batch.push([id, compiled]);
     if (batch.length >= BATCH || Atomics.load(counters, 2) !== 0) flush();
   };
-  /** Waits while the writer is far behind; false when it stopped taking (then this worker stops). */
+  /** Waits while the writer is far behind (it may still be checking); false once the main thread is done with this worker. */
   const room = (): boolean => {
-    while (sentChars / 1024 - Atomics.load(counters, 1) > WINDOW_KIB) {
+    for (let taken = Atomics.load(counters, 1); sentChars / 1024 - taken > WINDOW_KIB; taken = Atomics.load(counters, 1)) {
       flush();
-      if (Atomics.wait(counters, 1, Atomics.load(counters, 1), PATIENCE_MS) === 'timed-out') return false;
+      if (Atomics.load(counters, 3) !== 0) return false;
+      // woken when the writer takes text or closes (a take between the load above and this wait changes the value: no wake-up is lost)
+      Atomics.wait(counters, 1, taken, PATIENCE_MS);
     }
     return true;
   };
@@ -132,8 +134,12 @@ export function compileHeld(request: CompileRequest, documents: HeldDocuments): 
     }
     flush();
   } catch {
-    // the main thread compiles what this worker claimed and did not answer
-    post({ failed: true });
+    // what was compiled is sent; the main thread compiles what this worker claimed and did not answer
+    try {
+      flush();
+    } finally {
+      post({ failed: true });
+    }
   }
 }
 
@@ -199,7 +205,11 @@ export class WorkerAnswers {
     Atomics.notify(this.counters, 1);
   }
 
+  /** Tells the worker this thread is done with it (it stops waiting for room), and stops listening. */
   close(): void {
+    Atomics.store(this.counters, 3, 1);
+    Atomics.add(this.counters, 1, 1);
+    Atomics.notify(this.counters, 1);
     this.port.close();
   }
 }
@@ -352,7 +362,7 @@ export function startPrecompile(
       texts: [...texts],
       ids: share.ids,
       claims: new Int32Array(new SharedArrayBuffer(4 * share.ids.length)),
-      counters: new Int32Array(new SharedArrayBuffer(12)),
+      counters: new Int32Array(new SharedArrayBuffer(16)),
       port: port2,
     };
     send(w, request);

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { withoutProgress } from '../helpers/progress-lines.js';
 
@@ -28,6 +28,36 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+// The built modules, where the worker scripts exist (run from the sources, analyze() starts no workers).
+it.skipIf(os.availableParallelism() < 2)('the workers compile customers, and the writer writes their text where this thread would write its own', async () => {
+  const dist = async <T>(module: string): Promise<T> => (await import(pathToFileURL(path.join(REPO, 'dist', module)).href)) as T;
+  const { analyze } = await dist<typeof import('../../src/validate/index.js')>('validate/index.js');
+  const { writeEffectivePolicy } = await dist<typeof import('../../src/resolve/stream.js')>('resolve/stream.js');
+  const dir = path.join(root, 'policies');
+  const at = Date.parse('2026-11-26T12:00:00Z');
+  const analysis = analyze(dir, { at, parallel: true, precompile: true });
+  const precompiled = analysis.precompiled!;
+  expect(precompiled).toBeDefined();
+  let fromWorkers = 0;
+  const take = precompiled.take.bind(precompiled);
+  precompiled.take = (id, compile) => {
+    const compiled = take(id, compile);
+    if (compiled) fromWorkers++;
+    return compiled;
+  };
+  const written: string[] = [];
+  try {
+    await writeEffectivePolicy(analysis.customers, (chunk) => void written.push(chunk), undefined, undefined, precompiled);
+  } finally {
+    precompiled.close();
+  }
+  const alone: string[] = [];
+  await writeEffectivePolicy(analyze(dir, { at }).customers, (chunk) => void alone.push(chunk));
+  expect(written.join('') === alone.join('')).toBe(true);
+  // a worker parses about half of the files, and is given one in two of the others' customers
+  expect(fromWorkers).toBeGreaterThan(analysis.customers.size / 4);
+}, 60_000);
 
 it('workers and the main thread alone agree, on clean policies and on every kind of problem', async () => {
   const bin = path.join(REPO, 'bin/tollgate.js');
