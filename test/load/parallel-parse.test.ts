@@ -102,7 +102,7 @@ it('workers and the main thread alone agree, on clean policies and on every kind
   expect(compiled.excepted_0.features.api_calls.maxOverageUnits).toBe(777);
   expect(compiled.excepted_1.features.api_calls.maxOverageUnits).not.toBe(777);
   // Refused for an error while the workers compile: the same diagnostics as the main thread alone prints, warnings
-  // included, and the workers stopped (the run ends).
+  // included.
   for (let i = 0; i < 30; i++) {
     writeFileSync(path.join(extra, `warned_${i}.yaml`), `kind: Customer\nid: warned_${i}\nplan: pro\ncontrols: { api_calls: { overage: block, maxOverageUnits: ${i + 1} } }\n`);
   }
