@@ -117,7 +117,7 @@ export async function writeEffectivePolicy(
   const compile = (id: string): CompiledCustomer => compileCustomer(customers.get(id, true)!);
   for (const id of customers.keys()) {
     onProgress?.({ phase: 'resolving', done: done++, total, unit: 'customers' });
-    // a customer a worker compiled (see precompile.ts) is taken whether or not the cache holds it: the worker is told it was
+    // taken from the workers (precompile.ts) before the cache is asked, so that what they compiled is always collected
     const ahead = precompiled?.take(id, compile);
     const compiled = cache ? cache.get(id, () => ahead ?? compile(id)) : (ahead ?? compile(id));
     builder.addJson(id, compiled.stripped);

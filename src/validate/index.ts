@@ -14,9 +14,6 @@ import { digestBuilder, EffectiveCustomers } from '../resolve/stream.js';
 import { checkEffects } from './effects.js';
 import { startPrecompile, type Precompiled } from '../resolve/precompile.js';
 import { fileURLToPath } from 'node:url';
-
-/** The worker script that parses and then compiles customers for `compile` (precompile option). */
-const COMPILE_WORKER = fileURLToPath(new URL('./compile-worker.js', import.meta.url));
 import { checkReferences } from './rules.js';
 import { validateShape } from './schema.js';
 import { checkTimeBoxes } from './exceptions.js';
@@ -25,6 +22,9 @@ import { GuardrailEvaluator } from '../guardrails/evaluate.js';
 import type { GuardrailReport } from '../guardrails/report.js';
 import { DEFAULT_EXPIRY_WARNING_DAYS, findLapsing, type Lapsing } from '../model/lapsing.js';
 import type { OnProgress } from '../util/progress.js';
+
+/** The worker script that parses and then compiles customers for `compile` (the `precompile` option). */
+const COMPILE_WORKER = fileURLToPath(new URL('./compile-worker.js', import.meta.url));
 
 /** Everything known about a policy directory after loading, validating and resolving it. */
 export interface Analysis {
@@ -78,8 +78,8 @@ export interface AnalyzeOptions {
   /** Also return the diagnostics partitioned by where they came from (see DiagnosticPartition). */
   partition?: boolean;
   /**
-   * Have the worker threads that parse compile the customers whose files they parsed, while this thread checks
-   * (resolve/precompile.ts): for `compile`, which writes every customer's artifact text.
+   * Have the worker threads that parse compile customers (those whose files they parsed, and some others) while
+   * this thread checks (resolve/precompile.ts): for `compile`, which writes every customer's artifact text.
    */
   precompile?: boolean;
 }
