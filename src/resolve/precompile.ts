@@ -282,9 +282,10 @@ export interface Share {
 }
 
 /**
- * One in GIVE of the customers a worker did not parse alone is given to a worker with its documents encoded. The
- * worker starts compiling while the main thread checks, so on two cores it has time for its own half and a
- * quarter more; with a half each, the worker then waited for the main thread (docs/benchmarks.md).
+ * One in GIVE of the customers no worker parsed alone is given to a worker too, with its documents encoded. A worker
+ * starts compiling while the main thread checks, so it has time for more than its own half: with its own alone it
+ * sat idle for a quarter of the run on two cores. Giving it too many costs little, since the main thread compiles
+ * what a worker has not reached rather than wait (docs/benchmarks.md).
  */
 const GIVE = 2;
 
