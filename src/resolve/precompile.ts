@@ -16,7 +16,7 @@
  * leaves its customers to the main thread. A worker stays at most a window of text ahead of what the main thread
  * has written, so a slow writer does not buffer the artifact.
  */
-import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import type { PolicyDoc } from '../load/yaml.js';
 import { decodeDoc, encodeDoc, type EncodedDoc } from '../load/doc-codec.js';
 import type { SourceFile } from '../util/source-file.js';
@@ -26,6 +26,11 @@ import { compileCustomer, type CompiledCustomer } from './compiled.js';
 
 /** A document: its file's display path and its index in the file. */
 export type DocRef = [path: string, index: number];
+
+/** A document's key in a map: its index in its file and the file's path. */
+export function docKey(path: string, index: number): string {
+  return `${index}:${path}`;
+}
 
 /** What a worker is asked to compile. */
 export interface CompileRequest {
@@ -103,11 +108,11 @@ export function compileHeld(request: CompileRequest, documents: HeldDocuments): 
   try {
     const texts = new Map(request.texts);
     const reparsed = new Map<string, PolicyDoc[]>();
-    const sent = new Map(request.sent.map(([path, encoded]) => [`${encoded.index}:${path}`, encoded]));
+    const sent = new Map(request.sent.map(([path, encoded]) => [docKey(path, encoded.index), encoded]));
     const docOf = ([path, index]: DocRef): PolicyDoc => {
       const found = documents.held(path, index);
       if (found) return found;
-      const encoded = sent.get(`${index}:${path}`);
+      const encoded = sent.get(docKey(path, index));
       if (encoded) {
         const source = documents.source(path);
         if (!source) throw new Error(`no text for ${path}`);
@@ -332,20 +337,24 @@ export function definitionDocs(set: PolicySet): PolicyDoc[] {
   return [...set.features.values(), ...set.plans.values(), ...set.profiles.values()].map((d) => d.origin.doc);
 }
 
+/** The worker threads to compile on, once they have parsed: what load/parallel-parse.ts's ParallelParser offers. */
+export interface CompileWorkers {
+  /** How many there are, numbered from 0. */
+  readonly workers: number;
+  parsedBy(path: string): ParsedBy;
+  post(worker: number, message: CompileRequest, transfer: readonly TransferListItem[]): void;
+  /** Stops them. */
+  close(): void;
+}
+
 /**
- * Asks `workers` worker threads to compile customers of `ids` (the writer's order; see shareOut), and returns what
- * the writer takes them from; undefined when no worker can compile any. `send` posts a request to a worker.
+ * Asks the worker threads to compile customers of `ids` (the writer's order; see shareOut), and returns what the
+ * writer takes them from, which stops the workers when closed; undefined when no worker can compile any.
+ * `textOf` gives the text of a file read.
  */
-export function startPrecompile(
-  set: PolicySet,
-  ids: readonly string[],
-  workers: number,
-  parsedBy: (path: string) => ParsedBy,
-  textOf: (path: string) => string,
-  send: (worker: number, request: CompileRequest) => void,
-  onClose?: () => void,
-): Precompiled | undefined {
-  const own = shareOut(set, ids, workers, parsedBy);
+export function startPrecompile(set: PolicySet, ids: readonly string[], pool: CompileWorkers, textOf: (path: string) => string): Precompiled | undefined {
+  const parsedBy = (path: string): ParsedBy => pool.parsedBy(path);
+  const own = shareOut(set, ids, pool.workers, parsedBy);
   if (own.size === 0) return undefined;
   const definitions = definitionDocs(set);
   const answers = new Map<number, WorkerAnswers>();
@@ -366,9 +375,9 @@ export function startPrecompile(
       counters: new Int32Array(new SharedArrayBuffer(16)),
       port: port2,
     };
-    send(w, request);
+    pool.post(w, request, [port2]);
     answers.set(w, new WorkerAnswers(request.counters, port1));
     requests.push(request);
   }
-  return new Precompiled(answers, requests, onClose);
+  return new Precompiled(answers, requests, () => pool.close());
 }

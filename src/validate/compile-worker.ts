@@ -4,21 +4,20 @@ import { workerData } from 'node:worker_threads';
 import type { ParseWork } from '../load/parallel-parse.js';
 import { parseClaimedFiles } from '../load/parse-loop.js';
 import { parsePolicyYaml, type PolicyDoc } from '../load/yaml.js';
-import { compileHeld, type CompileRequest } from '../resolve/precompile.js';
+import { compileHeld, docKey, type CompileRequest } from '../resolve/precompile.js';
 import { SourceFile } from '../util/source-file.js';
 
 const work = workerData as ParseWork;
 /** The documents parsed here, by index in their file and path. */
 const held = new Map<string, PolicyDoc>();
-const key = (path: string, index: number): string => `${index}:${path}`;
 
-parseClaimedFiles(work, (doc) => held.set(key(doc.source.path, doc.index), doc));
+parseClaimedFiles(work, (doc) => held.set(docKey(doc.source.path, doc.index), doc));
 
 const texts = new Map(work.files.map((f) => [f.path, f.text]));
 const sources = new Map<string, SourceFile>();
 work.port.on('message', (request: CompileRequest) => {
   compileHeld(request, {
-    held: (path, index) => held.get(key(path, index)),
+    held: (path, index) => held.get(docKey(path, index)),
     source: (path) => {
       let source = sources.get(path);
       const text = texts.get(path);

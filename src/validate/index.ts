@@ -163,17 +163,7 @@ function checkParsed(
   const { set, duplicates } = buildPolicySet(valid, broken, options.at ?? Date.now());
   const effective = new EffectiveCustomers(set);
   // the workers compile while this thread checks; the writer takes what they compiled only once the checks pass
-  const precompiled = parser
-    ? startPrecompile(
-        set,
-        [...effective.keys()],
-        parser.workers,
-        (file) => parser.parsedBy(file),
-        (file) => sources.get(file)!.text,
-        (w, request) => parser.post(w, request, [request.port]),
-        () => parser.close(),
-      )
-    : undefined;
+  const precompiled = parser ? startPrecompile(set, [...effective.keys()], parser, (file) => sources.get(file)!.text) : undefined;
   if (!precompiled) parser?.close();
   const windowDays = options.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS;
   const customers = set.customers.size;

@@ -32,7 +32,8 @@ function setUp(parsedBy: (path: string) => ParsedBy = () => 0) {
   }
   const ids = [...analysis.customers.keys()];
   const requests: CompileRequest[] = [];
-  const precompiled = startPrecompile(analysis.set, ids, 1, parsedBy, (p) => analysis.sources.get(p)!.text, (_w, r) => requests.push(r))!;
+  const pool = { workers: 1, parsedBy, post: (_w: number, r: CompileRequest) => void requests.push(r), close: () => undefined };
+  const precompiled = startPrecompile(analysis.set, ids, pool, (p) => analysis.sources.get(p)!.text)!;
   expect(precompiled).toBeDefined();
   open.push(precompiled);
   // what the worker parsed itself: documents of files parsedBy gives it
