@@ -22,6 +22,30 @@ export function setSpans(container: object, offsets: number[]): void {
   Object.defineProperty(container, POSITIONS, { value: offsets, enumerable: false });
 }
 
+/**
+ * Records the spans of a mapping's keys given in the order they were written: an object lists integer-like
+ * keys first, so when it has any, the offsets are put in the object's own key order.
+ */
+export function setMappingSpans(map: object, keys: readonly string[], offsets: number[]): void {
+  if (!keys.some(isIndexLike)) {
+    setSpans(map, offsets);
+    return;
+  }
+  const at = new Map(keys.map((key, i) => [key, i]));
+  const ordered: number[] = [];
+  for (const key in map) {
+    const i = at.get(key)! * 3;
+    ordered.push(offsets[i]!, offsets[i + 1]!, offsets[i + 2]!);
+  }
+  setSpans(map, ordered);
+}
+
+/** Keys an object lists before all others, in numeric order: array indices. */
+function isIndexLike(key: string): boolean {
+  const c = key.charCodeAt(0);
+  return c >= 48 && c <= 57 && /^(0|[1-9]\d{0,9})$/.test(key) && Number(key) < 4294967295;
+}
+
 /** Mappings with more keys than this get a key → index map on their first lookup; smaller ones are scanned. */
 const INDEXED_FROM = 16;
 const keyIndexes = new WeakMap<object, Map<string, number>>();

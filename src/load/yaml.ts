@@ -1,7 +1,8 @@
 import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Parser, type Document, type Node } from 'yaml';
 import { diagnostic, type Diagnostic, type Location } from '../diagnostics/diagnostic.js';
 import { ALIAS_NODE_BUDGET, documentOverLimit, excessIn, MAX_DEPTH, MAX_DOCUMENTS_PER_FILE, MAX_ENTRIES_PER_COLLECTION } from './limits.js';
-import { findSpan, setSpans, type Span } from './positions.js';
+import { findSpan, setMappingSpans, setSpans, type Span } from './positions.js';
+import { readPlainLayout } from './plain-layout.js';
 import type { SourceFile } from '../util/source-file.js';
 
 export { ALIAS_NODE_BUDGET, MAX_DEPTH } from './limits.js';
@@ -48,7 +49,13 @@ export interface NamedBrokenDocument {
  * those that still name their kind and id). A file past a
  * limit (documents, entries of one collection, nesting) is refused whole, with one error where it goes over.
  */
-export function parsePolicyYaml(source: SourceFile): { docs: PolicyDoc[]; diagnostics: Diagnostic[]; broken: NamedBrokenDocument[] } {
+export function parsePolicyYaml(
+  source: SourceFile,
+  options: { plain?: boolean } = {},
+): { docs: PolicyDoc[]; diagnostics: Diagnostic[]; broken: NamedBrokenDocument[] } {
+  // Most files are read without `yaml`'s node tree (plain-layout.ts); `plain: false` reads with `yaml` alone.
+  const plain = options.plain === false ? undefined : readPlainLayout(source.text);
+  if (plain) return { docs: plain.map((d) => ({ source, index: d.index, value: d.value, span: d.span })), diagnostics: [], broken: [] };
   const docs: PolicyDoc[] = [];
   const diagnostics: Diagnostic[] = [];
   const broken: NamedBrokenDocument[] = [];
@@ -162,11 +169,6 @@ function duplicateKey(source: SourceFile, key: string, range: readonly number[])
   );
 }
 
-/** Keys an object lists before all others, in numeric order: array indices. */
-function isIndexLike(key: string): boolean {
-  return /^(0|[1-9]\d{0,9})$/.test(key) && Number(key) < 4294967295;
-}
-
 function firstLine(message: string): string {
   return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
 }
@@ -226,10 +228,8 @@ class Converter {
     }
     if (isMap(node)) {
       const out: Record<string, unknown> = {};
-      // three offsets per key in the order written; objects list integer-like keys first, so those reorder
       const offsets: number[] = [];
       const keys: string[] = [];
-      let reorder = false;
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
         const keyNode = pair.key as Node | null;
@@ -250,19 +250,8 @@ class Converter {
         const v = valueNode?.range ?? [k[1], k[1], k[1]];
         offsets.push(k[0], v[0], v[1]);
         keys.push(key);
-        if (!reorder && isIndexLike(key)) reorder = true;
       }
-      if (reorder) {
-        const at = new Map(keys.map((key, i) => [key, i]));
-        const ordered: number[] = [];
-        for (const key in out) {
-          const i = at.get(key)! * 3;
-          ordered.push(offsets[i]!, offsets[i + 1]!, offsets[i + 2]!);
-        }
-        setSpans(out, ordered);
-        return out;
-      }
-      setSpans(out, offsets);
+      setMappingSpans(out, keys, offsets);
       return out;
     }
     return null;
