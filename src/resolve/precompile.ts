@@ -3,12 +3,12 @@
  * policies and then writes the artifact: on a cold compile, resolving and serializing the fleet was as much work
  * as parsing it, all on the main thread.
  *
- * A worker keeps the documents it parsed. Once the policy set is built, the main thread gives each worker the
- * customers all of whose documents (customer, standalone entities) it parsed, and one in GIVE of the others with
- * their documents encoded (as a worker sends what it parses), with the features, plans and profiles they resolve
- * against (their texts where that worker did not parse them). The worker builds the same definitions from the
- * same texts, so it resolves and serializes a customer to the same text the main thread would
- * (test/load/parallel-parse.test.ts compares whole artifacts).
+ * A worker keeps the documents it parsed, and once every file is claimed it parses the files the main thread
+ * claimed too (for itself: reading the plain layout of a fleet costs little, far less than sending documents).
+ * Once the policy set is built, the main thread gives the workers every customer whose files they were given,
+ * with the features, plans and profiles they resolve against (the texts of those from the cache). A worker
+ * builds the same definitions and documents from the same texts, so it resolves and serializes a customer to
+ * the same text the main thread would (test/load/parallel-parse.test.ts compares whole artifacts).
  *
  * Each customer is compiled once, by whoever claims it first in a shared array: the worker walking its list in
  * order, or the main thread when it reaches a customer the worker has not claimed yet, or when, about to wait for
@@ -18,7 +18,6 @@
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import type { PolicyDoc } from '../load/yaml.js';
-import { decodeDoc, encodeDoc, type EncodedDoc } from '../load/doc-codec.js';
 import type { SourceFile } from '../util/source-file.js';
 import { buildPolicySet, type PolicyDocumentValue, type PolicySet } from '../model/policy-set.js';
 import { resolveCustomer } from './resolve.js';
@@ -41,9 +40,7 @@ export interface CompileRequest {
   definitions: DocRef[];
   /** The documents of its customers (customer and standalone entity documents). */
   documents: DocRef[];
-  /** Those of them it did not parse, parsed by the main thread, with their offsets (load/doc-codec.ts). */
-  sent: Array<[path: string, doc: EncodedDoc]>;
-  /** Files of definitions this worker did not parse: path and text. */
+  /** Files of definitions the workers were not given (read from the cache): path and text. */
   texts: Array<[path: string, text: string]>;
   /** Its customers, in the order the main thread writes them. */
   ids: string[];
@@ -57,10 +54,10 @@ export interface CompileRequest {
 /** A worker's answer: compiled customers (null: it could not resolve that one), or that it failed. */
 export type CompileAnswer = { compiled: Array<[id: string, compiled: CompiledCustomer | null]> } | { failed: true };
 
-/** How a worker reaches documents: those it parsed, the text of any file it was given, and how to parse a definition file it did not. */
+/** How a worker reaches documents: those it parsed, the text of any file it was given, and how to parse a file. */
 export interface HeldDocuments {
   held(path: string, index: number): PolicyDoc | undefined;
-  /** The file it was given to parse, by path (its text, for the positions of a document sent to it). */
+  /** The file it was given to parse, by path. */
   source(path: string): SourceFile | undefined;
   parse(path: string, text: string): PolicyDoc[];
 }
@@ -108,19 +105,13 @@ export function compileHeld(request: CompileRequest, documents: HeldDocuments): 
   try {
     const texts = new Map(request.texts);
     const reparsed = new Map<string, PolicyDoc[]>();
-    const sent = new Map(request.sent.map(([path, encoded]) => [docKey(path, encoded.index), encoded]));
     const docOf = ([path, index]: DocRef): PolicyDoc => {
       const found = documents.held(path, index);
       if (found) return found;
-      const encoded = sent.get(docKey(path, index));
-      if (encoded) {
-        const source = documents.source(path);
-        if (!source) throw new Error(`no text for ${path}`);
-        return { source, index, value: decodeDoc(encoded), span: encoded.span };
-      }
+      // a file it holds no parse of: one from the cache, or one its parse of failed
       let docs = reparsed.get(path);
       if (!docs) {
-        const text = texts.get(path);
+        const text = texts.get(path) ?? documents.source(path)?.text;
         if (text === undefined) throw new Error(`no text for ${path}`);
         reparsed.set(path, (docs = documents.parse(path, text)));
       }
@@ -279,55 +270,36 @@ export class Precompiled {
 /** Which thread parsed a file: a worker's number, 'main' (then the workers have its text), or undefined (it came from the cache). */
 export type ParsedBy = number | 'main' | undefined;
 
-/** A worker's share of the customers, in order: their documents, and those it did not parse. */
+/** A worker's share of the customers, in order, and their documents. */
 export interface Share {
   ids: string[];
   documents: DocRef[];
-  sent: Array<[path: string, doc: EncodedDoc]>;
 }
 
 /**
- * One in GIVE of the customers no worker parsed alone is given to a worker too, with its documents encoded. A worker
- * starts compiling while the main thread checks, so it has time for more than its own half: with its own alone it
- * sat idle for a quarter of the run on two cores. Giving it too many costs little, since the main thread compiles
- * what a worker has not reached rather than wait (docs/benchmarks.md).
+ * Customers per block of a share: with several workers, the blocks go round them (with one, it is given all).
+ * The main thread compiles whatever a worker has not reached when the writer gets there (Precompiled).
  */
-const GIVE = 2;
+const BLOCK = 256;
 
 /**
- * Shares the customers of `ids` out to `workers` workers: to each those all of whose documents it parsed, and one
- * in GIVE of the rest, round the workers, with the documents it did not parse (never those of a file it has no
- * text of, nor a document JSON cannot carry). The others are the main thread's.
+ * Shares the customers of `ids` out to `workers` workers: every customer whose files the workers were given (all
+ * but those from the cache), in blocks round the workers. The others are the main thread's.
  */
 export function shareOut(set: PolicySet, ids: readonly string[], workers: number, parsedBy: (path: string) => ParsedBy): Map<number, Share> {
   const shares = new Map<number, Share>();
-  const shareOf = (w: number): Share => {
-    let share = shares.get(w);
-    if (!share) shares.set(w, (share = { ids: [], documents: [], sent: [] }));
-    return share;
-  };
-  let rest = 0;
+  let rank = 0;
   for (const id of ids) {
     const customer = set.customers.get(id);
     if (!customer) continue;
     const docs = new Set<PolicyDoc>([customer.origin.doc]);
     for (const entity of customer.entities.values()) docs.add(entity.origin.doc);
-    const owners = new Set([...docs].map((doc) => parsedBy(doc.source.path)));
-    const [owner] = owners;
-    let w: number;
-    let sent: Share['sent'] = [];
-    if (owners.size === 1 && typeof owner === 'number') w = owner;
-    else {
-      if (owners.has(undefined) || rest++ % GIVE !== 0) continue;
-      w = Math.floor(rest / GIVE) % workers;
-      const encoded = [...docs].filter((doc) => parsedBy(doc.source.path) !== w).map((doc) => [doc.source.path, encodeDoc(doc.index, doc.span, doc.value)] as const);
-      if (encoded.some(([, e]) => e === undefined)) continue;
-      sent = encoded as Share['sent'];
-    }
-    const share = shareOf(w);
+    if ([...docs].some((doc) => parsedBy(doc.source.path) === undefined)) continue;
+    const w = Math.floor(rank++ / BLOCK) % workers;
+    let share = shares.get(w);
+    if (!share) shares.set(w, (share = { ids: [], documents: [] }));
     share.ids.push(id);
     for (const doc of docs) share.documents.push([doc.source.path, doc.index]);
-    share.sent.push(...sent);
   }
   return shares;
 }
@@ -361,14 +333,13 @@ export function startPrecompile(set: PolicySet, ids: readonly string[], pool: Co
   const requests: CompileRequest[] = [];
   for (const [w, share] of own) {
     const texts = new Map<string, string>();
-    for (const doc of definitions) if (parsedBy(doc.source.path) !== w) texts.set(doc.source.path, textOf(doc.source.path));
+    for (const doc of definitions) if (parsedBy(doc.source.path) === undefined) texts.set(doc.source.path, textOf(doc.source.path));
     const { port1, port2 } = new MessageChannel();
     const request: CompileRequest = {
       worker: w,
       asOf: set.asOf,
       definitions: definitions.map((doc): DocRef => [doc.source.path, doc.index]),
       documents: share.documents,
-      sent: share.sent,
       texts: [...texts],
       ids: share.ids,
       claims: new Int32Array(new SharedArrayBuffer(4 * share.ids.length)),

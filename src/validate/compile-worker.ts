@@ -11,7 +11,21 @@ const work = workerData as ParseWork;
 /** The documents parsed here, by index in their file and path. */
 const held = new Map<string, PolicyDoc>();
 
-parseClaimedFiles(work, (doc) => held.set(docKey(doc.source.path, doc.index), doc));
+const parsed = new Set<string>();
+parseClaimedFiles(work, (doc) => {
+  parsed.add(doc.source.path);
+  held.set(docKey(doc.source.path, doc.index), doc);
+});
+// Every file is claimed: the main thread's are parsed here too, while it builds the policy set, so that any
+// customer can be compiled here (a plain-layout file takes a few dozen microseconds; sending documents took more).
+for (const f of work.files) {
+  if (parsed.has(f.path)) continue;
+  try {
+    for (const doc of parsePolicyYaml(new SourceFile(f.path, f.text)).docs) held.set(docKey(doc.source.path, doc.index), doc);
+  } catch {
+    // compiling a customer of this file fails here, and the main thread compiles it
+  }
+}
 
 const texts = new Map(work.files.map((f) => [f.path, f.text]));
 const sources = new Map<string, SourceFile>();

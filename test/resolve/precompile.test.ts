@@ -47,6 +47,12 @@ function setUp(parsedBy: (path: string) => ParsedBy = () => 0) {
   return { analysis, ids, request: requests[0]!, precompiled, runWorker, held, expected };
 }
 
+/** A worker's documents without the definitions' files: it cannot build the policy set. */
+function withoutDefinitions(held: HeldDocuments): HeldDocuments {
+  const definition = (p: string) => /features|plans|profiles/.test(p);
+  return { ...held, held: (p, i) => (definition(p) ? undefined : held.held(p, i)), source: (p) => (definition(p) ? undefined : held.source(p)) };
+}
+
 it('gives every customer the text the writer compiles from the whole policy set', () => {
   const { ids, request, precompiled, runWorker, expected } = setUp();
   expect(request.ids).toEqual(ids);
@@ -60,11 +66,11 @@ it('gives every customer the text the writer compiles from the whole policy set'
   }
 });
 
-it('reads definitions from the texts it is sent when it did not parse their files', () => {
-  const { analysis, ids, request, precompiled, runWorker, expected } = setUp((p) => (/features|plans|profiles/.test(p) ? undefined : 0));
+it('reads definitions from the texts it is sent when the workers were not given their files (read from the cache)', () => {
+  const { analysis, ids, request, precompiled, runWorker, held, expected } = setUp((p) => (/features|plans|profiles/.test(p) ? undefined : 0));
   const definitionFiles = [...analysis.set.features.values(), ...analysis.set.plans.values(), ...analysis.set.profiles.values()].map((d) => d.origin.doc.source.path);
   expect(request.texts.map(([p]) => p).sort()).toEqual([...new Set(definitionFiles)].sort());
-  runWorker();
+  runWorker({ ...held, source: (p) => (/features|plans|profiles/.test(p) ? undefined : held.source(p)) });
   for (const id of ids) expect(precompiled.take(id, expected)).toEqual(expected(id));
 });
 
@@ -81,12 +87,11 @@ it('compiles each customer once: what this thread claims first, the worker skips
   expect(precompiled.take('no-such-customer', expected)).toBeUndefined();
 });
 
-it('is given one in two of the customers this thread parsed, with their documents', () => {
+it('is given the customers of files this thread parsed, and compiles them from its own parse of their text', () => {
   const { ids, request, precompiled, runWorker, expected } = setUp(() => 'main');
-  expect(request.ids).toEqual(ids.filter((_, i) => i % 2 === 0));
-  expect(request.sent.length).toBeGreaterThanOrEqual(request.ids.length);
+  expect(request.ids).toEqual(ids);
   runWorker();
-  for (const [i, id] of ids.entries()) expect(precompiled.take(id, expected)).toEqual(i % 2 === 0 ? expected(id) : undefined);
+  for (const id of ids) expect(precompiled.take(id, () => expect.unreachable(`${id} compiled here`))).toEqual(expected(id));
 });
 
 it('waiting for a customer the worker is compiling, this thread compiles later ones of its list meanwhile', async () => {
@@ -113,8 +118,8 @@ it('waiting for a customer the worker is compiling, this thread compiles later o
 
 it('a worker that cannot build the policy set fails, and leaves every customer it claimed to this thread', () => {
   const { ids, request, precompiled, runWorker, held } = setUp();
-  // it holds the customers' documents but no definition, and was sent no text of them
-  runWorker({ ...held, held: (p, i) => (/features|plans|profiles/.test(p) ? undefined : held.held(p, i)) });
+  // it holds the customers' documents but no definition, and has no text of them
+  runWorker(withoutDefinitions(held));
   expect([...request.claims].every((c) => c === 0)).toBe(true);
   for (const id of ids) expect(precompiled.take(id, () => expect.unreachable())).toBeUndefined();
 });
@@ -123,26 +128,31 @@ it('customers a worker claimed and never answered for, because it failed, are le
   const { ids, request, precompiled, runWorker, held } = setUp();
   // it claimed the first customers, then failed (here: it cannot resolve anything at all)
   for (let i = 0; i < 3; i++) Atomics.store(request.claims, i, 2);
-  runWorker({ ...held, held: (p, i) => (/features|plans|profiles/.test(p) ? undefined : held.held(p, i)) });
+  runWorker(withoutDefinitions(held));
   for (const id of ids.slice(0, 3)) expect(precompiled.take(id, () => expect.unreachable())).toBeUndefined();
 });
 
-it('a worker compiles the customers all of whose documents it parsed, and is given some others; none of files from the cache', () => {
+it('the workers are given every customer whose files they have, in blocks round them; none of files from the cache', () => {
   const analysis = analyze(POLICIES, { at: AT });
   const withStandaloneEntities = [...analysis.set.customers.values()].filter((c) => [...c.entities.values()].some((e) => e.origin.doc !== c.origin.doc));
   expect(withStandaloneEntities.length).toBeGreaterThan(0);
   const entityFiles = new Set(withStandaloneEntities.flatMap((c) => [...c.entities.values()].map((e) => e.origin.doc.source.path)).filter((p) => p.includes('entities')));
   const ids = [...analysis.customers.keys()];
-  // this thread parsed the entity files, worker 0 everything else
+  // this thread parsed the entity files, worker 0 everything else: the worker has the text of both
   const own = shareOut(analysis.set, ids, 1, (p) => (entityFiles.has(p) ? 'main' : 0));
   expect([...own.keys()]).toEqual([0]);
-  const alone = own.get(0)!.ids.filter((id) => !withStandaloneEntities.some((c) => c.id === id));
-  expect(alone.length).toBe(ids.length - withStandaloneEntities.length);
-  // of the customers parsed on two threads, one in two is given to worker 0, with the documents it did not parse
-  const mixed = withStandaloneEntities.map((c) => c.id).sort();
-  expect(own.get(0)!.ids.filter((id) => mixed.includes(id))).toEqual(mixed.filter((_, i) => i % 2 === 0));
-  expect(own.get(0)!.sent.every(([p]) => entityFiles.has(p))).toBe(true);
+  expect(own.get(0)!.ids).toEqual(ids);
+  const docsOf = (id: string) => {
+    const c = analysis.set.customers.get(id)!;
+    return [...new Set([c.origin.doc, ...[...c.entities.values()].map((e) => e.origin.doc)])].map((d) => [d.source.path, d.index]);
+  };
+  expect(own.get(0)!.documents).toEqual(ids.flatMap(docsOf));
   // files from the cache: no worker has their text, so their customers are this thread's
+  const alone = ids.filter((id) => !withStandaloneEntities.some((c) => c.id === id));
   expect(shareOut(analysis.set, ids, 1, (p) => (entityFiles.has(p) ? undefined : 0)).get(0)!.ids).toEqual(alone);
   expect(shareOut(analysis.set, ids, 1, () => undefined).size).toBe(0);
+  // several workers take blocks of 256 customers in turn
+  const many = Array.from({ length: 600 }, (_, i) => ids[i % ids.length]!);
+  const three = shareOut(analysis.set, many, 3, () => 0);
+  expect([0, 1, 2].map((w) => three.get(w)!.ids.length)).toEqual([256, 256, 88]);
 });
