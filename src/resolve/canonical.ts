@@ -35,6 +35,8 @@ function sortKeys(value: unknown, omit?: string): unknown {
 function sortedJson(value: unknown, omit?: string): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value); // undefined at the top, as JSON.stringify gives it
   if (Array.isArray(value)) {
+    // a list of numbers, strings, booleans and nulls (most of provenance) needs no sorting: the native writer
+    if (value.every(isPrimitive)) return JSON.stringify(value);
     let out = '[';
     for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + (value[i] === undefined || typeof value[i] === 'function' ? 'null' : sortedJson(value[i], omit));
     return out + ']';
@@ -48,6 +50,11 @@ function sortedJson(value: unknown, omit?: string): string {
     first = false;
   }
   return out + '}';
+}
+
+/** Not an object, array or function: JSON.stringify writes it in an array as sortedJson would (undefined as null). */
+function isPrimitive(value: unknown): boolean {
+  return value === null || (typeof value !== 'object' && typeof value !== 'function');
 }
 
 /** An object's keys in the order its canonical JSON lists them. */
