@@ -86,6 +86,13 @@ function plainKey(source: string): string {
   return String(resolvePlain(source));
 }
 
+/** The text less its trailing spaces: YAML's white space is spaces and tabs, not all that String.trimEnd takes. */
+function withoutTrailingSpaces(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === SPACE) end--;
+  return end === text.length ? text : text.slice(0, end);
+}
+
 /** Characters of a key read here: what ids, features and policy keys are written with. */
 function isKeyStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
@@ -292,7 +299,7 @@ class PlainReader {
       let source = text.slice(at, text.charCodeAt(next - 1) === NL ? next - 1 : next);
       const comment = source.indexOf(' #');
       if (comment !== -1) source = source.slice(0, comment);
-      source = source.trimEnd();
+      source = withoutTrailingSpaces(source);
       if (INDICATOR.test(source) || source.includes(': ') || source.endsWith(':')) throw DECLINE;
       this.start = at;
       this.end = at + source.length;
@@ -398,7 +405,7 @@ class PlainReader {
       // what would make it a key, a comment, a nested collection or a quoted part
       if (d === COLON || d === HASH || d === OPEN_BRACE || d === OPEN_BRACKET || d === DQUOTE || d === SQUOTE || d === BACKSLASH) throw DECLINE;
     }
-    const source = text.slice(at, i).trimEnd();
+    const source = withoutTrailingSpaces(text.slice(at, i));
     if (source === '' || INDICATOR.test(source)) throw DECLINE;
     this.start = at;
     this.end = at + source.length;

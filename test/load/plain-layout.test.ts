@@ -102,6 +102,18 @@ describe('the plain-layout reader', () => {
     expect(read).toBeLessThan(cases * 0.9);
   });
 
+  it('reads every character where a scalar, a key or a line may hold it as yaml does: only spaces are white space', () => {
+    // control characters, Latin-1 and the Unicode spaces, line and paragraph separators, a byte-order mark, a lone surrogate
+    const specials = [0x85, 0xa0, 0x1680, 0x2000, 0x2007, 0x200a, 0x200b, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xd800, 0xfeff, 0xfffe];
+    const codes = [...Array.from({ length: 0x180 }, (_, c) => c), ...specials].filter((c) => c !== 9 && c !== 10 && c !== 13);
+    let read = 0;
+    for (const ch of codes.map((c) => String.fromCharCode(c))) {
+      const texts = [`a: b${ch}c\n`, `a: ${ch}b\n`, `a${ch}: 1\n`, `a: [x${ch}, y]\n`, `a: "q${ch}"\n`, `${ch}a: 1\n`, `a: 1\n${ch}\n`, `a: 1 ${ch}\n`, `a:${ch}1\n`, `- a${ch}\n`, `a:\n  - b${ch}\n`, `a: {b: ${ch}}\n`];
+      for (const text of texts) if (readChecked(text)) read++;
+    }
+    expect(read).toBeGreaterThan(codes.length);
+  });
+
   it('types plain scalars as yaml does, keys included', () => {
     const text = [
       'hex: 0x1F',
