@@ -39,6 +39,9 @@ export function readPlainLayout(text: string): PlainDocument[] | undefined {
 /** Thrown where the layout stops being plain: the file goes to `yaml`. */
 const DECLINE = new Error('not in the plain layout');
 
+/** Longest plain key read here: YAML allows at most 1024 characters before an implicit key's colon. */
+const MAX_KEY_LENGTH = 1000;
+
 /** Nesting past this goes to `yaml` (which refuses past MAX_DEPTH with a located error); policies need about eight. */
 const PLAIN_DEPTH = 32;
 
@@ -183,7 +186,8 @@ class PlainReader {
     if (!isKeyStart(text.charCodeAt(at))) return -1;
     let i = at + 1;
     while (isKeyPart(text.charCodeAt(i))) i++;
-    if (text.charCodeAt(i) !== COLON) return -1;
+    // YAML refuses an implicit key longer than 1024 characters: `yaml` reports it
+    if (text.charCodeAt(i) !== COLON || i - at > MAX_KEY_LENGTH) return -1;
     const next = text.charCodeAt(i + 1);
     return next === SPACE || next === NL || i + 1 >= text.length ? i : -1;
   }

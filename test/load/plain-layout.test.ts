@@ -183,8 +183,13 @@ describe('the plain-layout reader', () => {
     expect(readPlainLayout(text)).toBeUndefined();
   });
 
-  it('leaves what yaml reports to yaml: a duplicate key is still a located error', () => {
+  it('leaves what yaml reports to yaml: a duplicate key, a key past 1024 characters are still located errors', () => {
     const parsed = parsePolicyYaml(new SourceFile('p.yaml', 'kind: Plan\nid: a\nid: b\n'));
     expect(parsed.diagnostics.map((d) => [d.code, d.line])).toEqual([['yaml-duplicate-key', 3]]);
+    for (const text of [`${'k'.repeat(1025)}: 1\n`, `kind: Plan\nid: a\nx:\n- ${'k'.repeat(1025)}: 1\n`]) {
+      expect(parsePolicyYaml(new SourceFile('p.yaml', text)).diagnostics.map((d) => d.code)).toEqual(['yaml-syntax']);
+    }
+    // a long key within the limit is read, by either reader
+    expect(readChecked(`${'k'.repeat(1000)}: 1\n`)).toBeDefined();
   });
 });
