@@ -10,6 +10,8 @@ import { parsePolicyYaml, type NamedBrokenDocument, type PolicyDoc } from './yam
 /** What a worker is given: every file to parse (display path and text), and the shared counter of claimed files. */
 export interface ParseWork {
   files: Array<{ path: string; text: string }>;
+  /** How many workers share the files. */
+  workers: number;
   next: Int32Array;
   signal: Int32Array;
   port: MessagePort;
@@ -75,7 +77,7 @@ export class ParallelParser {
     const files = sources.map((s) => ({ path: s.path, text: s.text }));
     for (let w = 0; w < workers; w++) {
       const { port1, port2 } = new MessageChannel();
-      const work: ParseWork = { files, next: this.next, signal: this.signal, port: port2 };
+      const work: ParseWork = { files, workers, next: this.next, signal: this.signal, port: port2 };
       const worker = new Worker(script, { workerData: work, transferList: [port2] });
       worker.unref();
       // a worker that fails stops helping; the files it would have parsed are parsed here (see take)

@@ -16,9 +16,11 @@ parseClaimedFiles(work, (doc) => {
   parsed.add(doc.source.path);
   held.set(docKey(doc.source.path, doc.index), doc);
 });
-// Every file is claimed: the main thread's are parsed here too, while it builds the policy set, so that any
-// customer can be compiled here (a plain-layout file takes a few dozen microseconds; sending documents took more).
-for (const f of work.files) {
+// Every file is claimed. The sole worker (two cores) is given every customer to compile: it parses the main
+// thread's files too, now, while the main thread builds the policy set (a plain-layout file takes a few dozen
+// microseconds; sending documents took more). Of several workers, each parses the files of its own customers
+// when asked to compile them (compileHeld), rather than every worker holding every document.
+for (const f of work.workers === 1 ? work.files : []) {
   if (parsed.has(f.path)) continue;
   try {
     for (const doc of parsePolicyYaml(new SourceFile(f.path, f.text)).docs) held.set(docKey(doc.source.path, doc.index), doc);
