@@ -96,6 +96,12 @@ function withoutTrailingSpaces(text: string): string {
   return end === text.length ? text : text.slice(0, end);
 }
 
+/** Adds a member; `__proto__` becomes an own member too, never the object's prototype (as parsePolicyYaml has it). */
+function setMember(object: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  else object[key] = value;
+}
+
 /** Characters of a key read here: what ids, features and policy keys are written with. */
 function isKeyStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
@@ -225,7 +231,7 @@ class PlainReader {
         value = this.inline(p, depth + 1);
         this.seek(this.close);
       }
-      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      setMember(out, key, value);
       keys.push(key);
       offsets.push(at, this.start, this.end);
       close = this.close;
@@ -369,7 +375,7 @@ class PlainReader {
         }
         const value = this.flowScalar(p);
         if (mapping) {
-          Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+          setMember(map, key, value);
           keys.push(key);
           offsets.push(keyAt, this.start, this.end);
         } else {

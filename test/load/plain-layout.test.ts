@@ -142,11 +142,16 @@ describe('the plain-layout reader', () => {
       'list: [0x10, .5, "q", plain words]',
       'empty: []',
       'none: {}',
+      '__proto__: own',
+      'inner: { __proto__: own }',
     ].join('\n');
     const docs = readChecked(text);
     expect(docs).toBeDefined();
     const value = docs![0]!.value as Record<string, unknown>;
     expect(value).toMatchObject({ hex: 31, octal: 15, leading: 7, float: 1.5, huge: '1e400', inf: '-.inf', tilde: null, bool: true, no: 'no', quoted: '0x1F', single: "it's", name: 'Smith & Sons, Inc.', Infinity: 'big key' });
+    // `__proto__` is a member like any other, never the object's prototype
+    expect(Object.hasOwn(value, '__proto__') && Object.getPrototypeOf(value) === Object.prototype).toBe(true);
+    expect(Object.getOwnPropertyDescriptor(value.inner, '__proto__')?.value).toBe('own');
     // integer-like keys come first, as in any object; their offsets follow them
     expect(Object.keys(value).slice(0, 2)).toEqual(['2', '10']);
   });
