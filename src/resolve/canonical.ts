@@ -46,7 +46,7 @@ function sortedJson(value: unknown, omit?: string): string {
   for (const key of canonicalKeys(value)) {
     const v = (value as Record<string, unknown>)[key];
     if (key === omit || v === undefined || typeof v === 'function') continue;
-    out += (first ? '' : ',') + JSON.stringify(key) + ':' + sortedJson(v, omit);
+    out += (first ? '' : ',') + quoted(key) + ':' + sortedJson(v, omit);
     first = false;
   }
   return out + '}';
@@ -59,7 +59,28 @@ function isPrimitive(value: unknown): boolean {
 
 /** An object's keys in the order its canonical JSON lists them. */
 export function canonicalKeys(value: object): string[] {
-  return jsKeyOrder(Object.keys(value).sort());
+  const keys = Object.keys(value);
+  // resolution builds most objects with their keys in order already
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! > keys[i]!) {
+      keys.sort();
+      break;
+    }
+  }
+  return jsKeyOrder(keys);
+}
+
+/** Keys as JSON strings, remembered: a fleet's objects share a few hundred keys. */
+const QUOTED = new Map<string, string>();
+const QUOTED_MAX = 10_000;
+
+function quoted(key: string): string {
+  let text = QUOTED.get(key);
+  if (text === undefined) {
+    text = JSON.stringify(key);
+    if (QUOTED.size < QUOTED_MAX) QUOTED.set(key, text);
+  }
+  return text;
 }
 
 /** Canonical JSON of an object whose members are JSON texts already (undefined: left out, as canonicalJson does). */
@@ -67,7 +88,7 @@ export function objectJson(members: Record<string, string | undefined>): string 
   let out = '{';
   for (const key of canonicalKeys(members)) {
     const text = members[key];
-    if (text !== undefined) out += (out.length > 1 ? ',' : '') + JSON.stringify(key) + ':' + text;
+    if (text !== undefined) out += (out.length > 1 ? ',' : '') + quoted(key) + ':' + text;
   }
   return out + '}';
 }
