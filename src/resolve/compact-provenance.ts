@@ -110,13 +110,19 @@ export function compactCustomer(customer: EffectiveCustomer): CompactCustomer {
     const won = origin(s, s.column);
     return s.overridden.length === 0 ? won : [won, ...s.overridden.map((o): [number, unknown] => [origin(o, undefined), o.value])];
   };
+  // an entity feature its own layers do not set is the customer's feature itself (resolve.ts): compacted once
+  const compacted = new Map<EffectiveFeature, Record<string, unknown>>();
   const compactFeatures = (features: Record<string, EffectiveFeature>): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
     for (const id of Object.keys(features).sort()) {
       const f = features[id]!;
-      const refs = FEATURE_SOURCE_FIELDS.map((field) => ref(f.sources[field]));
-      const key = refs.every((r) => typeof r === 'number') ? refs.join(',') : JSON.stringify(refs);
-      out[id] = { ...f, sources: lists.index(key, () => refs) };
+      let c = compacted.get(f);
+      if (!c) {
+        const refs = FEATURE_SOURCE_FIELDS.map((field) => ref(f.sources[field]));
+        const key = refs.every((r) => typeof r === 'number') ? refs.join(',') : JSON.stringify(refs);
+        compacted.set(f, (c = { ...f, sources: lists.index(key, () => refs) }));
+      }
+      out[id] = c;
     }
     return out;
   };
@@ -158,9 +164,17 @@ function entitiesJson(entities: Record<string, unknown>): string {
   return objectJson(members);
 }
 
+/** The text of each compacted feature, written once however many entities share it (compactCustomer). */
+const featureTexts = new WeakMap<object, string>();
+
 function featuresJson(features: Record<string, unknown>): string {
   const members: Record<string, string> = {};
-  for (const id of Object.keys(features)) members[id] = featureJson(features[id] as Record<string, unknown>);
+  for (const id of Object.keys(features)) {
+    const f = features[id] as Record<string, unknown>;
+    let text = featureTexts.get(f);
+    if (text === undefined) featureTexts.set(f, (text = featureJson(f)));
+    members[id] = text;
+  }
   return objectJson(members);
 }
 

@@ -170,8 +170,17 @@ export function resolveCustomer(set: PolicySet, customer: CustomerDef, withLocat
   const features = resolveAll(base);
   const entities = new Map<string, Map<string, ResolvedFeature>>();
   for (const id of [...customer.entities.keys()].sort()) {
-    const entity = customer.entities.get(id)!;
-    entities.set(id, resolveAll([...entityOwnLayers(entity, set.asOf), ...base]));
+    const own = entityOwnLayers(customer.entities.get(id)!, set.asOf);
+    const layers = [...own, ...base];
+    const resolved = new Map<string, ResolvedFeature>();
+    for (const { id: featureId, type, item, origin } of items) {
+      // A feature the entity's own layers do not mention resolves through the customer's layers alone, to what the
+      // customer's own resolved to: that one is shared (resolved values are never changed afterwards), as most
+      // entities of a fleet set one or two features of five.
+      const mentioned = own.some((l) => l.controls[featureId] !== undefined && l.controls[featureId] !== null);
+      resolved.set(featureId, mentioned ? resolveFeature(featureId, type, item, origin, layers, withLocation) : features.get(featureId)!);
+    }
+    entities.set(id, resolved);
   }
   const overageLimit = resolveOverageLimit(base, withLocation);
 

@@ -105,3 +105,41 @@ describe('exceptions in precedence', () => {
     );
   });
 });
+
+describe('entities that leave a feature to their customer', () => {
+  it("resolve it to the customer's own resolution; an entity that sets it, or whose active exception does, resolves it apart", () => {
+    const catalog = CATALOG + ['---', 'kind: Feature', 'id: seats', 'type: metered', ''].join('\n');
+    const plan = catalog.replace('  calls: {', '  seats: { included: 5, reset: never, pricing: included }\n  calls: {');
+    const customer = [
+      'kind: Customer',
+      'id: acme',
+      'plan: pro',
+      'controls:',
+      '  calls: { maxOverageUnits: 500 }',
+      'entities:',
+      '  quiet: {}',
+      '  own:',
+      '    controls: { calls: { maxOverageUnits: 40 } }',
+      '  ended:',
+      '    exceptions:',
+      `      - { id: old, until: ${date(1)}, reason: test, controls: { calls: { maxOverageUnits: 9 } } }`,
+      '  active:',
+      '    exceptions:',
+      `      - { id: now, until: ${date(30)}, reason: test, controls: { calls: { maxOverageUnits: 8 } } }`,
+      '',
+    ].join('\n');
+    const dir = policyDir({ 'catalog.yaml': plan, 'acme.yaml': customer });
+    dirs.push(dir);
+    const analysis = analyze(dir.path, { at: BASE + 10 * DAY, expiryWarningDays: 0 });
+    expect(analysis.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const effective = analysis.customers.get('acme')!;
+    const calls = (entity: string) => effective.entities[entity]!.features.calls!;
+    // one object: what the customer's calls resolved to, value and sources
+    expect(calls('quiet')).toBe(effective.features.calls);
+    expect(calls('ended')).toBe(effective.features.calls);
+    expect(effective.entities.own!.features.seats).toBe(effective.features.seats);
+    expect([calls('own').maxOverageUnits, calls('own').sources.maxOverageUnits.layer]).toEqual([40, 'entity']);
+    expect([calls('active').maxOverageUnits, calls('active').sources.maxOverageUnits.exception]).toEqual([8, 'now']);
+    expect(calls('active').sources.maxOverageUnits.overridden.map((o) => o.value)).toEqual([500, 7]);
+  });
+});
