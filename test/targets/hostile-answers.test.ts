@@ -33,9 +33,22 @@ async function fiftyMegabytes(res: ServerResponse): Promise<void> {
   res.writeHead(200, { 'content-type': 'application/json' });
   res.write('[');
   for (let sent = 0; sent < 50 * 1024 * 1024 && !res.destroyed; sent += chunk.length) {
-    if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    if (!res.write(chunk)) await drainedOrClosed(res);
   }
   res.end('""]');
+}
+
+/** Resolves once the response takes writes again or is closed, and removes both listeners (a race of two `once` left the loser's behind on every chunk). */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /** Answers that are wrong for any API, each with what the message must name for `route`. */
