@@ -19,6 +19,9 @@ const CATALOG = [
   '',
 ].join('\n');
 
+/** The customer's first lines: a spend limit of 500 on calls, at the customer level. */
+const ACME = ['kind: Customer', 'id: acme', 'plan: pro', 'controls:', '  calls: { maxOverageUnits: 500 }'];
+
 const DAY = 86_400_000;
 const BASE = Date.UTC(2026, 0, 1);
 const date = (day: number) => new Date(BASE + day * DAY).toISOString().slice(0, 10);
@@ -68,11 +71,7 @@ describe('exceptions in precedence', () => {
         fc.integer({ min: -2, max: 32 }),
         (customerEx, entityEx, entityCap, day) => {
           const customer = [
-            'kind: Customer',
-            'id: acme',
-            'plan: pro',
-            'controls:',
-            '  calls: { maxOverageUnits: 500 }',
+            ...ACME,
             yamlOf(customerEx, '', 'x').trimEnd(),
             'entities:',
             '  ws:',
@@ -111,11 +110,7 @@ describe('entities that leave a feature to their customer', () => {
     const catalog = CATALOG + ['---', 'kind: Feature', 'id: seats', 'type: metered', ''].join('\n');
     const plan = catalog.replace('  calls: {', '  seats: { included: 5, reset: never, pricing: included }\n  calls: {');
     const customer = [
-      'kind: Customer',
-      'id: acme',
-      'plan: pro',
-      'controls:',
-      '  calls: { maxOverageUnits: 500 }',
+      ...ACME,
       'entities:',
       '  quiet: {}',
       '  own:',
