@@ -62,6 +62,11 @@ export interface HeldDocuments {
   parse(path: string, text: string): PolicyDoc[];
 }
 
+/** Atomics.waitAsync (Node 20 has it; the ES2022 library this project compiles against does not declare it). */
+const waitAsync = (
+  Atomics as unknown as { waitAsync(array: Int32Array, index: number, value: number, timeout?: number): { async: false; value: string } | { async: true; value: Promise<string> } }
+).waitAsync;
+
 const UNCLAIMED = 0;
 const BY_MAIN = 1;
 const BY_WORKER = 2;
@@ -181,6 +186,12 @@ export class WorkerAnswers {
     }
   }
 
+  /** Resolves once the worker has posted an answer, failed, or been silent for PATIENCE_MS; waits on the counter, not a timer. */
+  firstAnswer(): Promise<void> {
+    const waited = waitAsync(this.counters, 0, 0, PATIENCE_MS);
+    return waited.async ? waited.value.then(() => undefined) : Promise.resolve();
+  }
+
   /** Takes every answer that has arrived; whether there was any. */
   private collect(): boolean {
     let any = false;
@@ -258,6 +269,14 @@ export class Precompiled {
       return false;
     };
     return this.answers.get(by - BY_WORKER)?.await(id, meanwhile);
+  }
+
+  /**
+   * Resolves once every worker has answered once (or failed): on a small fleet the main thread may otherwise
+   * compile every customer itself before a worker has started, which is right, but shows nothing of the workers.
+   */
+  answered(): Promise<void> {
+    return Promise.all([...this.answers.values()].map((a) => a.firstAnswer())).then(() => undefined);
   }
 
   /** Stops the workers. */
