@@ -52,8 +52,6 @@ export class ParallelParser {
   private readonly next = new Int32Array(new SharedArrayBuffer(4));
   /** Counts answers posted by all workers, to wait on. */
   private readonly signal = new Int32Array(new SharedArrayBuffer(4));
-  /** Which worker parsed each file it answered for (by index into `sources`). */
-  private readonly answeredBy = new Map<number, number>();
   private received = 0;
   private gaveUp = false;
 
@@ -108,13 +106,12 @@ export class ParallelParser {
   /** Takes every answer that has arrived; whether there was any. */
   private collect(): boolean {
     let any = false;
-    for (const [w, helper] of this.helpers.entries()) {
+    for (const helper of this.helpers) {
       for (let m = receiveMessageOnPort(helper.port); m; m = receiveMessageOnPort(helper.port)) {
         this.received++;
         any = true;
         const r = m.message as ParsedByWorker;
         const source = this.sources[r.index]!;
-        if (r.docs) this.answeredBy.set(r.index, w);
         this.results.set(
           r.index,
           r.docs ? { docs: r.docs.map((e) => ({ source, index: e.index, value: decodeDoc(e), span: e.span })), diagnostics: r.diagnostics ?? [], broken: r.broken ?? [] } : undefined,
@@ -136,10 +133,9 @@ export class ParallelParser {
     return this.helpers.length;
   }
 
-  /** Which worker parsed a file: its number; 'main' for a file this thread parsed; undefined for a file not given to parse. */
-  parsedBy(path: string): number | 'main' | undefined {
-    const i = this.index.get(path);
-    return i === undefined ? undefined : (this.answeredBy.get(i) ?? 'main');
+  /** Whether the workers were given the file (its text) to parse. */
+  gave(path: string): boolean {
+    return this.index.has(path);
   }
 
   /** Posts a message to worker `w` once parsing is done: for a worker script that does more with what it parsed. */

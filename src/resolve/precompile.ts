@@ -18,7 +18,6 @@
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import type { PolicyDoc } from '../load/yaml.js';
-import type { SourceFile } from '../util/source-file.js';
 import { buildPolicySet, type PolicyDocumentValue, type PolicySet } from '../model/policy-set.js';
 import { resolveCustomer } from './resolve.js';
 import { compileCustomer, type CompiledCustomer } from './compiled.js';
@@ -57,8 +56,8 @@ export type CompileAnswer = { compiled: Array<[id: string, compiled: CompiledCus
 /** How a worker reaches documents: those it parsed, the text of any file it was given, and how to parse a file. */
 export interface HeldDocuments {
   held(path: string, index: number): PolicyDoc | undefined;
-  /** The file it was given to parse, by path. */
-  source(path: string): SourceFile | undefined;
+  /** The text of a file it was given to parse. */
+  text(path: string): string | undefined;
   parse(path: string, text: string): PolicyDoc[];
 }
 
@@ -116,7 +115,7 @@ export function compileHeld(request: CompileRequest, documents: HeldDocuments): 
       // a file it holds no parse of: one from the cache, or one its parse of failed
       let docs = reparsed.get(path);
       if (!docs) {
-        const text = texts.get(path) ?? documents.source(path)?.text;
+        const text = texts.get(path) ?? documents.text(path);
         if (text === undefined) throw new Error(`no text for ${path}`);
         reparsed.set(path, (docs = documents.parse(path, text)));
       }
@@ -286,9 +285,6 @@ export class Precompiled {
   }
 }
 
-/** Which thread parsed a file: a worker's number, 'main' (then the workers have its text), or undefined (it came from the cache). */
-export type ParsedBy = number | 'main' | undefined;
-
 /** A worker's share of the customers, in order, and their documents. */
 export interface Share {
   ids: string[];
@@ -305,7 +301,7 @@ const BLOCK = 256;
  * Shares the customers of `ids` out to `workers` workers: every customer whose files the workers were given (all
  * but those from the cache), in blocks round the workers. The others are the main thread's.
  */
-export function shareOut(set: PolicySet, ids: readonly string[], workers: number, parsedBy: (path: string) => ParsedBy): Map<number, Share> {
+export function shareOut(set: PolicySet, ids: readonly string[], workers: number, gave: (path: string) => boolean): Map<number, Share> {
   const shares = new Map<number, Share>();
   let rank = 0;
   for (const id of ids) {
@@ -313,7 +309,7 @@ export function shareOut(set: PolicySet, ids: readonly string[], workers: number
     if (!customer) continue;
     const docs = new Set<PolicyDoc>([customer.origin.doc]);
     for (const entity of customer.entities.values()) docs.add(entity.origin.doc);
-    if ([...docs].some((doc) => parsedBy(doc.source.path) === undefined)) continue;
+    if ([...docs].some((doc) => !gave(doc.source.path))) continue;
     const w = Math.floor(rank++ / BLOCK) % workers;
     let share = shares.get(w);
     if (!share) shares.set(w, (share = { ids: [], documents: [] }));
@@ -332,7 +328,8 @@ export function definitionDocs(set: PolicySet): PolicyDoc[] {
 export interface CompileWorkers {
   /** How many there are, numbered from 0. */
   readonly workers: number;
-  parsedBy(path: string): ParsedBy;
+  /** Whether they were given a file to parse (its text): all files but those whose parse came from the cache. */
+  gave(path: string): boolean;
   post(worker: number, message: CompileRequest, transfer: readonly TransferListItem[]): void;
   /** Stops them. */
   close(): void;
@@ -344,15 +341,16 @@ export interface CompileWorkers {
  * `textOf` gives the text of a file read.
  */
 export function startPrecompile(set: PolicySet, ids: readonly string[], pool: CompileWorkers, textOf: (path: string) => string): Precompiled | undefined {
-  const parsedBy = (path: string): ParsedBy => pool.parsedBy(path);
-  const own = shareOut(set, ids, pool.workers, parsedBy);
+  const gave = (path: string): boolean => pool.gave(path);
+  const own = shareOut(set, ids, pool.workers, gave);
   if (own.size === 0) return undefined;
   const definitions = definitionDocs(set);
+  // files of definitions from the cache: no worker has their text
+  const texts = new Map<string, string>();
+  for (const doc of definitions) if (!gave(doc.source.path)) texts.set(doc.source.path, textOf(doc.source.path));
   const answers = new Map<number, WorkerAnswers>();
   const requests: CompileRequest[] = [];
   for (const [w, share] of own) {
-    const texts = new Map<string, string>();
-    for (const doc of definitions) if (parsedBy(doc.source.path) === undefined) texts.set(doc.source.path, textOf(doc.source.path));
     const { port1, port2 } = new MessageChannel();
     const request: CompileRequest = {
       worker: w,

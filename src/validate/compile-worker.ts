@@ -30,16 +30,10 @@ for (const f of work.workers === 1 ? work.files : []) {
 }
 
 const texts = new Map(work.files.map((f) => [f.path, f.text]));
-const sources = new Map<string, SourceFile>();
 work.port.on('message', (request: CompileRequest) => {
   compileHeld(request, {
     held: (path, index) => held.get(docKey(path, index)),
-    source: (path) => {
-      let source = sources.get(path);
-      const text = texts.get(path);
-      if (!source && text !== undefined) sources.set(path, (source = new SourceFile(path, text)));
-      return source;
-    },
+    text: (path) => texts.get(path),
     parse: (path, text) => parsePolicyYaml(new SourceFile(path, text)).docs,
   });
 });

@@ -78,8 +78,8 @@ export interface AnalyzeOptions {
   /** Also return the diagnostics partitioned by where they came from (see DiagnosticPartition). */
   partition?: boolean;
   /**
-   * Have the worker threads that parse compile customers (those whose files they parsed, and some others) while
-   * this thread checks (resolve/precompile.ts): for `compile`, which writes every customer's artifact text.
+   * Have the worker threads that parse compile customers (every customer whose files they were given) while this
+   * thread checks (resolve/precompile.ts): for `compile`, which writes every customer's artifact text.
    */
   precompile?: boolean;
 }

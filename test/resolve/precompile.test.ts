@@ -10,7 +10,7 @@ import { analyze } from '../../src/validate/index.js';
 import { parsePolicyYaml, type PolicyDoc } from '../../src/load/yaml.js';
 import { SourceFile } from '../../src/util/source-file.js';
 import { compileCustomer } from '../../src/resolve/compiled.js';
-import { compileHeld, shareOut, startPrecompile, type CompileRequest, type HeldDocuments, type ParsedBy, type Precompiled } from '../../src/resolve/precompile.js';
+import { compileHeld, shareOut, startPrecompile, type CompileRequest, type HeldDocuments, type Precompiled } from '../../src/resolve/precompile.js';
 
 const POLICIES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../policies');
 const AT = Date.parse('2026-11-26T12:00:00Z');
@@ -21,6 +21,9 @@ afterEach(() => open.splice(0).forEach((p) => p.close()));
  * The example policies analysed, and customers shared out to one worker by `parsedBy`; the worker's requests are
  * kept, to be run on this thread when the test says (runWorker).
  */
+/** Which thread parsed a file, in a test: worker 0, this thread (the worker has its text), or neither (from the cache). */
+type ParsedBy = 0 | 'main' | undefined;
+
 function setUp(parsedBy: (path: string) => ParsedBy = () => 0) {
   const analysis = analyze(POLICIES, { at: AT });
   expect(analysis.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
@@ -32,14 +35,14 @@ function setUp(parsedBy: (path: string) => ParsedBy = () => 0) {
   }
   const ids = [...analysis.customers.keys()];
   const requests: CompileRequest[] = [];
-  const pool = { workers: 1, parsedBy, post: (_w: number, r: CompileRequest) => void requests.push(r), close: () => undefined };
+  const pool = { workers: 1, gave: (p: string) => parsedBy(p) !== undefined, post: (_w: number, r: CompileRequest) => void requests.push(r), close: () => undefined };
   const precompiled = startPrecompile(analysis.set, ids, pool, (p) => analysis.sources.get(p)!.text)!;
   expect(precompiled).toBeDefined();
   open.push(precompiled);
   // what the worker parsed itself: documents of files parsedBy gives it
   const held: HeldDocuments = {
     held: (p, i) => (parsedBy(p) === 0 ? docs.get(`${p}#${i}`) : undefined),
-    source: (p) => (analysis.sources.has(p) ? new SourceFile(p, analysis.sources.get(p)!.text) : undefined),
+    text: (p) => analysis.sources.get(p)?.text,
     parse: (p, text) => parsePolicyYaml(new SourceFile(p, text)).docs,
   };
   const runWorker = (documents: HeldDocuments = held) => compileHeld(requests[0]!, documents);
@@ -50,7 +53,7 @@ function setUp(parsedBy: (path: string) => ParsedBy = () => 0) {
 /** A worker's documents without the definitions' files: it cannot build the policy set. */
 function withoutDefinitions(held: HeldDocuments): HeldDocuments {
   const definition = (p: string) => /features|plans|profiles/.test(p);
-  return { ...held, held: (p, i) => (definition(p) ? undefined : held.held(p, i)), source: (p) => (definition(p) ? undefined : held.source(p)) };
+  return { ...held, held: (p, i) => (definition(p) ? undefined : held.held(p, i)), text: (p) => (definition(p) ? undefined : held.text(p)) };
 }
 
 it('gives every customer the text the writer compiles from the whole policy set', () => {
@@ -70,7 +73,7 @@ it('reads definitions from the texts it is sent when the workers were not given 
   const { analysis, ids, request, precompiled, runWorker, held, expected } = setUp((p) => (/features|plans|profiles/.test(p) ? undefined : 0));
   const definitionFiles = [...analysis.set.features.values(), ...analysis.set.plans.values(), ...analysis.set.profiles.values()].map((d) => d.origin.doc.source.path);
   expect(request.texts.map(([p]) => p).sort()).toEqual([...new Set(definitionFiles)].sort());
-  runWorker({ ...held, source: (p) => (/features|plans|profiles/.test(p) ? undefined : held.source(p)) });
+  runWorker({ ...held, text: (p) => (/features|plans|profiles/.test(p) ? undefined : held.text(p)) });
   for (const id of ids) expect(precompiled.take(id, expected)).toEqual(expected(id));
 });
 
@@ -138,8 +141,8 @@ it('the workers are given every customer whose files they have, in blocks round 
   expect(withStandaloneEntities.length).toBeGreaterThan(0);
   const entityFiles = new Set(withStandaloneEntities.flatMap((c) => [...c.entities.values()].map((e) => e.origin.doc.source.path)).filter((p) => p.includes('entities')));
   const ids = [...analysis.customers.keys()];
-  // this thread parsed the entity files, worker 0 everything else: the worker has the text of both
-  const own = shareOut(analysis.set, ids, 1, (p) => (entityFiles.has(p) ? 'main' : 0));
+  // the workers were given every file (whichever thread parsed it): they are given every customer
+  const own = shareOut(analysis.set, ids, 1, () => true);
   expect([...own.keys()]).toEqual([0]);
   expect(own.get(0)!.ids).toEqual(ids);
   const docsOf = (id: string) => {
@@ -149,10 +152,10 @@ it('the workers are given every customer whose files they have, in blocks round 
   expect(own.get(0)!.documents).toEqual(ids.flatMap(docsOf));
   // files from the cache: no worker has their text, so their customers are this thread's
   const alone = ids.filter((id) => !withStandaloneEntities.some((c) => c.id === id));
-  expect(shareOut(analysis.set, ids, 1, (p) => (entityFiles.has(p) ? undefined : 0)).get(0)!.ids).toEqual(alone);
-  expect(shareOut(analysis.set, ids, 1, () => undefined).size).toBe(0);
+  expect(shareOut(analysis.set, ids, 1, (p) => !entityFiles.has(p)).get(0)!.ids).toEqual(alone);
+  expect(shareOut(analysis.set, ids, 1, () => false).size).toBe(0);
   // several workers take blocks of 256 customers in turn
   const many = Array.from({ length: 600 }, (_, i) => ids[i % ids.length]!);
-  const three = shareOut(analysis.set, many, 3, () => 0);
+  const three = shareOut(analysis.set, many, 3, () => true);
   expect([0, 1, 2].map((w) => three.get(w)!.ids.length)).toEqual([256, 256, 88]);
 });
