@@ -88,6 +88,10 @@ export class PolicyCache implements AnalysisCache {
     return result;
   }
 
+  hasCustomer(key: string): boolean {
+    return Object.hasOwn(this.loaded.customers, key);
+  }
+
   customer(key: string, digest: boolean, compute: () => CustomerResult): CustomerResult {
     const cached = Object.hasOwn(this.loaded.customers, key) ? this.loaded.customers[key] : undefined;
     let result = cached;

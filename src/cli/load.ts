@@ -1,4 +1,4 @@
-import { analyze, type Analysis, type AnalyzeOptions } from '../validate/index.js';
+import { analyze, finishDiagnostics, type Analysis, type AnalyzeOptions } from '../validate/index.js';
 import { summarize, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { renderDiagnostics, type CliIO } from './io.js';
 import { ExitError } from './exit.js';
@@ -8,6 +8,7 @@ import { CACHE_DIR, PolicyCache } from '../cache/policy-cache.js';
 import { validateIncrementally, wholeOutcome, type ValidateOutcome } from '../validate/incremental.js';
 import { saveValidatorCodeCache, useValidatorCodeCache } from '../validate/schema.js';
 import { CACHE_KEY } from '../cache/cache-key.js';
+import type { SourceFile } from '../util/source-file.js';
 
 /**
  * Analyzes the policies; on errors prints them to stderr and exits 1, so later stages only see valid input. With
@@ -15,15 +16,25 @@ import { CACHE_KEY } from '../cache/cache-key.js';
  */
 export function loadValid(dir: string, io: CliIO, options: AnalyzeOptions & { guardrailsLater?: boolean } = {}, home = '.'): Analysis {
   const analysis = analyzeShowingProgress(dir, io, options, home);
-  const counted = options.guardrailsLater ? analysis.diagnostics.filter((d) => !isGuardrailFailure(d)) : analysis.diagnostics;
-  const { errors } = summarize(counted);
-  if (errors > 0) {
+  if (errorsIn(analysis.diagnostics, options.guardrailsLater) > 0) {
     analysis.precompiled?.close();
-    io.err(renderDiagnostics(analysis.diagnostics, 'stylish', analysis.sources, io.colorErr));
-    io.err(`The policies in ${dir} have ${errors} error${errors === 1 ? '' : 's'}; fix them first (tollgate validate --dir ${dir}).\n`);
-    throw new ExitError(1);
+    // the customers left to the writer are checked now, so that the refusal shows all that validate would
+    refuse(dir, io, analysis.unchecked ? finishDiagnostics([...analysis.diagnostics, ...analysis.unchecked.finish()]) : analysis.diagnostics, analysis.sources, options.guardrailsLater);
   }
   return analysis;
+}
+
+/** The errors among `diagnostics`; with `guardrailsLater`, failing guardrails are not counted. */
+function errorsIn(diagnostics: Diagnostic[], guardrailsLater = false): number {
+  return summarize(guardrailsLater ? diagnostics.filter((d) => !isGuardrailFailure(d)) : diagnostics).errors;
+}
+
+/** Prints the diagnostics of policies with errors to stderr, and exits 1. */
+export function refuse(dir: string, io: CliIO, diagnostics: Diagnostic[], sources: Map<string, SourceFile>, guardrailsLater = false): never {
+  const errors = errorsIn(diagnostics, guardrailsLater);
+  io.err(renderDiagnostics(diagnostics, 'stylish', sources, io.colorErr));
+  io.err(`The policies in ${dir} have ${errors} error${errors === 1 ? '' : 's'}; fix them first (tollgate validate --dir ${dir}).\n`);
+  throw new ExitError(1);
 }
 
 /**
@@ -38,7 +49,9 @@ export function analyzeShowingProgress(dir: string, io: CliIO, options: AnalyzeO
   try {
     const analysis = analyze(dir, { parallel: io.env.TOLLGATE_WORKERS !== 'off', ...options, onProgress: display.report, ...(cache ? { cache } : {}) });
     try {
-      cache?.save();
+      // the results of customers checked while writing the artifact join the cache once they are in
+      if (analysis.unchecked && cache) analysis.unchecked.whenFinished(() => cache.save());
+      else cache?.save();
       if (cache) saveValidatorCodeCache();
     } catch (error) {
       // workers compiling ahead (compile) must not be left waiting

@@ -69,6 +69,10 @@ export class EditorCache implements AnalysisCache {
     return result;
   }
 
+  hasCustomer(key: string): boolean {
+    return this.customers.has(key) || (this.disk?.hasCustomer(key) ?? false);
+  }
+
   customer(key: string, digest: boolean, compute: () => CustomerResult): CustomerResult {
     this.usedCustomers.add(key);
     let result = this.customers.get(key);

@@ -19,7 +19,8 @@
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import type { PolicyDoc } from '../load/yaml.js';
 import { buildPolicySet, type PolicyDocumentValue, type PolicySet } from '../model/policy-set.js';
-import { resolveCustomer } from './resolve.js';
+import { resolveCustomer, type ResolvedCustomer } from './resolve.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { compileCustomer, type CompiledCustomer } from './compiled.js';
 
 /** A document: its file's display path and its index in the file. */
@@ -43,6 +44,8 @@ export interface CompileRequest {
   texts: Array<[path: string, text: string]>;
   /** Its customers, in the order the main thread writes them. */
   ids: string[];
+  /** Whether to run a customer's checks on the resolution it is compiled from (CompiledCustomer.checked). */
+  check: boolean;
   /** Per id: who compiles it (UNCLAIMED, BY_MAIN, or BY_WORKER + the worker's number). */
   claims: Int32Array;
   /** [answers posted, KiB of text the main thread has taken, 1 while the main thread waits for an answer, 1 once it is done with the worker]. */
@@ -76,8 +79,14 @@ const WINDOW_KIB = 32 * 1024;
 /** A worker that answers nothing for this long is given up on; its customers are compiled on the main thread. */
 const PATIENCE_MS = 60_000;
 
-/** Worker side: builds the definitions and its customers' documents into a policy set and compiles the customers in order. */
-export function compileHeld(request: CompileRequest, documents: HeldDocuments): void {
+/** A customer's checks on its resolution (validate/effects.ts, which this folder does not import). */
+export type CustomerChecks = (set: PolicySet, id: string, resolved: ResolvedCustomer) => Diagnostic[];
+
+/**
+ * Worker side: builds the definitions and its customers' documents into a policy set and compiles the customers
+ * in order; with `request.check`, runs `checks` on each resolution too.
+ */
+export function compileHeld(request: CompileRequest, documents: HeldDocuments, checks: CustomerChecks): void {
   const { ids, claims, counters, port } = request;
   const mine = BY_WORKER + request.worker;
   let sentChars = 0;
@@ -130,7 +139,7 @@ export function compileHeld(request: CompileRequest, documents: HeldDocuments): 
     const { set } = buildPolicySet(valid, [], request.asOf);
     for (let i = 0; i < ids.length; i++) {
       if (!room()) return;
-      if (Atomics.compareExchange(claims, i, UNCLAIMED, mine) === UNCLAIMED) emit(ids[i]!, compileIn(set, ids[i]!));
+      if (Atomics.compareExchange(claims, i, UNCLAIMED, mine) === UNCLAIMED) emit(ids[i]!, compileIn(set, ids[i]!, request.check ? checks : undefined));
     }
     flush();
   } catch {
@@ -143,11 +152,14 @@ export function compileHeld(request: CompileRequest, documents: HeldDocuments): 
   }
 }
 
-/** Compiles customer `id` of `set`; null when it does not resolve. */
-function compileIn(set: PolicySet, id: string): CompiledCustomer | null {
+/** Compiles customer `id` of `set`, checked with `checks` when given; null when it does not resolve. */
+export function compileIn(set: PolicySet, id: string, checks?: CustomerChecks): CompiledCustomer | null {
   const customer = set.customers.get(id);
   const resolved = customer && resolveCustomer(set, customer, true);
-  return resolved ? compileCustomer(resolved.effective) : null;
+  if (!resolved) return null;
+  const compiled = compileCustomer(resolved.effective);
+  if (checks) compiled.checked = checks(set, id, resolved);
+  return compiled;
 }
 
 /** Main-thread side of one worker: its answers, taken as the writer reaches them. */
@@ -338,9 +350,10 @@ export interface CompileWorkers {
 /**
  * Asks the worker threads to compile customers of `ids` (the writer's order; see shareOut), and returns what the
  * writer takes them from, which stops the workers when closed; undefined when no worker can compile any.
- * `textOf` gives the text of a file read.
+ * `textOf` gives the text of a file read; with `check`, the workers run each customer's checks on the resolution
+ * they compile it from.
  */
-export function startPrecompile(set: PolicySet, ids: readonly string[], pool: CompileWorkers, textOf: (path: string) => string): Precompiled | undefined {
+export function startPrecompile(set: PolicySet, ids: readonly string[], pool: CompileWorkers, textOf: (path: string) => string, check = false): Precompiled | undefined {
   const gave = (path: string): boolean => pool.gave(path);
   const own = shareOut(set, ids, pool.workers, gave);
   if (own.size === 0) return undefined;
@@ -359,6 +372,7 @@ export function startPrecompile(set: PolicySet, ids: readonly string[], pool: Co
       documents: share.documents,
       texts: [...texts],
       ids: share.ids,
+      check,
       claims: new Int32Array(new SharedArrayBuffer(4 * share.ids.length)),
       counters: new Int32Array(new SharedArrayBuffer(16)),
       port: port2,

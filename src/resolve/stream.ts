@@ -91,6 +91,14 @@ export function policyDigest(customers: EffectiveCustomers): string {
   return digest.digest();
 }
 
+/** Checks run on the resolutions the artifact is written from, rather than on resolutions of their own. */
+export interface WriterChecks {
+  /** Resolves, compiles and checks a customer on this thread (CompiledCustomer.checked). */
+  compile(id: string): CompiledCustomer;
+  /** Told each customer as it is written, however it was compiled: on a worker, here, or taken from the cache. */
+  written(id: string, compiled: CompiledCustomer): void;
+}
+
 /** Compiled customers from an earlier run, for those whose inputs did not change. */
 export interface CompiledCustomers {
   get(id: string, compile: () => CompiledCustomer): CompiledCustomer;
@@ -107,6 +115,7 @@ export async function writeEffectivePolicy(
   onProgress?: OnProgress,
   cache?: CompiledCustomers,
   precompiled?: Precompiled,
+  checks?: WriterChecks,
 ): Promise<string> {
   const builder = digestBuilder();
   await write(`{"asOf":${JSON.stringify(customers.asOf)},"customers":{`);
@@ -114,12 +123,13 @@ export async function writeEffectivePolicy(
   let done = 0;
   const total = customers.size;
   const tables = new ProvenanceTables();
-  const compile = (id: string): CompiledCustomer => compileCustomer(customers.get(id, true)!);
+  const compile = checks ? (id: string): CompiledCustomer => checks.compile(id) : (id: string): CompiledCustomer => compileCustomer(customers.get(id, true)!);
   for (const id of customers.keys()) {
     onProgress?.({ phase: 'resolving', done: done++, total, unit: 'customers' });
     // taken from the workers (precompile.ts) before the cache is asked, so that what they compiled is always collected
     const ahead = precompiled?.take(id, compile);
     const compiled = cache ? cache.get(id, () => ahead ?? compile(id)) : (ahead ?? compile(id));
+    checks?.written(id, compiled);
     builder.addJson(id, compiled.stripped);
     await write(`${first ? '' : ','}\n${JSON.stringify(id)}:${tables.place(compiled)}`);
     first = false;

@@ -40,4 +40,6 @@ export interface AnalysisCache {
   fileKey(source: SourceFile): string;
   /** A customer's result, keyed by `key` (a hash of everything it depends on); `stripped` is needed when `digest`. */
   customer(key: string, digest: boolean, compute: () => CustomerResult): CustomerResult;
+  /** Whether a customer's result is held (customer() would not compute it). */
+  hasCustomer(key: string): boolean;
 }

@@ -6,6 +6,7 @@ import { parseClaimedFiles } from '../load/parse-loop.js';
 import { parsePolicyYaml, type PolicyDoc } from '../load/yaml.js';
 import { compileHeld, docKey, type CompileRequest } from '../resolve/precompile.js';
 import { SourceFile } from '../util/source-file.js';
+import { checkEffects } from './effects.js';
 
 const work = workerData as ParseWork;
 /** The documents parsed here, by index in their file and path. */
@@ -35,5 +36,5 @@ work.port.on('message', (request: CompileRequest) => {
     held: (path, index) => held.get(docKey(path, index)),
     text: (path) => texts.get(path),
     parse: (path, text) => parsePolicyYaml(new SourceFile(path, text)).docs,
-  });
+  }, checkEffects);
 });

@@ -13,6 +13,7 @@ import { resolveCustomer } from '../resolve/resolve.js';
 import { digestBuilder, EffectiveCustomers } from '../resolve/stream.js';
 import { checkEffects } from './effects.js';
 import { startPrecompile, type Precompiled } from '../resolve/precompile.js';
+import { UncheckedCustomers } from './unchecked.js';
 import { fileURLToPath } from 'node:url';
 import { checkReferences } from './rules.js';
 import { validateShape } from './schema.js';
@@ -48,6 +49,11 @@ export interface Analysis {
   partition?: DiagnosticPartition;
   /** With `precompile: true` and worker threads: customers being compiled on them for the writer; close it when done. */
   precompiled?: Precompiled;
+  /**
+   * With `checkWhileWriting: true`: the customers whose checks are left to the writer of the artifact; their
+   * diagnostics are not in `diagnostics` until its finish().
+   */
+  unchecked?: UncheckedCustomers;
 }
 
 /** Where each diagnostic came from: a customer's own checks (by customer id), or everything else. */
@@ -82,6 +88,12 @@ export interface AnalyzeOptions {
    * thread checks (resolve/precompile.ts): for `compile`, which writes every customer's artifact text.
    */
   precompile?: boolean;
+  /**
+   * Leave each customer's checks (of its resolved policy) to the writer of the artifact, which resolves every
+   * customer anyway (Analysis.unchecked): for `compile` to a file, which keeps the file back until they pass.
+   * Not with `digest` or guardrails, whose results are needed before writing.
+   */
+  checkWhileWriting?: boolean;
 }
 
 /** Loads every policy file of `dir`, checks it in all passes, and resolves every customer. */
@@ -162,8 +174,10 @@ function checkParsed(
   const documents = parsedDocs.length;
   const { set, duplicates } = buildPolicySet(valid, broken, options.at ?? Date.now());
   const effective = new EffectiveCustomers(set);
+  const digest = options.digest ? digestBuilder() : undefined;
+  const unchecked = options.checkWhileWriting && !digest && set.guardrails.size === 0 ? new Map<string, string | undefined>() : undefined;
   // the workers compile while this thread checks; the writer takes what they compiled only once the checks pass
-  const precompiled = parser ? startPrecompile(set, [...effective.keys()], parser, (file) => sources.get(file)!.text) : undefined;
+  const precompiled = parser ? startPrecompile(set, [...effective.keys()], parser, (file) => sources.get(file)!.text, unchecked !== undefined) : undefined;
   if (!precompiled) parser?.close();
   const windowDays = options.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS;
   const customers = set.customers.size;
@@ -174,7 +188,6 @@ function checkParsed(
   const guardrails = set.guardrails.size > 0 ? new GuardrailEvaluator(set) : undefined;
   // Checks point at the winning layers themselves, so resolving without provenance is enough here; so is the
   // digest, which leaves provenance out. Ids in order, customers that do not resolve skipped, as policyDigest does.
-  const digest = options.digest ? digestBuilder() : undefined;
   // Unusable definitions make customers' results depend on more than their files (an unusable customer is only
   // left out), and guardrails and waivers make them depend on every customer (the tally, unused waivers): those
   // runs check afresh.
@@ -195,6 +208,13 @@ function checkParsed(
     };
     // what an exception sets depends on the instant resolved at: such a customer is checked afresh every run
     const key = timeBound(customer) ? undefined : dependencies?.of(customer);
+    if (unchecked && (key === undefined || !cache!.hasCustomer(key))) {
+      // checked on the resolution the artifact is written from (unchecked.ts); a customer that does not resolve has nothing to check
+      if (!effective.has(id)) continue;
+      unchecked.set(id, key);
+      if (key !== undefined) customerKeys.set(id, key);
+      continue;
+    }
     const result = key !== undefined ? cache!.customer(key, digest !== undefined, check) : check();
     if (key !== undefined && result.resolved) customerKeys.set(id, key);
     if (!result.resolved) continue;
@@ -219,6 +239,7 @@ function checkParsed(
   if (guardrails) analysis.guardrails = guardrails.report();
   if (options.partition) analysis.partition = { general, byCustomer };
   if (precompiled) analysis.precompiled = precompiled;
+  if (unchecked && unchecked.size > 0) analysis.unchecked = new UncheckedCustomers(set, unchecked, cache);
   return analysis;
 }
 

@@ -1,7 +1,7 @@
 // The cache under .tollgate/cache/ through the real CLI: output with it, without it, cold and warm, after
 // edits to one customer and to a shared profile, and from a damaged cache, is the same output.
 import { execFile } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,11 +28,16 @@ function node(args: string[], cwd: string, env: Record<string, string> = {}): Pr
 
 let root: string;
 const cacheDir = () => path.join(root, '.tollgate/cache');
-/** validate (JSON), compile and plan, as one comparable record. */
+/** validate (JSON), compile to stdout and to a file (which checks customers as it writes), and plan, as one comparable record. */
 async function outputs(env: Record<string, string> = {}): Promise<Run[]> {
+  const artifact = path.join(root, 'effective.json');
+  const toFile = await node([BIN, 'compile', '--dir', 'policies', '-o', artifact], root, env);
+  const written = existsSync(artifact) ? readFileSync(artifact, 'utf8') : '(no file)';
+  rmSync(artifact, { force: true });
   return [
     await node([BIN, 'validate', '--dir', 'policies', '--format', 'json'], root, env),
     await node([BIN, 'compile', '--dir', 'policies'], root, env),
+    { ...toFile, stdout: written },
     await node([BIN, 'plan', '--dir', 'policies', '--format', 'json', '--state', 'state.json'], root, env),
   ];
 }
@@ -56,7 +61,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe('the cache', () => {
   it('gives the output of an uncached run, cold and warm, and after edits to one file', async () => {
     const expected = await uncached();
-    expect(expected.map((r) => r.code)).toEqual([0, 0, 0]);
+    expect(expected.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    expect(expected[2]!.stdout).toBe(expected[1]!.stdout);
     expect(await outputs()).toEqual(expected); // cold: fills the cache
     expect(packs().map((p) => path.basename(p)).sort()).toEqual(['analysis.pack', 'compiled.pack', 'digest.pack', 'validate.index', 'validators.v8']);
     expect(await outputs()).toEqual(expected); // warm
@@ -72,6 +78,17 @@ describe('the cache', () => {
     const typo = await uncached();
     expect(typo[0]!.code).toBe(1);
     expect(await outputs()).toEqual(typo);
+    // an error only the resolved policy shows (a profile's auto top-up of API calls, which pro sells no top-up
+    // of): compile to a file finds it as it writes, and writes nothing
+    const refill = path.join(root, 'policies/profiles/auto-refill.yaml');
+    writeFileSync(refill, 'kind: Profile\nid: auto-refill\ncontrols: { api_calls: { autoTopup: { threshold: 10, quantity: 100 } } }\n');
+    writeFileSync(customer, original.replace('extends: [enterprise-strict]', 'extends: [enterprise-strict, auto-refill]'));
+    const topUp = await uncached();
+    expect(topUp[0]!.stdout).toContain('auto-topup-without-price');
+    expect(topUp.map((r) => r.code)).toEqual([1, 1, 1, 1]);
+    expect(topUp[2]!.stdout).toBe('(no file)');
+    expect(await outputs()).toEqual(topUp);
+    rmSync(refill);
     writeFileSync(customer, original);
     expect(await outputs()).toEqual(expected);
 
@@ -80,6 +97,7 @@ describe('the cache', () => {
     writeFileSync(profile, readFileSync(profile, 'utf8').replace('maxOverageUnits: 500 ', 'maxOverageUnits: 600 '));
     const changed = await uncached();
     expect(changed[1]!.stdout).not.toEqual(expected[1]!.stdout);
+    expect(changed[2]!.stdout).toBe(changed[1]!.stdout);
     expect(await outputs()).toEqual(changed);
   }, 180_000);
 

@@ -86,6 +86,12 @@ const STEPS: Record<string, (cwd: string, args: string[]) => string | Promise<st
   /** Copies a file or folder over another (e.g. a second version of a policy file). */
   cp: (cwd, [from, to]) => (cpSync(path.join(cwd, from!), path.join(cwd, to!), { recursive: true }), ''),
   mkdir: (cwd, [p]) => (mkdirSync(path.join(cwd, p!), { recursive: true }), ''),
+  /** Lists a folder's entries, hidden ones included, sorted; folders end in "/". */
+  ls: (cwd, [p]) =>
+    readdirSync(path.join(cwd, p ?? '.'), { withFileTypes: true })
+      .map((e) => e.name + (e.isDirectory() ? '/' : ''))
+      .sort()
+      .join('\n') + '\n',
   /** Prints a file. */
   cat: (cwd, [p]) => readFileSync(path.join(cwd, p!), 'utf8'),
   /** Prints the JSON values at dotted paths of a JSON file, one per line. */

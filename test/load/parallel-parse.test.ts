@@ -1,7 +1,7 @@
 // Parsing on worker threads (the CLI's default when many files need parsing) gives exactly the output of
 // parsing on the main thread alone: diagnostics with their places, and the compiled artifact.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -32,33 +32,55 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 // The built modules, where the worker scripts exist (run from the sources, analyze() starts no workers).
 it.skipIf(os.availableParallelism() < 2)('the workers compile customers, and the writer writes their text where this thread would write its own', async () => {
   const dist = async <T>(module: string): Promise<T> => (await import(pathToFileURL(path.join(REPO, 'dist', module)).href)) as T;
-  const { analyze } = await dist<typeof import('../../src/validate/index.js')>('validate/index.js');
+  const { analyze, finishDiagnostics } = await dist<typeof import('../../src/validate/index.js')>('validate/index.js');
   const { writeEffectivePolicy } = await dist<typeof import('../../src/resolve/stream.js')>('resolve/stream.js');
   const dir = path.join(root, 'policies');
-  const at = Date.parse('2026-11-26T12:00:00Z');
-  const analysis = analyze(dir, { at, parallel: true, precompile: true });
-  const precompiled = analysis.precompiled!;
-  expect(precompiled).toBeDefined();
-  // on 160 files this thread could compile every customer before the worker has started: wait for its first answer
-  await precompiled.answered();
-  let fromWorkers = 0;
-  const take = precompiled.take.bind(precompiled);
-  precompiled.take = (id, compile) => {
-    const compiled = take(id, compile);
-    if (compiled) fromWorkers++;
-    return compiled;
-  };
-  const written: string[] = [];
-  try {
-    await writeEffectivePolicy(analysis.customers, (chunk) => void written.push(chunk), undefined, undefined, precompiled);
-  } finally {
-    precompiled.close();
+  // customers among the fleet's whose resolved policy draws a warning: 30 spend limits where overage is blocked
+  const warned = path.join(dir, 'customers/warned');
+  mkdirSync(warned);
+  for (let i = 0; i < 30; i++) {
+    const id = `cust_${String(i * 4 + 1).padStart(6, '0')}_warned`;
+    writeFileSync(path.join(warned, `${id}.yaml`), `kind: Customer\nid: ${id}\nplan: pro\ncontrols: { api_calls: { overage: block, maxOverageUnits: ${i + 1} } }\n`);
   }
-  const alone: string[] = [];
-  await writeEffectivePolicy(analyze(dir, { at }).customers, (chunk) => void alone.push(chunk));
-  expect(written.join('') === alone.join('')).toBe(true);
-  // at least the worker's first batch of customers came from it
-  expect(fromWorkers).toBeGreaterThan(0);
+  try {
+    const at = Date.parse('2026-11-26T12:00:00Z');
+    // the customers' checks left to the writer (validate/unchecked.ts), as compile to a file does
+    const analysis = analyze(dir, { at, parallel: true, precompile: true, checkWhileWriting: true });
+    const precompiled = analysis.precompiled!;
+    expect(precompiled).toBeDefined();
+    expect(analysis.unchecked).toBeDefined();
+    expect(analysis.diagnostics).toEqual([]);
+    // on 160 files this thread could compile every customer before the worker has started: wait for its first answer
+    await precompiled.answered();
+    let fromWorkers = 0;
+    let checkedOnWorkers = 0;
+    const take = precompiled.take.bind(precompiled);
+    precompiled.take = (id, compile) => {
+      const compiled = take(id, compile);
+      if (compiled) fromWorkers++;
+      if (compiled?.checked) checkedOnWorkers++;
+      return compiled;
+    };
+    const written: string[] = [];
+    try {
+      await writeEffectivePolicy(analysis.customers, (chunk) => void written.push(chunk), undefined, undefined, precompiled, analysis.unchecked);
+    } finally {
+      precompiled.close();
+    }
+    const found = analysis.unchecked!.finish();
+    const whole = analyze(dir, { at });
+    const alone: string[] = [];
+    await writeEffectivePolicy(whole.customers, (chunk) => void alone.push(chunk));
+    expect(written.join('') === alone.join('')).toBe(true);
+    // at least the worker's first batch of customers came from it, checked there
+    expect(fromWorkers).toBeGreaterThan(0);
+    expect(checkedOnWorkers).toBe(fromWorkers);
+    // the checks made as the artifact was written are those of an analysis that checks first
+    expect(found.filter((d) => d.code === 'ineffective-spend-limit')).toHaveLength(30);
+    expect(finishDiagnostics([...analysis.diagnostics, ...found])).toEqual(whole.diagnostics);
+  } finally {
+    rmSync(warned, { recursive: true });
+  }
 }, 60_000);
 
 it('workers and the main thread alone agree, on clean policies and on every kind of problem', async () => {
@@ -115,6 +137,24 @@ it('workers and the main thread alone agree, on clean policies and on every kind
   expect(refused).toEqual(refusedAlone);
   expect(refused.stderr.match(/ineffective-spend-limit/g)).toHaveLength(30);
   expect(refused.stderr).toContain('unknown-plan');
+  expect(existsSync(out('refused.json'))).toBe(false);
+  // An error only a customer's resolved policy shows, found as the artifact is written (validate/unchecked.ts): the
+  // same refusal on the workers, on this thread alone, and to stdout (where the checks come first); no artifact.
+  rmSync(path.join(extra, 'unknown-plan.yaml'));
+  writeFileSync(
+    path.join(extra, 'topped-up.yaml'),
+    'kind: Profile\nid: auto-refill\ncontrols: { api_calls: { autoTopup: { threshold: 10, quantity: 100 } } }\n---\nkind: Customer\nid: cust_000050_topped\nplan: pro\nextends: [auto-refill]\n',
+  );
+  const lateAlone = await node([bin, 'compile', '--dir', 'policies', '-o', out('late.json')], root, { TOLLGATE_WORKERS: 'off' });
+  const late = await node([bin, 'compile', '--dir', 'policies', '-o', out('late.json')], root);
+  const lateToStdout = await node([bin, 'compile', '--dir', 'policies'], root);
+  expect(lateAlone.code).toBe(1);
+  expect(late).toEqual(lateAlone);
+  expect(lateToStdout).toEqual(lateAlone);
+  expect(late.stderr).toContain('auto-topup-without-price');
+  expect(late.stderr.match(/ineffective-spend-limit/g)).toHaveLength(30);
+  expect(existsSync(out('late.json'))).toBe(false);
+  expect(readdirSync(root).filter((f) => f.includes('late.json'))).toEqual([]);
   rmSync(extra, { recursive: true });
 
   // problems in files dealt to every thread: YAML syntax, duplicate keys, schema, references, a -0

@@ -32,6 +32,7 @@ function counting(cache: EditorCache): { cache: AnalysisCache; computed: { parse
       shape: (doc, features, compute) => cache.shape(doc, features, compute),
       parse: (source, compute) => cache.parse(source, () => (computed.parses++, compute())),
       customer: (key, digest, compute) => cache.customer(key, digest, () => (computed.customers++, compute())),
+      hasCustomer: (key) => cache.hasCustomer(key),
     },
   };
 }

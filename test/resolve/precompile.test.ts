@@ -10,6 +10,7 @@ import { analyze } from '../../src/validate/index.js';
 import { parsePolicyYaml, type PolicyDoc } from '../../src/load/yaml.js';
 import { SourceFile } from '../../src/util/source-file.js';
 import { compileCustomer } from '../../src/resolve/compiled.js';
+import { checkEffects } from '../../src/validate/effects.js';
 import { compileHeld, shareOut, startPrecompile, type CompileRequest, type HeldDocuments, type Precompiled } from '../../src/resolve/precompile.js';
 
 const POLICIES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../policies');
@@ -45,7 +46,7 @@ function setUp(parsedBy: (path: string) => ParsedBy = () => 0) {
     text: (p) => analysis.sources.get(p)?.text,
     parse: (p, text) => parsePolicyYaml(new SourceFile(p, text)).docs,
   };
-  const runWorker = (documents: HeldDocuments = held) => compileHeld(requests[0]!, documents);
+  const runWorker = (documents: HeldDocuments = held) => compileHeld(requests[0]!, documents, checkEffects);
   const expected = (id: string) => compileCustomer(analysis.customers.get(id, true)!);
   return { analysis, ids, request: requests[0]!, precompiled, runWorker, held, expected };
 }

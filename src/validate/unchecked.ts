@@ -1,0 +1,66 @@
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { PolicySet } from '../model/policy-set.js';
+import { compileCustomer, type CompiledCustomer } from '../resolve/compiled.js';
+import { resolveCustomer } from '../resolve/resolve.js';
+import type { WriterChecks } from '../resolve/stream.js';
+import type { AnalysisCache } from './analysis-cache.js';
+import { checkEffects } from './effects.js';
+
+/**
+ * The customers an analysis for `compile` left unchecked (AnalyzeOptions.checkWhileWriting): they are checked on
+ * the resolution their artifact text is written from, on a worker thread (resolve/precompile.ts) or here, rather
+ * than resolved once for the checks and again for the artifact. The caller keeps the artifact in its temporary
+ * file until finish() has reported no error.
+ */
+export class UncheckedCustomers implements WriterChecks {
+  private readonly found: Diagnostic[] = [];
+  private readonly finished: Array<() => void> = [];
+
+  /** `pending`: customer id → the key of its result in `cache` (undefined: not cached, it depends on the instant). */
+  constructor(
+    private readonly set: PolicySet,
+    private readonly pending: Map<string, string | undefined>,
+    private readonly cache?: AnalysisCache,
+  ) {}
+
+  /** How many are still to be checked. */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  compile(id: string): CompiledCustomer {
+    const resolved = resolveCustomer(this.set, this.set.customers.get(id)!, true)!;
+    const compiled = compileCustomer(resolved.effective);
+    if (this.pending.has(id)) compiled.checked = checkEffects(this.set, id, resolved);
+    return compiled;
+  }
+
+  written(id: string, compiled: CompiledCustomer): void {
+    // a text from the compiled cache carries no checks: the customer is resolved for them alone
+    if (this.pending.has(id)) this.record(id, compiled.checked ?? this.checkAlone(id));
+  }
+
+  /** Runs `then` after finish(), such as saving the cache the results were put in. */
+  whenFinished(then: () => void): void {
+    this.finished.push(then);
+  }
+
+  /** The diagnostics of the customers checked here; any the writer did not reach are checked now. */
+  finish(): Diagnostic[] {
+    for (const id of [...this.pending.keys()]) this.record(id, this.checkAlone(id));
+    for (const then of this.finished.splice(0)) then();
+    return this.found;
+  }
+
+  private checkAlone(id: string): Diagnostic[] {
+    return checkEffects(this.set, id, resolveCustomer(this.set, this.set.customers.get(id)!, false)!);
+  }
+
+  private record(id: string, diagnostics: Diagnostic[]): void {
+    const key = this.pending.get(id);
+    this.pending.delete(id);
+    for (const d of diagnostics) this.found.push(d);
+    // kept for later runs, as analyze() keeps the results of the customers it checks
+    if (key !== undefined) this.cache?.customer(key, false, () => ({ resolved: true, diagnostics }));
+  }
+}
