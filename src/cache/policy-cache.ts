@@ -66,7 +66,8 @@ export class PolicyCache implements AnalysisCache {
       return { docs, diagnostics: entry!.diagnostics, broken: entry!.broken };
     }
     const parsed = compute();
-    const encoded = parsed.docs.map((d) => encodeDoc(d.index, d.span, d.value));
+    // as a parse worker sent them, else encoded here (which reads every document's offsets)
+    const encoded = parsed.encoded ?? parsed.docs.map((d) => encodeDoc(d.index, d.span, d.value));
     // a value JSON cannot carry exactly is parsed again next time
     if (encoded.every((e) => e !== undefined)) {
       this.used.files[key] = { docs: encoded as EncodedDoc[], diagnostics: parsed.diagnostics, broken: parsed.broken };

@@ -25,7 +25,8 @@ export interface ParsedByWorker {
   broken?: NamedBrokenDocument[];
 }
 
-type Parsed = { docs: PolicyDoc[]; diagnostics: Diagnostic[]; broken: NamedBrokenDocument[] };
+/** A file's parse; from a worker, with its documents as the worker encoded them (what a cache keeps as they are). */
+type Parsed = { docs: PolicyDoc[]; diagnostics: Diagnostic[]; broken: NamedBrokenDocument[]; encoded?: EncodedDoc[] };
 
 /** Fewer files than this are parsed faster than worker threads start. */
 const MIN_FILES = 64;
@@ -114,7 +115,7 @@ export class ParallelParser {
         const source = this.sources[r.index]!;
         this.results.set(
           r.index,
-          r.docs ? { docs: r.docs.map((e) => ({ source, index: e.index, value: decodeDoc(e), span: e.span })), diagnostics: r.diagnostics ?? [], broken: r.broken ?? [] } : undefined,
+          r.docs ? { docs: r.docs.map((e) => ({ source, index: e.index, value: decodeDoc(e), span: e.span })), diagnostics: r.diagnostics ?? [], broken: r.broken ?? [], encoded: r.docs } : undefined,
         );
       }
     }

@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { NamedBrokenDocument, PolicyDoc } from '../load/yaml.js';
+import type { EncodedDoc } from '../load/doc-codec.js';
 import type { SourceFile } from '../util/source-file.js';
 import type { DocumentKind } from './schema.js';
 
@@ -8,6 +9,8 @@ export interface ParsedFile {
   docs: PolicyDoc[];
   diagnostics: Diagnostic[];
   broken: NamedBrokenDocument[];
+  /** The documents encoded (load/doc-codec.ts), where a parse worker sent them so: a cache keeps them as they are. */
+  encoded?: EncodedDoc[];
 }
 
 /** One document's schema check, as validateShape returns it. */

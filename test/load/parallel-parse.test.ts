@@ -83,6 +83,25 @@ it.skipIf(os.availableParallelism() < 2)('the workers compile customers, and the
   }
 }, 60_000);
 
+// The built modules, as above.
+it.skipIf(os.availableParallelism() < 2)('the cache keeps the documents as the workers encoded them: the pack of a run on this thread alone', async () => {
+  const dist = async <T>(module: string): Promise<T> => (await import(pathToFileURL(path.join(REPO, 'dist', module)).href)) as T;
+  const { analyze } = await dist<typeof import('../../src/validate/index.js')>('validate/index.js');
+  const { PolicyCache } = await dist<typeof import('../../src/cache/policy-cache.js')>('cache/policy-cache.js');
+  const { CACHE_KEY } = await dist<typeof import('../../src/cache/cache-key.js')>('cache/cache-key.js');
+  const packOf = (parallel: boolean): Buffer => {
+    const home = mkdtempSync(path.join(root, 'cache-'));
+    const cache = new PolicyCache(home);
+    const analysis = analyze(path.join(root, 'policies'), { at: Date.parse('2026-11-26T12:00:00Z'), parallel, cache });
+    expect(analysis.diagnostics).toEqual([]);
+    cache.save();
+    return readFileSync(path.join(home, CACHE_KEY, 'analysis.pack'));
+  };
+  const alone = packOf(false);
+  expect(alone.toString()).toContain('"spans":');
+  expect(packOf(true).equals(alone)).toBe(true);
+}, 60_000);
+
 it('workers and the main thread alone agree, on clean policies and on every kind of problem', async () => {
   const bin = path.join(REPO, 'bin/tollgate.js');
   const both = async (args: string[]) => {
