@@ -27,11 +27,13 @@ export class CompiledCache implements CompiledCustomers {
     const key = this.keys.get(id);
     if (key === undefined) return compile();
     // the digest's input is nearly always the body less its source indexes: kept only where it is not ('' else)
+    let compiled: CompiledCustomer | undefined;
     const [kept, body, provenance] = this.pack.get(`${EFFECTIVE_FORMAT_VERSION}:${key}`, () => {
-      const c = compile();
+      const c = (compiled = compile());
       return [c.stripped === bodyLessSources(c.body) ? '' : c.stripped, c.body, c.provenance];
     });
-    return { stripped: kept === '' ? bodyLessSources(body!) : kept!, body: body!, provenance: provenance! };
+    // compiled now: as it came, with the checks of its resolution (CompiledCustomer.checked)
+    return compiled ?? { stripped: kept === '' ? bodyLessSources(body!) : kept!, body: body!, provenance: provenance! };
   }
 
   /** Writes the customers this run compiled or reused, when that differs from what was read. */

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withoutProgress } from '../helpers/progress-lines.js';
 import { TextPack } from '../../src/cache/text-pack.js';
+import { CompiledCache } from '../../src/cache/compiled-cache.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(REPO, 'bin/tollgate.js');
@@ -145,4 +146,24 @@ describe('the cache', () => {
       expect(await outputs()).toEqual(expected);
     }
   }, 180_000);
+});
+
+describe('the compiled cache', () => {
+  it('gives a customer it compiles as it came, with the checks of its resolution, and one it holds as kept', () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'tollgate-compiled-'));
+    try {
+      const warning = { code: 'ineffective-spend-limit', severity: 'warning', message: 'm', file: 'c.yaml', line: 1, column: 1, endLine: 1, endColumn: 2, pointer: '' } as const;
+      const compiled = { body: '{"plan":"pro","sources":0}', provenance: '{}', stripped: '{"plan":"pro"}', checked: [warning] };
+      const first = new CompiledCache(home, new Map([['acme', 'key-1']]));
+      // compiled here: the customer's checks (validate/unchecked.ts) come with it, not run again
+      expect(first.get('acme', () => compiled)).toBe(compiled);
+      first.save();
+      const kept = new CompiledCache(home, new Map([['acme', 'key-1']])).get('acme', () => {
+        throw new Error('compiled again');
+      });
+      expect(kept).toEqual({ body: compiled.body, provenance: compiled.provenance, stripped: compiled.stripped });
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
 });
