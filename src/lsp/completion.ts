@@ -66,17 +66,22 @@ function parentsAt(lines: string[], start: number, line: number, column: number)
 }
 
 /** The ids a value at the end of `path` refers to: plans for `plan`, profiles for `extends`, customers for `customer`, guardrails for a waiver's `guardrail`. */
-function referencedIds(set: PolicySet, kind: string | undefined, path: string[]): Iterable<string> | undefined {
+function referencedIds(sets: readonly PolicySet[], kind: string | undefined, path: string[]): Iterable<string> | undefined {
   const key = path[path.length - 1] === '[]' ? path[path.length - 2] : path[path.length - 1];
-  if (path.length <= 2 && key === 'plan' && kind === 'Customer') return set.plans.keys();
-  if (path.length <= 2 && key === 'customer' && kind === 'Entity') return set.customers.keys();
-  if (path.length <= 2 && key === 'guardrail' && kind === 'Waiver') return set.guardrails.keys();
-  if (path.length === 2 && key === 'extends' && (kind === 'Customer' || kind === 'Profile')) return set.profiles.keys();
+  if (path.length <= 2 && key === 'plan' && kind === 'Customer') return idsIn(sets, (set) => set.plans);
+  if (path.length <= 2 && key === 'customer' && kind === 'Entity') return idsIn(sets, (set) => set.customers);
+  if (path.length <= 2 && key === 'guardrail' && kind === 'Waiver') return idsIn(sets, (set) => set.guardrails);
+  if (path.length === 2 && key === 'extends' && (kind === 'Customer' || kind === 'Profile')) return idsIn(sets, (set) => set.profiles);
   return undefined;
 }
 
-/** Completion items at a position: keys and enum values from the schema, ids from the policies. */
-export function completionsAt(set: PolicySet, text: string, line: number, character: number): CompletionItem[] {
+/** The ids of one kind of definition in any of the sets. */
+function idsIn(sets: readonly PolicySet[], table: (set: PolicySet) => ReadonlyMap<string, unknown>): Set<string> {
+  return new Set(sets.flatMap((set) => [...table(set).keys()]));
+}
+
+/** Completion items at a position: keys and enum values from the schema, ids from the policies (those of any of `sets`). */
+export function completionsAt(sets: readonly PolicySet[], text: string, line: number, character: number): CompletionItem[] {
   const ctx = contextAt(text, line, character);
   if (!ctx) return [];
   const ids = (values: Iterable<string>, kind: CompletionItemKind, detail: string): CompletionItem[] => [...values].sort().map((label) => ({ label, kind, detail }));
@@ -85,13 +90,13 @@ export function completionsAt(set: PolicySet, text: string, line: number, charac
     const last = ctx.path[ctx.path.length - 1];
     if (keyedByIds(ctx.kind, ctx.path)) {
       // feature ids under controls and a plan's features; entity ids are new names, nothing to offer
-      return last === 'controls' || (last === 'features' && ctx.kind === 'Plan') ? ids(set.features.keys(), CompletionItemKind.Reference, 'feature') : [];
+      return last === 'controls' || (last === 'features' && ctx.kind === 'Plan') ? ids(idsIn(sets, (set) => set.features), CompletionItemKind.Reference, 'feature') : [];
     }
     return keysAt(ctx.kind, ctx.path).map(({ key, description }) => ({ label: key, kind: CompletionItemKind.Property, ...(description ? { documentation: description } : {}) }));
   }
   if (ctx.path.length === 1 && ctx.path[0] === 'kind') return KINDS.map((label) => ({ label, kind: CompletionItemKind.EnumMember }));
   if (ctx.kind === undefined) return [];
-  const refs = referencedIds(set, ctx.kind, ctx.path);
+  const refs = referencedIds(sets, ctx.kind, ctx.path);
   if (refs) {
     const what = ctx.path.includes('plan') ? 'plan' : ctx.path.includes('customer') ? 'customer' : 'profile';
     return ids(refs, CompletionItemKind.Reference, what);

@@ -13,6 +13,11 @@ import { pathToUri, PolicyWorkspace, uriToPath } from './workspace.js';
 
 /** How long after the last change the analysis starts: long enough for the requests sent with a keystroke. */
 const SETTLE_MS = 20;
+/**
+ * How long after the diagnostics of a burst of edits, with no edit since, the whole directory is analysed too:
+ * the diagnostics come from the part that changed, and completion of ids and references want the whole.
+ */
+const WHOLE_AFTER_MS = 500;
 
 export interface LanguageServerOptions {
   /** The policy directory whose files get tollgate's diagnostics. */
@@ -55,13 +60,19 @@ export function startLanguageServer(options: LanguageServerOptions): Promise<voi
   // Edits arrive one keystroke at a time: analyse once per burst, a moment after the last, so that the completion
   // or hover an editor asks for with a keystroke is answered before the analysis holds the thread.
   let scheduled: NodeJS.Timeout | undefined;
+  let whole: NodeJS.Timeout | undefined;
   let stopped = false;
   const schedule = (): void => {
     if (stopped) return;
     clearTimeout(scheduled);
+    clearTimeout(whole);
     scheduled = setTimeout(() => {
       scheduled = undefined;
       publish(connection, workspace, published, documents.keys());
+      whole = setTimeout(() => {
+        whole = undefined;
+        if (!stopped) workspace.current();
+      }, WHOLE_AFTER_MS);
     }, SETTLE_MS);
   };
 
@@ -69,6 +80,7 @@ export function startLanguageServer(options: LanguageServerOptions): Promise<voi
   const stop = (): void => {
     stopped = true;
     clearTimeout(scheduled);
+    clearTimeout(whole);
   };
   connection.onShutdown(stop);
   reader.onClose(stop);
@@ -109,12 +121,12 @@ export function startLanguageServer(options: LanguageServerOptions): Promise<voi
   };
 
   /** The open document, its path, and what the cursor is on. */
-  const cursor = (params: TextDocumentPositionParams): { target: CursorTarget; document: TextDocument } | undefined => {
+  const cursor = (params: TextDocumentPositionParams): { target: CursorTarget; document: TextDocument; file: string } | undefined => {
     const document = documents.get(params.textDocument.uri);
     const file = uriToPath(params.textDocument.uri);
     if (!document || file === undefined || !workspace.contains(file)) return undefined;
     const target = targetAt(displayPath(file), document.getText(), document.offsetAt(params.position));
-    return target ? { target, document } : undefined;
+    return target ? { target, document, file } : undefined;
   };
 
   connection.onCompletion((params) => {
@@ -122,19 +134,19 @@ export function startLanguageServer(options: LanguageServerOptions): Promise<voi
     const file = uriToPath(params.textDocument.uri);
     if (!document || file === undefined || !workspace.contains(file)) return [];
     // ids and keys: the latest analysis answers at once, even while one for the newest keystrokes is due
-    return completionsAt(workspace.latest().set, document.getText(), params.position.line, params.position.character);
+    return completionsAt(workspace.latestSets(), document.getText(), params.position.line, params.position.character);
   });
 
   connection.onHover((params) => {
     const at = cursor(params);
-    const text = at && hoverText(workspace.current(), at.target);
+    const text = at && workspace.ask(at.file, (analysis) => hoverText(analysis, at.target));
     return text ? { contents: { kind: 'markdown', value: text } } : null;
   });
 
   connection.onDefinition((params) => {
     const at = cursor(params);
     const ref = at && referenceAt(at.target);
-    const loc = ref && definitionOf(workspace.current().set, ref);
+    const loc = at && ref && workspace.ask(at.file, (analysis) => definitionOf(analysis.set, ref));
     return loc ? toLspLocation(loc) : null;
   });
 
@@ -158,7 +170,7 @@ export function startLanguageServer(options: LanguageServerOptions): Promise<voi
  * that had some before: an editor keeps what it was last sent. Open files come first: they are being edited.
  */
 function publish(connection: Connection, workspace: PolicyWorkspace, published: Set<string>, open: string[]): void {
-  const byUri = diagnosticsByUri(workspace.current().diagnostics);
+  const byUri = diagnosticsByUri(workspace.diagnostics());
   const mine = open.filter((uri) => workspace.contains(uriToPath(uri) ?? ''));
   const cleared = new Set([...mine, ...published].filter((uri) => !byUri.has(uri)));
   published.clear();

@@ -1,28 +1,44 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PolicyCache } from '../cache/policy-cache.js';
-import { analyze, type Analysis } from '../validate/index.js';
+import { analyze, type Analysis, type AnalyzeOptions } from '../validate/index.js';
+import { ResidentIndex, type ResidentRun } from '../validate/incremental.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { PolicySet } from '../model/policy-set.js';
+import { displayPath } from '../load/files.js';
 import { DiskTexts } from './disk-texts.js';
 import { EditorCache } from './editor-cache.js';
 
 /**
  * The policy directory as an editor sees it: files on disk, with the text of open documents in place of
  * theirs. Analysed again only after something changed; the texts of files on disk and the parses and checks
- * of unchanged files are kept in memory between analyses.
+ * of unchanged files are kept in memory between analyses. Its diagnostics after an edit of customer files come
+ * from the definitions and the edited files' groups alone (validate/incremental.ts, ResidentIndex); hover,
+ * definition and references on a file outside those get an analysis of the whole, made when first asked for.
  */
 export class PolicyWorkspace {
   readonly dir: string;
   private readonly open = new Map<string, string>();
   private readonly disk: DiskTexts;
   private readonly cache: EditorCache;
+  private readonly index = new ResidentIndex();
+  /** The analysis of every file, while nothing changed since. */
   private analysis: Analysis | undefined;
+  /** The diagnostics of the directory and the analysis they came from (of every file, or the part checked again), while nothing changed since. */
+  private checked: ResidentRun | undefined;
+  /** The latest analysis of the whole, and the latest analysis the diagnostics came from (the whole, or a part since). */
   private last: Analysis | undefined;
+  private recent: Analysis | undefined;
 
-  /** `cache`: results of earlier commands (.tollgate/cache), read by the first analysis. `parallel`: parse it on worker threads too. */
+  /**
+   * `cache`: results of earlier commands (.tollgate/cache), read by the first analysis. `parallel`: parse it on
+   * worker threads too. `at`: the instant to resolve at (epoch ms), for tests; else the time of each analysis.
+   */
   constructor(
     dir: string,
     cache?: PolicyCache,
     private readonly parallel = false,
+    private readonly at?: number,
   ) {
     this.dir = path.resolve(dir);
     this.disk = new DiskTexts(this.dir);
@@ -37,20 +53,25 @@ export class PolicyWorkspace {
   /** Records the text an editor holds for a file; it beats the file on disk until closed. */
   setText(file: string, text: string): void {
     this.open.set(file, text);
-    this.analysis = undefined;
+    this.changed();
   }
 
   /** The editor closed the file: the disk is the truth again (read afresh: the editor may have saved it). */
   close(file: string): void {
     this.open.delete(file);
     this.disk.forget(file);
-    this.analysis = undefined;
+    this.changed();
   }
 
   /** Something changed on disk (saved, created, deleted by another program); `files`, when known, are read again. */
   changedOnDisk(files: readonly string[] = []): void {
     for (const file of files) this.disk.forget(file);
+    this.changed();
+  }
+
+  private changed(): void {
     this.analysis = undefined;
+    this.checked = undefined;
   }
 
   /** The editor watches the directory and reports changes (changedOnDisk with the files): unchanged files need no stat. */
@@ -63,22 +84,59 @@ export class PolicyWorkspace {
     return this.open.get(file);
   }
 
-  /** The analysis of the directory with open texts in place; reused until a change. */
-  current(): Analysis {
-    if (!this.analysis) {
-      const overlay = this.disk.texts(this.open);
-      for (const [file, text] of this.open) overlay.set(file, text);
-      // worker threads pay off for the first analysis only: later ones parse the few files edited
-      this.analysis = analyze(this.dir, { overlay, cache: this.cache, parallel: this.parallel && !this.last });
-      this.cache.endRun();
-      this.last = this.analysis;
+  /** The diagnostics of the directory with open texts in place (as `tollgate validate` would report them); reused until a change. */
+  diagnostics(): Diagnostic[] {
+    if (!this.checked) {
+      const run = this.index.run(this.dir, this.options());
+      this.checked = run;
+      this.recent = run.analysis;
+      if (run.outcome.mode === 'whole') this.analysed(run.analysis);
     }
-    return this.analysis;
+    return this.checked.outcome.diagnostics;
   }
 
-  /** The latest analysis, even if edits came since (for answers that only need ids); analyses when there is none. */
-  latest(): Analysis {
-    return this.last ?? this.current();
+  /** The analysis of every file of the directory with open texts in place; reused until a change. */
+  current(): Analysis {
+    if (!this.analysis) this.analysed(analyze(this.dir, this.options()));
+    return this.analysis!;
+  }
+
+  /**
+   * `question` asked of the directory as it is now, about `file`: first of the analysis the diagnostics came
+   * from when it checked that file again (with the definitions and the files that share its customers), then,
+   * when that gives no answer, of the whole.
+   */
+  ask<T>(file: string, question: (analysis: Analysis) => T | undefined): T | undefined {
+    // the diagnostics are due anyway (the server publishes them after each change), and cost far less than the whole
+    if (!this.analysis) this.diagnostics();
+    const part = this.analysis ? undefined : this.checked!.analysis;
+    const answer = part && part.sources.has(displayPath(file)) ? question(part) : undefined;
+    return answer ?? question(this.current());
+  }
+
+  private options(): AnalyzeOptions & { overlay: Map<string, string> } {
+    const overlay = this.disk.texts(this.open);
+    for (const [file, text] of this.open) overlay.set(file, text);
+    // worker threads pay off for the first analysis only: later ones parse the few files edited
+    return { overlay, cache: this.cache, parallel: this.parallel && !this.last, ...(this.at === undefined ? {} : { at: this.at }) };
+  }
+
+  private analysed(analysis: Analysis): void {
+    this.analysis = analysis;
+    this.last = analysis;
+    this.recent = analysis;
+    // what an analysis of every file did not use is gone from the directory: forgotten
+    this.cache.endRun();
+  }
+
+  /**
+   * The policy sets of the latest analyses, even if edits came since (for answers that only need ids): the latest
+   * of the whole, and the part checked again since, which holds what the last edits defined; analyses when there is none.
+   */
+  latestSets(): PolicySet[] {
+    const whole = this.last ?? this.current();
+    const part = this.recent;
+    return part && part !== whole ? [whole.set, part.set] : [whole.set];
   }
 }
 

@@ -3,12 +3,12 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { GuardrailReport } from '../guardrails/report.js';
-import { displayPath, listPolicyFiles, readPolicyFile } from '../load/files.js';
+import { displayPath, listPolicyFiles, policyText, readPolicyFile } from '../load/files.js';
 import { parsePolicyYaml } from '../load/yaml.js';
 import type { PolicySet } from '../model/policy-set.js';
 import type { SourceFile } from '../util/source-file.js';
 import type { AnalysisCache, ParsedFile } from './analysis-cache.js';
-import { analyze, finishDiagnostics, mergeDiagnostics, onlyCustomersUnusable, timeBound, type AnalyzeOptions, type Analysis } from './index.js';
+import { analyze, finishDiagnostics, mergeDiagnostics, onlyCustomersUnusable, timeBound, withOverlay, type AnalyzeOptions, type Analysis } from './index.js';
 import { isRecord, readCheckedJson, writeCheckedJson } from '../util/checked-file.js';
 
 /*
@@ -133,8 +133,29 @@ export function validateIncrementally(dir: string, options: IncrementalOptions):
     changed.add(rel);
   }
   const removed = [...usable.files.keys()].filter((rel) => !current.has(rel));
-  if (removed.some((rel) => !(usable.files.get(rel)![FLAGS] & CUSTOMER))) return whole();
   if (removed.length > 0) touched = true;
+  const run = rerun(dir, root, usable, current, changed, removed, analyzeOptions);
+  if (!run) return whole();
+  if (touched || run.rechecked) writeIndex(indexFile, run.index);
+  return reported(run.index, [...listed.diagnostics, ...run.general], run.analysis.sources, 'incremental');
+}
+
+/**
+ * A run from the last one's index, once it is known which files changed (`current` holds every file's entry now;
+ * `changed`, the customer files whose text changed; `removed`, files gone): the definitions and the groups to
+ * check again are analysed, every other group's diagnostics kept. Undefined when the run cannot be divided so and
+ * must analyse the whole.
+ */
+function rerun(
+  dir: string,
+  root: string,
+  usable: FileIndex,
+  current: Map<string, IndexEntry>,
+  changed: ReadonlySet<string>,
+  removed: readonly string[],
+  analyzeOptions: AnalyzeOptions,
+): { index: FileIndex; general: Diagnostic[]; analysis: Analysis; rechecked: boolean } | undefined {
+  if (removed.some((rel) => !(usable.files.get(rel)![FLAGS] & CUSTOMER))) return undefined;
 
   // The groups to check again: any with a changed file, any that is not what it was, and the volatile ones. The
   // groups are the last run's unless a file came, went, or now names other customers.
@@ -164,17 +185,97 @@ export function validateIncrementally(dir: string, options: IncrementalOptions):
     recheck = [...[...again].map((g) => g.files), ...singles];
   }
   const rechecked = recheck.reduce((n, files) => n + files.length, 0);
-  if (rechecked > current.size * MAX_INCREMENTAL_SHARE) return whole();
+  if (rechecked > current.size * MAX_INCREMENTAL_SHARE) return undefined;
 
   // The definitions are analysed every run (their diagnostics can depend on the instant), with the groups to check.
   const definitions = [...current].filter(([, e]) => !(e[FLAGS] & CUSTOMER)).map(([rel]) => rel);
   const subset = [...definitions, ...recheck.flat()].map((rel) => path.join(root, rel)).sort();
   const analysis = analyze(dir, { ...analyzeOptions, listed: { files: subset, diagnostics: [] }, partition: true });
-  if (!divisible(analysis)) return whole();
+  if (!divisible(analysis)) return undefined;
   const fresh = divide(analysis, root, recheck, current);
-  const index: FileIndex = { dir: root, cwd: process.cwd(), options: settings, files: current, groups: [...kept, ...fresh.groups] };
-  if (touched || recheck.length > 0) writeIndex(indexFile, index);
-  return reported(index, [...listed.diagnostics, ...fresh.general], analysis.sources, 'incremental');
+  const index: FileIndex = { dir: root, cwd: process.cwd(), options: usable.options, files: current, groups: [...kept, ...fresh.groups] };
+  return { index, general: fresh.general, analysis, rechecked: recheck.length > 0 };
+}
+
+/** What a run of a ResidentIndex gives: what validate would print, and the analysis it made (of a part of the files, or all). */
+export interface ResidentRun {
+  outcome: ValidateOutcome;
+  analysis: Analysis;
+}
+
+/**
+ * The same division for a process that stays up, such as the language server: the index is kept in memory, and
+ * the texts of the files are given (an editor's buffers, and the disk's as last read), so a file whose text is
+ * the one its entry was made from has not changed: nothing is stat'ed or hashed for it.
+ */
+export class ResidentIndex {
+  private index: FileIndex | undefined;
+  /** The text each entry of the index was made from, by path relative to the policy directory. */
+  private texts = new Map<string, string>();
+
+  /**
+   * Validates `dir` with `options.overlay` (absolute path → text) in place of its files; a file the overlay does
+   * not hold (one that does not read cleanly) makes the run whole, for analyze() to read it and say why.
+   */
+  run(dir: string, options: AnalyzeOptions & { overlay: ReadonlyMap<string, string> }): ResidentRun {
+    const root = path.resolve(dir);
+    const overlay = options.overlay;
+    const listed = withOverlay(listPolicyFiles(dir), dir, overlay);
+    const settings = JSON.stringify([options.expiryWarningDays ?? null]);
+    const usable = this.index && this.index.options === settings && !this.index.whole ? this.index : undefined;
+    if (!usable || listed.files.length === 0) return this.whole(dir, root, listed, settings, options);
+    const current = new Map<string, IndexEntry>();
+    const texts = new Map<string, string>();
+    const changed = new Set<string>();
+    for (const file of listed.files) {
+      const rel = relative(root, file);
+      const text = overlay.get(file);
+      if (text === undefined) return this.whole(dir, root, listed, settings, options);
+      texts.set(rel, text);
+      const before = usable.files.get(rel);
+      if (before && (this.texts.get(rel) === text || before[HASH] === hashOf(text))) {
+        current.set(rel, before);
+        continue;
+      }
+      const summary = summarize(parsePolicyYaml(policyText(file, text).source));
+      if (!summary.customer || (before && !(before[FLAGS] & CUSTOMER))) return this.whole(dir, root, listed, settings, options);
+      current.set(rel, residentEntry(rel, hashOf(text), CUSTOMER, summary.ids));
+      changed.add(rel);
+    }
+    const removed = [...usable.files.keys()].filter((rel) => !current.has(rel));
+    const run = rerun(dir, root, usable, current, changed, removed, options);
+    if (!run) return this.whole(dir, root, listed, settings, options);
+    this.index = run.index;
+    this.texts = texts;
+    return { outcome: reported(run.index, [...listed.diagnostics, ...run.general], run.analysis.sources, 'incremental'), analysis: run.analysis };
+  }
+
+  private whole(dir: string, root: string, listed: { files: readonly string[]; diagnostics: readonly Diagnostic[] }, settings: string, options: AnalyzeOptions): ResidentRun {
+    const summaries = new Map<string, FileSummary>();
+    const analysis = analyze(dir, { ...options, listed, partition: true, onParsed: (source, parsed) => summaries.set(source.path, summarize(parsed)) });
+    const current = new Map<string, IndexEntry>();
+    const texts = new Map<string, string>();
+    for (const file of listed.files) {
+      const source = analysis.sources.get(displayPath(file));
+      const summary = source && summaries.get(source.path);
+      const rel = relative(root, file);
+      // a file that could not be read is a definition, analysed on every run
+      current.set(rel, source && summary ? residentEntry(rel, hashOf(source.text), summary.customer ? CUSTOMER : 0, summary.ids) : residentEntry(rel, '', 0, []));
+      if (source) texts.set(rel, source.text);
+    }
+    this.index = { dir: root, cwd: process.cwd(), options: settings, files: new Map(), groups: [] };
+    this.texts = texts;
+    if (divisible(analysis)) {
+      this.index.files = current;
+      this.index.groups = divide(analysis, root, groupFiles(current), current).groups;
+    } else this.index.whole = true;
+    return { outcome: wholeOutcome(analysis), analysis };
+  }
+}
+
+/** An entry of a resident index: no stat, the text tells. */
+function residentEntry(rel: string, hash: string, flags: number, ids: readonly string[]): IndexEntry {
+  return [rel, -1, -1, -1, -1, hash, flags, ...ids];
 }
 
 /** Analyses every file, and keeps what the next run needs to reuse its results. */

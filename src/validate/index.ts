@@ -267,7 +267,7 @@ export function timeBound(customer: CustomerDef): boolean {
 }
 
 /** The files of `dir` plus the overlay's policy files under it that are not on disk yet, sorted by path. */
-function withOverlay(listed: { files: string[]; diagnostics: Diagnostic[] }, dir: string, overlay: ReadonlyMap<string, string> | undefined): { files: string[]; diagnostics: Diagnostic[] } {
+export function withOverlay(listed: { files: string[]; diagnostics: Diagnostic[] }, dir: string, overlay: ReadonlyMap<string, string> | undefined): { files: string[]; diagnostics: Diagnostic[] } {
   if (!overlay || overlay.size === 0) return listed;
   const root = path.resolve(dir) + path.sep;
   const known = new Set(listed.files);
