@@ -14,8 +14,9 @@ import { pathToUri, PolicyWorkspace, uriToPath } from './workspace.js';
 /** How long after the last change the analysis starts: long enough for the requests sent with a keystroke. */
 const SETTLE_MS = 20;
 /**
- * How long after the diagnostics of a burst of edits, with no edit since, the whole directory is analysed too:
- * the diagnostics come from the part that changed, and completion of ids and references want the whole.
+ * How long after the diagnostics of a burst of edits, with no edit since, the whole directory is analysed too (the
+ * diagnostics come from the part that changed, and references want the whole), and after the first, the index the
+ * next edits' diagnostics are divided by is built.
  */
 const WHOLE_AFTER_MS = 500;
 
@@ -71,7 +72,7 @@ export function startLanguageServer(options: LanguageServerOptions): Promise<voi
       publish(connection, workspace, published, documents.keys());
       whole = setTimeout(() => {
         whole = undefined;
-        if (!stopped) workspace.current();
+        if (!stopped) workspace.idle();
       }, WHOLE_AFTER_MS);
     }, SETTLE_MS);
   };

@@ -95,6 +95,12 @@ export class PolicyWorkspace {
     return this.checked.outcome.diagnostics;
   }
 
+  /** Work for a moment with nothing else to do: the analysis of every file, and what the next diagnostics need of it. */
+  idle(): void {
+    this.current();
+    this.index.prepare();
+  }
+
   /** The analysis of every file of the directory with open texts in place; reused until a change. */
   current(): Analysis {
     if (!this.analysis) this.analysed(analyze(this.dir, this.options()));

@@ -212,12 +212,22 @@ export class ResidentIndex {
   private index: FileIndex | undefined;
   /** The text each entry of the index was made from, by path relative to the policy directory. */
   private texts = new Map<string, string>();
+  /** Builds the index from the last whole analysis: left until the next run, or prepare(), so the whole's diagnostics come first. */
+  private build: (() => void) | undefined;
+
+  /** Builds the index from the last whole analysis now, if that is still to be done (a moment with nothing else to do). */
+  prepare(): void {
+    const build = this.build;
+    this.build = undefined;
+    build?.();
+  }
 
   /**
    * Validates `dir` with `options.overlay` (absolute path → text) in place of its files; a file the overlay does
    * not hold (one that does not read cleanly) makes the run whole, for analyze() to read it and say why.
    */
   run(dir: string, options: AnalyzeOptions & { overlay: ReadonlyMap<string, string> }): ResidentRun {
+    this.prepare();
     const root = path.resolve(dir);
     const overlay = options.overlay;
     const listed = withOverlay(listPolicyFiles(dir), dir, overlay);
@@ -253,22 +263,25 @@ export class ResidentIndex {
   private whole(dir: string, root: string, listed: { files: readonly string[]; diagnostics: readonly Diagnostic[] }, settings: string, options: AnalyzeOptions): ResidentRun {
     const summaries = new Map<string, FileSummary>();
     const analysis = analyze(dir, { ...options, listed, partition: true, onParsed: (source, parsed) => summaries.set(source.path, summarize(parsed)) });
-    const current = new Map<string, IndexEntry>();
-    const texts = new Map<string, string>();
-    for (const file of listed.files) {
-      const source = analysis.sources.get(displayPath(file));
-      const summary = source && summaries.get(source.path);
-      const rel = relative(root, file);
-      // a file that could not be read is a definition, analysed on every run
-      current.set(rel, source && summary ? residentEntry(rel, hashOf(source.text), summary.customer ? CUSTOMER : 0, summary.ids) : residentEntry(rel, '', 0, []));
-      if (source) texts.set(rel, source.text);
-    }
-    this.index = { dir: root, cwd: process.cwd(), options: settings, files: new Map(), groups: [] };
-    this.texts = texts;
-    if (divisible(analysis)) {
-      this.index.files = current;
-      this.index.groups = divide(analysis, root, groupFiles(current), current).groups;
-    } else this.index.whole = true;
+    this.index = undefined;
+    this.build = () => {
+      const current = new Map<string, IndexEntry>();
+      const texts = new Map<string, string>();
+      for (const file of listed.files) {
+        const source = analysis.sources.get(displayPath(file));
+        const summary = source && summaries.get(source.path);
+        const rel = relative(root, file);
+        // a file that could not be read is a definition, analysed on every run
+        current.set(rel, source && summary ? residentEntry(rel, hashOf(source.text), summary.customer ? CUSTOMER : 0, summary.ids) : residentEntry(rel, '', 0, []));
+        if (source) texts.set(rel, source.text);
+      }
+      this.index = { dir: root, cwd: process.cwd(), options: settings, files: new Map(), groups: [] };
+      this.texts = texts;
+      if (divisible(analysis)) {
+        this.index.files = current;
+        this.index.groups = divide(analysis, root, groupFiles(current), current).groups;
+      } else this.index.whole = true;
+    };
     return { outcome: wholeOutcome(analysis), analysis };
   }
 }
