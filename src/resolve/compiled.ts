@@ -5,7 +5,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 /** One customer's part of the artifact: its compact text (compact-provenance.ts), and its canonical JSON without provenance (the digest's input). */
 export interface CompiledCustomer extends CompactCustomer {
   stripped: string;
-  /** The checks of the resolution it was compiled from, where they were asked for (validate/checked-compile.ts). */
+  /** The checks of the resolution it was compiled from, where they were asked for (validate/unchecked.ts). */
   checked?: Diagnostic[];
 }
 

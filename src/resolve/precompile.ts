@@ -153,7 +153,7 @@ export function compileHeld(request: CompileRequest, documents: HeldDocuments, c
 }
 
 /** Compiles customer `id` of `set`, checked with `checks` when given; null when it does not resolve. */
-export function compileIn(set: PolicySet, id: string, checks?: CustomerChecks): CompiledCustomer | null {
+function compileIn(set: PolicySet, id: string, checks?: CustomerChecks): CompiledCustomer | null {
   const customer = set.customers.get(id);
   const resolved = customer && resolveCustomer(set, customer, true);
   if (!resolved) return null;

@@ -174,9 +174,13 @@ function checkParsed(
   const documents = parsedDocs.length;
   const { set, duplicates } = buildPolicySet(valid, broken, options.at ?? Date.now());
   const effective = new EffectiveCustomers(set);
+  // Checks point at the winning layers themselves, so resolving without provenance is enough for them; so is the
+  // digest, which leaves provenance out. Ids in order, customers that do not resolve skipped, as policyDigest does.
   const digest = options.digest ? digestBuilder() : undefined;
+  // customers left to the writer of the artifact, to check on the resolution it compiles them from (unchecked.ts)
   const unchecked = options.checkWhileWriting && !digest && set.guardrails.size === 0 ? new Map<string, string | undefined>() : undefined;
-  // the workers compile while this thread checks; the writer takes what they compiled only once the checks pass
+  // The workers compile while this thread checks; the writer takes what they compiled only once the checks pass,
+  // or, for the customers left unchecked, the workers check them too, and the writer keeps the artifact back.
   const precompiled = parser ? startPrecompile(set, [...effective.keys()], parser, (file) => sources.get(file)!.text, unchecked !== undefined) : undefined;
   if (!precompiled) parser?.close();
   const windowDays = options.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS;
@@ -186,8 +190,6 @@ function checkParsed(
   append(diagnostics, checkTimeBoxes(set, windowDays));
   append(diagnostics, checkGuardrailDocuments(set));
   const guardrails = set.guardrails.size > 0 ? new GuardrailEvaluator(set) : undefined;
-  // Checks point at the winning layers themselves, so resolving without provenance is enough here; so is the
-  // digest, which leaves provenance out. Ids in order, customers that do not resolve skipped, as policyDigest does.
   // Unusable definitions make customers' results depend on more than their files (an unusable customer is only
   // left out), and guardrails and waivers make them depend on every customer (the tally, unused waivers): those
   // runs check afresh.
