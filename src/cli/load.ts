@@ -1,4 +1,4 @@
-import { analyze, finishDiagnostics, type Analysis, type AnalyzeOptions } from '../validate/index.js';
+import { analyze, type Analysis, type AnalyzeOptions } from '../validate/index.js';
 import { summarize, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { renderDiagnostics, type CliIO } from './io.js';
 import { ExitError } from './exit.js';
@@ -19,7 +19,7 @@ export function loadValid(dir: string, io: CliIO, options: AnalyzeOptions & { gu
   if (errorsIn(analysis.diagnostics, options.guardrailsLater) > 0) {
     analysis.precompiled?.close();
     // the customers left to the writer are checked now, so that the refusal shows all that validate would
-    refuse(dir, io, analysis.unchecked ? finishDiagnostics([...analysis.diagnostics, ...analysis.unchecked.finish()]) : analysis.diagnostics, analysis.sources, options.guardrailsLater);
+    refuse(dir, io, analysis.unchecked?.finish() ?? analysis.diagnostics, analysis.sources, options.guardrailsLater);
   }
   return analysis;
 }

@@ -18,7 +18,7 @@ const SETTLE_MS = 20;
  * diagnostics come from the part that changed, and references want the whole), and after the first, the index the
  * next edits' diagnostics are divided by is built.
  */
-const WHOLE_AFTER_MS = 500;
+const WHOLE_AFTER_MS = 1000;
 
 export interface LanguageServerOptions {
   /** The policy directory whose files get tollgate's diagnostics. */

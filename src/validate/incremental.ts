@@ -257,7 +257,8 @@ export class ResidentIndex {
     if (!run) return this.whole(dir, root, listed, settings, options);
     this.index = run.index;
     this.texts = texts;
-    return { outcome: reported(run.index, [...listed.diagnostics, ...run.general], run.analysis.sources, 'incremental'), analysis: run.analysis };
+    // the server shows no code frames: the texts of the files the kept diagnostics point into are not read
+    return { outcome: reported(run.index, [...listed.diagnostics, ...run.general], run.analysis.sources, 'incremental', false), analysis: run.analysis };
   }
 
   private whole(dir: string, root: string, listed: { files: readonly string[]; diagnostics: readonly Diagnostic[] }, settings: string, options: AnalyzeOptions): ResidentRun {
@@ -369,11 +370,15 @@ function divide(analysis: Analysis, root: string, groups: readonly string[][], c
   };
 }
 
-/** The outcome from the index's groups plus this run's other diagnostics; the texts of every file they point into. */
-function reported(index: FileIndex, general: Diagnostic[], known: Map<string, SourceFile>, mode: ValidateOutcome['mode']): ValidateOutcome {
+/**
+ * The outcome from the index's groups plus this run's other diagnostics; the texts of every file they point into
+ * (for code frames), read from disk where the run did not read them, unless `known` is all that is wanted.
+ */
+function reported(index: FileIndex, general: Diagnostic[], known: Map<string, SourceFile>, mode: ValidateOutcome['mode'], readMore = true): ValidateOutcome {
   const all = [...general];
   for (const group of index.groups) for (const d of group.diagnostics) all.push(d);
   const diagnostics = finishDiagnostics(all);
+  if (!readMore) return { diagnostics, sources: known, mode };
   const sources = new Map<string, SourceFile>();
   for (const d of diagnostics) {
     if (sources.has(d.file)) continue;

@@ -241,7 +241,8 @@ function checkParsed(
   if (guardrails) analysis.guardrails = guardrails.report();
   if (options.partition) analysis.partition = { general, byCustomer };
   if (precompiled) analysis.precompiled = precompiled;
-  if (unchecked && unchecked.size > 0) analysis.unchecked = new UncheckedCustomers(set, unchecked, cache);
+  // the diagnostics as found: those of the customers checked later join them before they are capped
+  if (unchecked && unchecked.size > 0) analysis.unchecked = new UncheckedCustomers(set, unchecked, (found) => finishDiagnostics([...diagnostics, ...found]), cache);
   return analysis;
 }
 

@@ -15,11 +15,16 @@ import { checkEffects } from './effects.js';
 export class UncheckedCustomers implements WriterChecks {
   private readonly found: Diagnostic[] = [];
   private readonly finished: Array<() => void> = [];
+  private done = false;
 
-  /** `pending`: customer id → the key of its result in `cache` (undefined: not cached, it depends on the instant). */
+  /**
+   * `pending`: customer id → the key of its result in `cache` (undefined: not cached, it depends on the instant).
+   * `complete`: the analysis's diagnostics with those found here, sorted, merged and capped once.
+   */
   constructor(
     private readonly set: PolicySet,
     private readonly pending: Map<string, string | undefined>,
+    private readonly complete: (found: Diagnostic[]) => Diagnostic[],
     private readonly cache?: AnalysisCache,
   ) {}
 
@@ -40,16 +45,30 @@ export class UncheckedCustomers implements WriterChecks {
     if (this.pending.has(id)) this.record(id, compiled.checked ?? this.checkAlone(id));
   }
 
-  /** Runs `then` after finish(), such as saving the cache the results were put in. */
+  /** Runs `then` after finish() or abandon(), such as saving the cache the results were put in. */
   whenFinished(then: () => void): void {
     this.finished.push(then);
   }
 
-  /** The diagnostics of the customers checked here; any the writer did not reach are checked now. */
+  /**
+   * Every diagnostic of the analysis, those of the customers checked here included (any the writer did not reach
+   * are checked now): what the analysis would have reported had it checked them itself.
+   */
   finish(): Diagnostic[] {
     for (const id of [...this.pending.keys()]) this.record(id, this.checkAlone(id));
+    this.end();
+    return this.complete(this.found);
+  }
+
+  /** The writer stopped before the end (it failed): what was checked is kept (the cache is saved), the rest is not checked. */
+  abandon(): void {
+    this.end();
+  }
+
+  private end(): void {
+    if (this.done) return;
+    this.done = true;
     for (const then of this.finished.splice(0)) then();
-    return this.found;
   }
 
   private checkAlone(id: string): Diagnostic[] {

@@ -148,6 +148,52 @@ describe('the cache', () => {
   }, 180_000);
 });
 
+describe('compile to a file with the cache', () => {
+  /** A copy of the example policies without guardrails (with them, every customer is checked first), and `files` added. */
+  const policies = (files: Record<string, string>): string => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'tollgate-compile-cache-'));
+    cpSync(path.join(REPO, 'policies'), path.join(home, 'policies'), { recursive: true });
+    rmSync(path.join(home, 'policies/guardrails'), { recursive: true });
+    for (const [file, text] of Object.entries(files)) writeFileSync(path.join(home, 'policies', file), text);
+    return home;
+  };
+
+  it('refuses with the counts validate prints when some customers were checked from the cache and some as written', async () => {
+    // 60 customers whose spend limit has no effect (a warning each) and 5 more with exceptions, never cached: the
+    // same warning 65 times in one file, past the 50 printed; and an error elsewhere
+    const blocked = (i: number) => `kind: Customer\nid: blocked_${i}\nplan: pro\ncontrols: { api_calls: { overage: block, maxOverageUnits: ${i + 1} } }\n`;
+    const excepted = (i: number) => `${blocked(100 + i)}exceptions:\n  - { id: peak, until: "2026-12-31T00:00:00Z", reason: Peak, controls: { api_calls: { maxOverageUnits: 7 } } }\n`;
+    const home = policies({
+      'customers/many.yaml': [...Array.from({ length: 60 }, (_, i) => blocked(i)), ...Array.from({ length: 5 }, (_, i) => excepted(i))].join('---\n'),
+      'customers/typo.yaml': 'kind: Customer\nid: typo\nplan: prp\n',
+    });
+    try {
+      const validate = await node([BIN, 'validate', '--dir', 'policies'], home);
+      expect(validate.stdout).toContain('and 15 more');
+      const toStdout = await node([BIN, 'compile', '--dir', 'policies'], home);
+      const toFile = await node([BIN, 'compile', '--dir', 'policies', '-o', 'effective.json'], home);
+      expect(toFile.code).toBe(1);
+      expect(toFile.stderr).toContain('and 15 more');
+      expect(toFile).toEqual(toStdout);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps what the analysis worked out when the artifact cannot be written', async () => {
+    const home = policies({});
+    try {
+      const failed = await node([BIN, 'compile', '--dir', 'policies', '-o', 'missing/effective.json'], home);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toContain('Cannot write missing/effective.json');
+      const kept = readdirSync(path.join(home, '.tollgate/cache'), { recursive: true }).map((f) => path.basename(String(f)));
+      expect(kept).toContain('analysis.pack');
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the compiled cache', () => {
   it('gives a customer it compiles as it came, with the checks of its resolution, and one it holds as kept', () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 'tollgate-compiled-'));

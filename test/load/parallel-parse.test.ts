@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { withoutProgress } from '../helpers/progress-lines.js';
+import type { AnalysisCache } from '../../src/validate/analysis-cache.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -89,18 +90,40 @@ it.skipIf(os.availableParallelism() < 2)('the cache keeps the documents as the w
   const { analyze } = await dist<typeof import('../../src/validate/index.js')>('validate/index.js');
   const { PolicyCache } = await dist<typeof import('../../src/cache/policy-cache.js')>('cache/policy-cache.js');
   const { CACHE_KEY } = await dist<typeof import('../../src/cache/cache-key.js')>('cache/cache-key.js');
-  const packOf = (parallel: boolean): Buffer => {
+  // enough files that the workers parse some before this thread has parsed them all
+  const dir = path.join(root, 'fleet-2000');
+  const fleet = await node([path.join(REPO, 'scripts/bench/generate-fleet.mjs'), '--customers', '2000', '--out', dir], REPO);
+  expect(fleet.code).toBe(0);
+  const packOf = (parallel: boolean): { pack: Buffer; encoded: number } => {
     const home = mkdtempSync(path.join(root, 'cache-'));
     const cache = new PolicyCache(home);
-    const analysis = analyze(path.join(root, 'policies'), { at: Date.parse('2026-11-26T12:00:00Z'), parallel, cache });
+    let encoded = 0;
+    // the parses the cache is given, counted where they come encoded by a worker
+    const counting: AnalysisCache = {
+      has: (source) => cache.has(source),
+      fileKey: (source) => cache.fileKey(source),
+      shape: (doc, features, compute) => cache.shape(doc, features, compute),
+      customer: (key, digest, compute) => cache.customer(key, digest, compute),
+      hasCustomer: (key) => cache.hasCustomer(key),
+      parse: (source, compute) =>
+        cache.parse(source, () => {
+          const parsed = compute();
+          if (parsed.encoded) encoded++;
+          return parsed;
+        }),
+    };
+    const analysis = analyze(dir, { at: Date.parse('2026-11-26T12:00:00Z'), parallel, cache: counting });
     expect(analysis.diagnostics).toEqual([]);
     cache.save();
-    return readFileSync(path.join(home, CACHE_KEY, 'analysis.pack'));
+    return { pack: readFileSync(path.join(home, CACHE_KEY, 'analysis.pack')), encoded };
   };
   const alone = packOf(false);
-  expect(alone.toString()).toContain('"spans":');
-  expect(packOf(true).equals(alone)).toBe(true);
-}, 60_000);
+  expect(alone.encoded).toBe(0);
+  expect(alone.pack.toString()).toContain('"spans":');
+  const workers = packOf(true);
+  expect(workers.encoded).toBeGreaterThan(0);
+  expect(workers.pack.equals(alone.pack)).toBe(true);
+}, 120_000);
 
 it('workers and the main thread alone agree, on clean policies and on every kind of problem', async () => {
   const bin = path.join(REPO, 'bin/tollgate.js');

@@ -1,7 +1,7 @@
 // The language server's diagnostics after a change come from the definitions and the changed files' groups alone
 // (validate/incremental.ts, ResidentIndex), and hover from that part when it holds the file: for random sequences
 // of edits, on disk and in the editor's unsaved buffers, the same as an analysis of the whole directory.
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -12,7 +12,7 @@ import { ResidentIndex, type ResidentRun } from '../../src/validate/incremental.
 import { PolicyWorkspace } from '../../src/lsp/workspace.js';
 import { hoverText } from '../../src/lsp/hover.js';
 import { targetAt } from '../../src/lsp/cursor.js';
-import { displayPath } from '../../src/load/files.js';
+import { displayPath, listPolicyFiles } from '../../src/load/files.js';
 import { applyEdit, customerFilesOf, edit, type EditBase } from '../helpers/policy-edits.js';
 import { LspClient } from '../helpers/lsp-client.js';
 
@@ -88,6 +88,31 @@ it('reports and hovers as an analysis of the whole does, after every edit of ran
     runs.mockRestore();
   }
 }, 240_000);
+
+it('keeps the diagnostics of the groups it does not check again without reading their files', () => {
+  const dir = path.join(base, 'kept', 'policies');
+  cpSync(path.join(base, 'policies'), dir, { recursive: true });
+  try {
+    const warned = path.join(dir, 'customers/warned.yaml');
+    writeFileSync(warned, 'kind: Customer\nid: warned\nplan: pro\ncontrols: { api_calls: { overage: block, maxOverageUnits: 10 } }\n');
+    const texts = (): Map<string, string> => new Map(listPolicyFiles(dir).files.map((f) => [f, readFileSync(f, 'utf8')]));
+    const index = new ResidentIndex();
+    const overlay = texts();
+    expect(index.run(dir, { at: AT, overlay }).outcome.mode).toBe('whole');
+    // another customer edited in the editor: the warned file is in a group kept as it was
+    const edited = path.join(dir, 'customers/cust_globex.yaml');
+    overlay.set(edited, overlay.get(edited)!.replace(/^name: .*$/m, 'name: Globex (renamed)'));
+    const run = index.run(dir, { at: AT, overlay });
+    expect(run.outcome.mode).toBe('incremental');
+    expect(run.outcome.diagnostics).toEqual(analyze(dir, { at: AT, overlay }).diagnostics);
+    expect(run.outcome.diagnostics.map((d) => d.file)).toContain(displayPath(warned));
+    // its text was neither analysed nor read for the outcome
+    expect(run.outcome.sources.has(displayPath(warned))).toBe(false);
+    expect(run.outcome.sources.has(displayPath(edited))).toBe(true);
+  } finally {
+    rmSync(path.dirname(dir), { recursive: true, force: true });
+  }
+});
 
 describe('tollgate lsp on policies whose diagnostics after an edit come from the part that changed', () => {
   it('publishes them, hovers in the edited file, and completes a customer id the edit defined', async () => {

@@ -6,12 +6,11 @@ import { phaseDisplay } from '../progress.js';
 import { CACHE_DIR } from '../../cache/policy-cache.js';
 import { CompiledCache } from '../../cache/compiled-cache.js';
 import { summarize, type Diagnostic } from '../../diagnostics/diagnostic.js';
-import { finishDiagnostics } from '../../validate/index.js';
 import type { ResolveTime } from '../time.js';
 
 /** The customers' checks found errors while the artifact was written: it is not put in place. */
 class ChecksFailed extends Error {
-  constructor(readonly found: Diagnostic[]) {
+  constructor(readonly diagnostics: Diagnostic[]) {
     super('the customers checked while writing have errors');
   }
 }
@@ -35,8 +34,9 @@ export async function compileCommand(options: { dir: string; output?: string; ti
     }
     const digest = await writeOutputStream(options.output!, async (write) => {
       const written = await writeEffectivePolicy(analysis.customers, write, display.report, cache, analysis.precompiled, analysis.unchecked);
-      const found = analysis.unchecked?.finish() ?? [];
-      if (summarize(found).errors > 0) throw new ChecksFailed(found);
+      // the analysis had no error (loadValid): any error now is a customer's, checked as it was written
+      const diagnostics = analysis.unchecked?.finish() ?? analysis.diagnostics;
+      if (summarize(diagnostics).errors > 0) throw new ChecksFailed(diagnostics);
       return written;
     });
     cache?.save();
@@ -46,9 +46,10 @@ export async function compileCommand(options: { dir: string; output?: string; ti
   } catch (error) {
     if (!(error instanceof ChecksFailed)) throw error;
     display.finish();
-    const diagnostics = finishDiagnostics([...analysis.diagnostics, ...error.found]);
-    return refuse(options.dir, io, diagnostics, analysis.sources, true);
+    return refuse(options.dir, io, error.diagnostics, analysis.sources, true);
   } finally {
+    // a writer that failed: the analysis cache still keeps what this run worked out
+    analysis.unchecked?.abandon();
     // a worker left waiting would hold the process's exit
     analysis.precompiled?.close();
     cache?.discard();
