@@ -1,4 +1,5 @@
 import { statSync, type Stats } from 'node:fs';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { listPolicyFiles, MAX_FILE_BYTES, readPolicyFile } from '../load/files.js';
 
 /** A file's text as last read, and the stat it had just before. */
@@ -38,13 +39,14 @@ export class DiskTexts {
 
   /**
    * The text of every policy file of the directory that reads cleanly, except those in `skip` (open in the
-   * editor). A file that does not read cleanly (too large, not UTF-8, unreadable) is left out, for analyze()
-   * to read and explain.
+   * editor), and the listing they come from (an analysis need not list the directory again). A file that does not
+   * read cleanly (too large, not UTF-8, unreadable) is left out, for analyze() to read and explain.
    */
-  texts(skip: ReadonlyMap<string, string>): Map<string, string> {
+  texts(skip: ReadonlyMap<string, string>): { texts: Map<string, string>; listed: { files: string[]; diagnostics: Diagnostic[] } } {
     const verify = !this.watching || this.verifyOnce;
     this.verifyOnce = false;
-    const listed = listPolicyFiles(this.dir).files;
+    const listing = listPolicyFiles(this.dir);
+    const listed = listing.files;
     const now = Date.now();
     const out = new Map<string, string>();
     let seen = 0;
@@ -62,7 +64,7 @@ export class DiskTexts {
       const present = new Set(listed);
       for (const file of this.known.keys()) if (!present.has(file)) this.known.delete(file);
     }
-    return out;
+    return { texts: out, listed: listing };
   }
 
   private read(file: string, now: number): Known | undefined {

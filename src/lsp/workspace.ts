@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PolicyCache } from '../cache/policy-cache.js';
-import { analyze, type Analysis, type AnalyzeOptions } from '../validate/index.js';
+import { analyze, withOverlay, type Analysis, type AnalyzeOptions } from '../validate/index.js';
 import { ResidentIndex, type ResidentRun } from '../validate/incremental.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { PolicySet } from '../model/policy-set.js';
@@ -121,10 +121,17 @@ export class PolicyWorkspace {
   }
 
   private options(): AnalyzeOptions & { overlay: Map<string, string> } {
-    const overlay = this.disk.texts(this.open);
+    const { texts: overlay, listed } = this.disk.texts(this.open);
     for (const [file, text] of this.open) overlay.set(file, text);
-    // worker threads pay off for the first analysis only: later ones parse the few files edited
-    return { overlay, cache: this.cache, parallel: this.parallel && !this.last, ...(this.at === undefined ? {} : { at: this.at }) };
+    return {
+      overlay,
+      // the directory as listed for its texts, with open files not saved yet: not listed a second time
+      listed: withOverlay(listed, this.dir, this.open),
+      cache: this.cache,
+      // worker threads pay off for the first analysis only: later ones parse the few files edited
+      parallel: this.parallel && !this.last,
+      ...(this.at === undefined ? {} : { at: this.at }),
+    };
   }
 
   private analysed(analysis: Analysis): void {

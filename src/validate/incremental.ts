@@ -223,14 +223,15 @@ export class ResidentIndex {
   }
 
   /**
-   * Validates `dir` with `options.overlay` (absolute path → text) in place of its files; a file the overlay does
-   * not hold (one that does not read cleanly) makes the run whole, for analyze() to read it and say why.
+   * Validates `dir` with `options.overlay` (absolute path → text) in place of its files (`options.listed`: the
+   * directory's listing with the overlay's files, when the caller has it); a file the overlay does not hold (one
+   * that does not read cleanly) makes the run whole, for analyze() to read it and say why.
    */
   run(dir: string, options: AnalyzeOptions & { overlay: ReadonlyMap<string, string> }): ResidentRun {
     this.prepare();
     const root = path.resolve(dir);
     const overlay = options.overlay;
-    const listed = withOverlay(listPolicyFiles(dir), dir, overlay);
+    const listed = options.listed ?? withOverlay(listPolicyFiles(dir), dir, overlay);
     const settings = JSON.stringify([options.expiryWarningDays ?? null]);
     const usable = this.index && this.index.options === settings && !this.index.whole ? this.index : undefined;
     if (!usable || listed.files.length === 0) return this.whole(dir, root, listed, settings, options);

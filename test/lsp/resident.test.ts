@@ -56,6 +56,8 @@ it('reports and hovers as an analysis of the whole does, after every edit of ran
             const file = applyEdit(dir, edits, e, step + 1);
             if (file && unsaved && existsSync(file)) {
               const text = `${readFileSync(file, 'utf8')}\n# not saved yet\n`;
+              // a new file typed into the editor is on no disk yet
+              if (e.op === 'add') rmSync(file);
               open.set(file, text);
               workspace.setText(file, text);
             } else if (file && open.has(file)) {
