@@ -244,13 +244,14 @@ export class ResidentIndex {
       if (text === undefined) return this.whole(dir, root, listed, settings, options);
       texts.set(rel, text);
       const before = usable.files.get(rel);
-      if (before && (this.texts.get(rel) === text || before[HASH] === hashOf(text))) {
+      const hash = before && this.texts.get(rel) === text ? before[HASH] : hashOf(text);
+      if (before && before[HASH] === hash) {
         current.set(rel, before);
         continue;
       }
       const summary = summarize(parsePolicyYaml(policyText(file, text).source));
       if (!summary.customer || (before && !(before[FLAGS] & CUSTOMER))) return this.whole(dir, root, listed, settings, options);
-      current.set(rel, residentEntry(rel, hashOf(text), CUSTOMER, summary.ids));
+      current.set(rel, residentEntry(rel, hash, CUSTOMER, summary.ids));
       changed.add(rel);
     }
     const removed = [...usable.files.keys()].filter((rel) => !current.has(rel));
@@ -263,28 +264,19 @@ export class ResidentIndex {
   }
 
   private whole(dir: string, root: string, listed: { files: readonly string[]; diagnostics: readonly Diagnostic[] }, settings: string, options: AnalyzeOptions): ResidentRun {
-    const summaries = new Map<string, FileSummary>();
-    const analysis = analyze(dir, { ...options, listed, partition: true, onParsed: (source, parsed) => summaries.set(source.path, summarize(parsed)) });
+    const run = analyzeSummarizing(dir, listed, options);
     this.index = undefined;
     this.build = () => {
-      const current = new Map<string, IndexEntry>();
       const texts = new Map<string, string>();
-      for (const file of listed.files) {
-        const source = analysis.sources.get(displayPath(file));
-        const summary = source && summaries.get(source.path);
-        const rel = relative(root, file);
-        // a file that could not be read is a definition, analysed on every run
-        current.set(rel, source && summary ? residentEntry(rel, hashOf(source.text), summary.customer ? CUSTOMER : 0, summary.ids) : residentEntry(rel, '', 0, []));
-        if (source) texts.set(rel, source.text);
-      }
-      this.index = { dir: root, cwd: process.cwd(), options: settings, files: new Map(), groups: [] };
+      // a file that could not be read is a definition, analysed on every run
+      this.index = wholeIndex(run, root, listed, settings, (rel, _file, read) => {
+        if (!read) return residentEntry(rel, '', 0, []);
+        texts.set(rel, read.text);
+        return residentEntry(rel, hashOf(read.text), read.summary.customer ? CUSTOMER : 0, read.summary.ids);
+      });
       this.texts = texts;
-      if (divisible(analysis)) {
-        this.index.files = current;
-        this.index.groups = divide(analysis, root, groupFiles(current), current).groups;
-      } else this.index.whole = true;
     };
-    return { outcome: wholeOutcome(analysis), analysis };
+    return { outcome: wholeOutcome(run.analysis), analysis: run.analysis };
   }
 }
 
@@ -305,26 +297,50 @@ function analyzeWhole(
   options: Omit<IncrementalOptions, 'index' | 'racyMs'>,
 ): ValidateOutcome {
   const { wholeCache, ...analyzeOptions } = options;
-  const summaries = new Map<string, FileSummary>();
   const cache = wholeCache?.();
-  const analysis = analyze(dir, { ...analyzeOptions, ...(cache ? { cache } : {}), listed, partition: true, onParsed: (source, parsed) => summaries.set(source.path, summarize(parsed)) });
+  const run = analyzeSummarizing(dir, listed, { ...analyzeOptions, ...(cache ? { cache } : {}) });
   cache?.save();
+  // a file that could not be read or stat'ed is a definition, analysed on every run, and racy, read again
+  const index = wholeIndex(run, root, listed, settings, (rel, file, read) => {
+    const stat = stats.get(file);
+    return stat && read ? entry(rel, stat, racyFrom, hashOf(read.text), read.summary.customer ? CUSTOMER : 0, read.summary.ids) : [rel, -1, -1, -1, -1, '', RACY];
+  });
+  writeIndex(indexFile, index);
+  return wholeOutcome(run.analysis);
+}
+
+/** Analyses every listed file, keeping what each file's parse summarizes (what an index is made from). */
+function analyzeSummarizing(dir: string, listed: { files: readonly string[]; diagnostics: readonly Diagnostic[] }, options: AnalyzeOptions): { analysis: Analysis; summaries: Map<string, FileSummary> } {
+  const summaries = new Map<string, FileSummary>();
+  const analysis = analyze(dir, { ...options, listed, partition: true, onParsed: (source, parsed) => summaries.set(source.path, summarize(parsed)) });
+  return { analysis, summaries };
+}
+
+/**
+ * The index a whole analysis leaves: an entry per listed file, made by `entryOf` from the file's text and
+ * summary (none for a file that could not be read), and the groups with their diagnostics, unless the analysis
+ * does not divide (the next run is then whole too).
+ */
+function wholeIndex(
+  run: { analysis: Analysis; summaries: ReadonlyMap<string, FileSummary> },
+  root: string,
+  listed: { files: readonly string[] },
+  settings: string,
+  entryOf: (rel: string, file: string, read: { text: string; summary: FileSummary } | undefined) => IndexEntry,
+): FileIndex {
   const current = new Map<string, IndexEntry>();
   for (const file of listed.files) {
-    const stat = stats.get(file);
-    const source = analysis.sources.get(displayPath(file));
-    const summary = source && summaries.get(source.path);
-    // a file that could not be read or stat'ed is a definition, analysed on every run, and racy, read again
+    const source = run.analysis.sources.get(displayPath(file));
+    const summary = source && run.summaries.get(source.path);
     const rel = relative(root, file);
-    current.set(rel, stat && source && summary ? entry(rel, stat, racyFrom, hashOf(source.text), summary.customer ? CUSTOMER : 0, summary.ids) : [rel, -1, -1, -1, -1, '', RACY]);
+    current.set(rel, entryOf(rel, file, source && summary ? { text: source.text, summary } : undefined));
   }
   const index: FileIndex = { dir: root, cwd: process.cwd(), options: settings, files: new Map(), groups: [] };
-  if (divisible(analysis)) {
+  if (divisible(run.analysis)) {
     index.files = current;
-    index.groups = divide(analysis, root, groupFiles(current), current).groups;
+    index.groups = divide(run.analysis, root, groupFiles(current), current).groups;
   } else index.whole = true;
-  writeIndex(indexFile, index);
-  return wholeOutcome(analysis);
+  return index;
 }
 
 /** What validate prints from a whole analysis. */
