@@ -19,9 +19,7 @@
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import type { PolicyDoc } from '../load/yaml.js';
 import { buildPolicySet, type PolicyDocumentValue, type PolicySet } from '../model/policy-set.js';
-import { resolveCustomer, type ResolvedCustomer } from './resolve.js';
-import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { compileCustomer, type CompiledCustomer } from './compiled.js';
+import { compileIn, type CompiledCustomer, type CustomerChecks } from './compiled.js';
 
 /** A document: its file's display path and its index in the file. */
 export type DocRef = [path: string, index: number];
@@ -78,9 +76,6 @@ const BATCH = 16;
 const WINDOW_KIB = 32 * 1024;
 /** A worker that answers nothing for this long is given up on; its customers are compiled on the main thread. */
 const PATIENCE_MS = 60_000;
-
-/** A customer's checks on its resolution (validate/effects.ts, which this folder does not import). */
-export type CustomerChecks = (set: PolicySet, id: string, resolved: ResolvedCustomer) => Diagnostic[];
 
 /**
  * Worker side: builds the definitions and its customers' documents into a policy set and compiles the customers
@@ -150,16 +145,6 @@ export function compileHeld(request: CompileRequest, documents: HeldDocuments, c
       post({ failed: true });
     }
   }
-}
-
-/** Compiles customer `id` of `set`, checked with `checks` when given; null when it does not resolve. */
-function compileIn(set: PolicySet, id: string, checks?: CustomerChecks): CompiledCustomer | null {
-  const customer = set.customers.get(id);
-  const resolved = customer && resolveCustomer(set, customer, true);
-  if (!resolved) return null;
-  const compiled = compileCustomer(resolved.effective);
-  if (checks) compiled.checked = checks(set, id, resolved);
-  return compiled;
 }
 
 /** Main-thread side of one worker: its answers, taken as the writer reaches them. */

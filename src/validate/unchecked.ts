@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { PolicySet } from '../model/policy-set.js';
-import { compileCustomer, type CompiledCustomer } from '../resolve/compiled.js';
+import { compileIn, type CompiledCustomer } from '../resolve/compiled.js';
 import { resolveCustomer } from '../resolve/resolve.js';
 import type { WriterChecks } from '../resolve/stream.js';
 import type { AnalysisCache } from './analysis-cache.js';
@@ -34,10 +34,8 @@ export class UncheckedCustomers implements WriterChecks {
   }
 
   compile(id: string): CompiledCustomer {
-    const resolved = resolveCustomer(this.set, this.set.customers.get(id)!, true)!;
-    const compiled = compileCustomer(resolved.effective);
-    if (this.pending.has(id)) compiled.checked = checkEffects(this.set, id, resolved);
-    return compiled;
+    // the writer compiles only customers that resolve
+    return compileIn(this.set, id, this.pending.has(id) ? checkEffects : undefined)!;
   }
 
   written(id: string, compiled: CompiledCustomer): void {
