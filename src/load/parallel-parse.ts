@@ -5,6 +5,7 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort, type Tr
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { SourceFile } from '../util/source-file.js';
 import { decodeDoc, type EncodedDoc } from './doc-codec.js';
+import { changedFrom } from '../util/wait-async.js';
 import { parsePolicyYaml, type NamedBrokenDocument, type PolicyDoc } from './yaml.js';
 
 /** What a worker is given: every file to parse (display path and text), and the shared counter of claimed files. */
@@ -127,6 +128,14 @@ export class ParallelParser {
     if (this.gaveUp) return false;
     if (Atomics.wait(this.signal, 0, this.received, PATIENCE_MS) === 'timed-out') this.gaveUp = true;
     return !this.gaveUp;
+  }
+
+  /**
+   * Resolves once a worker has answered for a file (or after PATIENCE_MS): on a few dozen files this thread may
+   * otherwise parse them all before a worker has started, which is right but shows nothing of the workers.
+   */
+  answered(): Promise<void> {
+    return changedFrom(this.signal, 0, 0, PATIENCE_MS);
   }
 
   /** How many workers were started. */

@@ -20,6 +20,7 @@ import { MessageChannel, receiveMessageOnPort, type MessagePort, type TransferLi
 import type { PolicyDoc } from '../load/yaml.js';
 import { buildPolicySet, type PolicyDocumentValue, type PolicySet } from '../model/policy-set.js';
 import { compileIn, type CompiledCustomer, type CustomerChecks } from './compiled.js';
+import { changedFrom } from '../util/wait-async.js';
 
 /** A document: its file's display path and its index in the file. */
 export type DocRef = [path: string, index: number];
@@ -61,11 +62,6 @@ export interface HeldDocuments {
   text(path: string): string | undefined;
   parse(path: string, text: string): PolicyDoc[];
 }
-
-/** Atomics.waitAsync (Node 20 has it; the ES2022 library this project compiles against does not declare it). */
-const waitAsync = (
-  Atomics as unknown as { waitAsync(array: Int32Array, index: number, value: number, timeout?: number): { async: false; value: string } | { async: true; value: Promise<string> } }
-).waitAsync;
 
 const UNCLAIMED = 0;
 const BY_MAIN = 1;
@@ -184,8 +180,7 @@ export class WorkerAnswers {
 
   /** Resolves once the worker has posted an answer, failed, or been silent for PATIENCE_MS; waits on the counter, not a timer. */
   firstAnswer(): Promise<void> {
-    const waited = waitAsync(this.counters, 0, 0, PATIENCE_MS);
-    return waited.async ? waited.value.then(() => undefined) : Promise.resolve();
+    return changedFrom(this.counters, 0, 0, PATIENCE_MS);
   }
 
   /** Takes every answer that has arrived; whether there was any. */
