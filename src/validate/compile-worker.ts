@@ -9,6 +9,7 @@ import { SourceFile } from '../util/source-file.js';
 import { checkEffects } from './effects.js';
 
 const work = workerData as ParseWork;
+const parse = (path: string, text: string): PolicyDoc[] => parsePolicyYaml(new SourceFile(path, text)).docs;
 /** The documents parsed here, by index in their file and path. */
 const held = new Map<string, PolicyDoc>();
 
@@ -24,7 +25,7 @@ parseClaimedFiles(work, (doc) => {
 for (const f of work.workers === 1 ? work.files : []) {
   if (parsed.has(f.path)) continue;
   try {
-    for (const doc of parsePolicyYaml(new SourceFile(f.path, f.text)).docs) held.set(docKey(doc.source.path, doc.index), doc);
+    for (const doc of parse(f.path, f.text)) held.set(docKey(doc.source.path, doc.index), doc);
   } catch {
     // compiling a customer of this file fails here, and the main thread compiles it
   }
@@ -35,6 +36,6 @@ work.port.on('message', (request: CompileRequest) => {
   compileHeld(request, {
     held: (path, index) => held.get(docKey(path, index)),
     text: (path) => texts.get(path),
-    parse: (path, text) => parsePolicyYaml(new SourceFile(path, text)).docs,
+    parse,
   }, checkEffects);
 });
