@@ -259,7 +259,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .addOption(dirOption())
     .option('--stdio', 'accepted for editors that pass it; stdio is the only transport')
     .action(async (opts: { dir?: string }) => {
-      code = await (await import('./commands/lsp.js')).lspCommand({ dir: dirOf(opts) }, io);
+      const days = cfg().expiryWarningDays;
+      code = await (await import('./commands/lsp.js')).lspCommand({ dir: dirOf(opts), ...(days === undefined ? {} : { expiryWarningDays: days }) }, io);
     });
 
   program

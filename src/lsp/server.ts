@@ -29,6 +29,8 @@ export interface LanguageServerOptions {
   cacheDir?: string;
   /** Parse the first analysis on worker threads too. */
   parallel?: boolean;
+  /** The warning window before exceptions and waivers end (tollgate.yaml's `expiryWarningDays`). */
+  expiryWarningDays?: number;
 }
 
 /**
@@ -39,7 +41,11 @@ export function startLanguageServer(options: LanguageServerOptions): Promise<voi
   const reader = new StreamMessageReader(options.input);
   const connection = createConnection(reader, new StreamMessageWriter(options.output));
   const documents = new TextDocuments(TextDocument);
-  const workspace = new PolicyWorkspace(options.dir, options.cacheDir === undefined ? undefined : new PolicyCache(options.cacheDir), options.parallel);
+  const workspace = new PolicyWorkspace(options.dir, {
+    ...(options.cacheDir === undefined ? {} : { cache: new PolicyCache(options.cacheDir) }),
+    ...(options.parallel === undefined ? {} : { parallel: options.parallel }),
+    ...(options.expiryWarningDays === undefined ? {} : { expiryWarningDays: options.expiryWarningDays }),
+  });
   const published = new Set<string>();
   let watch: { relative: boolean } | undefined;
 

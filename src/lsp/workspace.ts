@@ -2,12 +2,25 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PolicyCache } from '../cache/policy-cache.js';
 import { analyze, withOverlay, type Analysis, type AnalyzeOptions } from '../validate/index.js';
-import { ResidentIndex, type ResidentRun } from '../validate/incremental.js';
+import { ResidentIndex, type ResidentRun, type ValidateOutcome } from '../validate/incremental.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { PolicySet } from '../model/policy-set.js';
 import { displayPath } from '../load/files.js';
 import { DiskTexts } from './disk-texts.js';
 import { EditorCache } from './editor-cache.js';
+
+export interface WorkspaceSettings {
+  /** Results of earlier commands (.tollgate/cache), read by the first analysis. */
+  cache?: PolicyCache;
+  /** Parse the first analysis on worker threads too. */
+  parallel?: boolean;
+  /** The instant to resolve at (epoch ms); else the time of each analysis. */
+  at?: number;
+  /** The warning window before exceptions and waivers end (tollgate.yaml's `expiryWarningDays`), as validate takes it. */
+  expiryWarningDays?: number;
+  /** Reports carry the texts of every file their diagnostics point into (for code frames), not only of those analysed again. */
+  frames?: boolean;
+}
 
 /**
  * The policy directory as an editor sees it: files on disk, with the text of open documents in place of
@@ -21,7 +34,7 @@ export class PolicyWorkspace {
   private readonly open = new Map<string, string>();
   private readonly disk: DiskTexts;
   private readonly cache: EditorCache;
-  private readonly index = new ResidentIndex();
+  private readonly index: ResidentIndex;
   /** The analysis of every file, while nothing changed since. */
   private analysis: Analysis | undefined;
   /** The diagnostics of the directory and the analysis they came from (of every file, or the part checked again), while nothing changed since. */
@@ -30,19 +43,14 @@ export class PolicyWorkspace {
   private last: Analysis | undefined;
   private recent: Analysis | undefined;
 
-  /**
-   * `cache`: results of earlier commands (.tollgate/cache), read by the first analysis. `parallel`: parse it on
-   * worker threads too. `at`: the instant to resolve at (epoch ms), for tests; else the time of each analysis.
-   */
   constructor(
     dir: string,
-    cache?: PolicyCache,
-    private readonly parallel = false,
-    private readonly at?: number,
+    private readonly settings: WorkspaceSettings = {},
   ) {
     this.dir = path.resolve(dir);
     this.disk = new DiskTexts(this.dir);
-    this.cache = new EditorCache(cache);
+    this.cache = new EditorCache(settings.cache);
+    this.index = new ResidentIndex(settings.frames ?? false);
   }
 
   /** Whether a file belongs to the policy directory (tollgate's diagnostics cover only those). */
@@ -86,13 +94,23 @@ export class PolicyWorkspace {
 
   /** The diagnostics of the directory with open texts in place (as `tollgate validate` would report them); reused until a change. */
   diagnostics(): Diagnostic[] {
+    return this.report().diagnostics;
+  }
+
+  /** What `tollgate validate` would print of the directory with open texts in place (diagnostics, texts, guardrail tally); reused until a change. */
+  report(): ValidateOutcome {
     if (!this.checked) {
       const run = this.index.run(this.dir, this.options());
       this.checked = run;
       this.recent = run.analysis;
       if (run.outcome.mode === 'whole') this.analysed(run.analysis);
     }
-    return this.checked.outcome.diagnostics;
+    return this.checked.outcome;
+  }
+
+  /** Work for a moment with nothing else to do, short of analysing the whole: what the next diagnostics need of the last whole analysis. */
+  settle(): void {
+    this.index.prepare();
   }
 
   /** Work for a moment with nothing else to do: the analysis of every file, and what the next diagnostics need of it. */
@@ -129,8 +147,9 @@ export class PolicyWorkspace {
       listed: withOverlay(listed, this.dir, this.open),
       cache: this.cache,
       // worker threads pay off for the first analysis only: later ones parse the few files edited
-      parallel: this.parallel && !this.last,
-      ...(this.at === undefined ? {} : { at: this.at }),
+      parallel: (this.settings.parallel ?? false) && !this.last,
+      ...(this.settings.at === undefined ? {} : { at: this.settings.at }),
+      ...(this.settings.expiryWarningDays === undefined ? {} : { expiryWarningDays: this.settings.expiryWarningDays }),
     };
   }
 

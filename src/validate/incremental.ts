@@ -137,7 +137,7 @@ export function validateIncrementally(dir: string, options: IncrementalOptions):
   const run = rerun(dir, root, usable, current, changed, removed, analyzeOptions);
   if (!run) return whole();
   if (touched || run.rechecked) writeIndex(indexFile, run.index);
-  return reported(run.index, [...listed.diagnostics, ...run.general], run.analysis.sources, 'incremental');
+  return reported(run.index, [...listed.diagnostics, ...run.general], run.analysis.sources, 'incremental', diskSource);
 }
 
 /**
@@ -209,6 +209,9 @@ export interface ResidentRun {
  * the one its entry was made from has not changed: nothing is stat'ed or hashed for it.
  */
 export class ResidentIndex {
+  /** `frames`: a run's outcome carries the texts of every file its diagnostics point into (from the overlay), for code frames. */
+  constructor(private readonly frames = false) {}
+
   private index: FileIndex | undefined;
   /** The text each entry of the index was made from, by path relative to the policy directory. */
   private texts = new Map<string, string>();
@@ -259,8 +262,9 @@ export class ResidentIndex {
     if (!run) return this.whole(dir, root, listed, settings, options);
     this.index = run.index;
     this.texts = texts;
-    // the server shows no code frames: the texts of the files the kept diagnostics point into are not read
-    return { outcome: reported(run.index, [...listed.diagnostics, ...run.general], run.analysis.sources, 'incremental', false), analysis: run.analysis };
+    // an editor shows no code frames: the texts of the files the kept diagnostics point into are wanted only with `frames`
+    const more = this.frames ? (shown: string) => textSource(overlay, shown) : undefined;
+    return { outcome: reported(run.index, [...listed.diagnostics, ...run.general], run.analysis.sources, 'incremental', more), analysis: run.analysis };
   }
 
   private whole(dir: string, root: string, listed: { files: readonly string[]; diagnostics: readonly Diagnostic[] }, settings: string, options: AnalyzeOptions): ResidentRun {
@@ -391,18 +395,34 @@ function divide(analysis: Analysis, root: string, groups: readonly string[][], c
  * The outcome from the index's groups plus this run's other diagnostics; the texts of every file they point into
  * (for code frames), read from disk where the run did not read them, unless `known` is all that is wanted.
  */
-function reported(index: FileIndex, general: Diagnostic[], known: Map<string, SourceFile>, mode: ValidateOutcome['mode'], readMore = true): ValidateOutcome {
+/**
+ * The outcome of a run: every group's diagnostics, and the texts of the files they point into, from `known` (the
+ * files the run analysed) and else from `more` (none when absent).
+ */
+function reported(index: FileIndex, general: Diagnostic[], known: Map<string, SourceFile>, mode: ValidateOutcome['mode'], more?: (shown: string) => SourceFile | undefined): ValidateOutcome {
   const all = [...general];
   for (const group of index.groups) for (const d of group.diagnostics) all.push(d);
   const diagnostics = finishDiagnostics(all);
-  if (!readMore) return { diagnostics, sources: known, mode };
+  if (!more) return { diagnostics, sources: known, mode };
   const sources = new Map<string, SourceFile>();
   for (const d of diagnostics) {
     if (sources.has(d.file)) continue;
-    const source = known.get(d.file) ?? readPolicyFile(path.resolve(d.file)).source;
+    const source = known.get(d.file) ?? more(d.file);
     if (source) sources.set(d.file, source);
   }
   return { diagnostics, sources, mode };
+}
+
+/** A file's text on disk, by the name diagnostics give it. */
+function diskSource(shown: string): SourceFile | undefined {
+  return readPolicyFile(path.resolve(shown)).source;
+}
+
+/** A file's text in an overlay (absolute path → text), by the name diagnostics give it. */
+function textSource(overlay: ReadonlyMap<string, string>, shown: string): SourceFile | undefined {
+  const file = path.resolve(shown);
+  const text = overlay.get(file);
+  return text === undefined ? undefined : policyText(file, text).source;
 }
 
 interface FileSummary {

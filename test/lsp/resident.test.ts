@@ -48,7 +48,7 @@ it('reports and hovers as an analysis of the whole does, after every edit of ran
       fc.property(fc.array(fc.tuple(edit, fc.boolean()), { minLength: 1, maxLength: 8 }), (sequence) => {
         const dir = path.join(base, `run-${run++}`, 'policies');
         cpSync(path.join(base, 'policies'), dir, { recursive: true });
-        const workspace = new PolicyWorkspace(dir, undefined, false, AT);
+        const workspace = new PolicyWorkspace(dir, { at: AT });
         const open = new Map<string, string>();
         try {
           expect(workspace.diagnostics()).toEqual(analyze(dir, { at: AT }).diagnostics);
