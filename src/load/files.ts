@@ -73,7 +73,7 @@ export function listPolicyFiles(dir: string): { files: string[]; diagnostics: Di
 }
 
 /** `*.yaml` or `*.yml`, in any case. */
-function isYamlName(name: string): boolean {
+export function isYamlName(name: string): boolean {
   const dot = name.lastIndexOf('.');
   if (dot < 0) return false;
   const ext = name.slice(dot + 1).toLowerCase();

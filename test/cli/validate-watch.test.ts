@@ -1,0 +1,164 @@
+// `tollgate validate --watch` through the real CLI: after every change to the policy files it prints what a fresh
+// `tollgate validate` prints of the directory as it is then, whatever the kind of change (a file written in place,
+// saved the way editors save, a new folder, a deleted one), and Ctrl-C stops it cleanly.
+import { spawn, execFileSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(REPO, 'bin/tollgate.js');
+const AT = '2026-11-27';
+const ENV = { ...process.env, NO_COLOR: '1', TOLLGATE_AT: AT };
+
+/** The watching process; its stdout and stderr as they arrive. */
+class Watch {
+  readonly child: ChildProcessWithoutNullStreams;
+  stdout = '';
+  stderr = '';
+  private read = 0;
+  private readonly waiters: Array<() => void> = [];
+  readonly closed: Promise<number | null>;
+
+  constructor(args: string[], cwd: string) {
+    this.child = spawn(process.execPath, [BIN, 'validate', '--watch', ...args], { cwd, env: ENV });
+    this.child.stdout.setEncoding('utf8').on('data', (d: string) => this.arrived(() => (this.stdout += d)));
+    this.child.stderr.setEncoding('utf8').on('data', (d: string) => this.arrived(() => (this.stderr += d)));
+    this.closed = new Promise((resolve) => this.child.on('close', (code) => resolve(code)));
+  }
+
+  private arrived(add: () => void): void {
+    add();
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  private async until(done: () => boolean): Promise<void> {
+    while (!done()) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  /** The next `length` characters of stdout, once they have all arrived. */
+  async next(length: number): Promise<string> {
+    await this.until(() => this.stdout.length >= this.read + length);
+    const text = this.stdout.slice(this.read, this.read + length);
+    this.read += length;
+    return text;
+  }
+
+  /** The next line of stdout (json: one report per line). */
+  async nextLine(): Promise<string> {
+    await this.until(() => this.stdout.indexOf('\n', this.read) >= 0);
+    const end = this.stdout.indexOf('\n', this.read) + 1;
+    const line = this.stdout.slice(this.read, end);
+    this.read = end;
+    return line;
+  }
+
+  /** Waits for the status line that follows the `n`th report on stderr. */
+  async statusLines(n: number): Promise<string[]> {
+    const lines = () => this.stderr.split('\n').filter((l) => l.includes('Watching for changes'));
+    await this.until(() => lines().length >= n);
+    return lines();
+  }
+
+  async stop(): Promise<number | null> {
+    this.child.kill('SIGINT');
+    return this.closed;
+  }
+}
+
+let root: string;
+let watch: Watch | undefined;
+const policies = (file: string) => path.join(root, 'policies', file);
+
+/** What a fresh `tollgate validate` prints of the directory now (no cache). */
+function validate(format: string): string {
+  try {
+    return execFileSync(process.execPath, [BIN, 'validate', '--format', format], { cwd: root, env: { ...ENV, TOLLGATE_CACHE: 'off' }, encoding: 'utf8' });
+  } catch (error) {
+    return (error as { stdout: string }).stdout; // exit 1: errors found
+  }
+}
+
+const oneLine = (json: string) => `${JSON.stringify(JSON.parse(json))}\n`;
+
+beforeEach(() => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'tollgate-watch-'));
+  cpSync(path.join(REPO, 'policies'), path.join(root, 'policies'), { recursive: true });
+  // without guardrails and waivers a change to customer files is checked on its own, the others' results kept
+  rmSync(policies('guardrails'), { recursive: true });
+});
+
+afterEach(async () => {
+  if (watch && watch.child.exitCode === null) await watch.stop();
+  watch = undefined;
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('tollgate validate --watch', () => {
+  it('reports after each change what validate reports then, until Ctrl-C', async () => {
+    watch = new Watch(['--format', 'json'], root);
+    expect(await watch.nextLine()).toBe(oneLine(validate('json')));
+    const globex = policies('customers/cust_globex.yaml');
+    const original = readFileSync(globex, 'utf8');
+
+    // written in place
+    writeFileSync(globex, original.replace('plan: pro', 'plan: prp'));
+    const typo = await watch.nextLine();
+    expect(typo).toContain('unknown plan \\"prp\\". Did you mean \\"pro\\"?');
+    expect(typo).toBe(oneLine(validate('json')));
+
+    // saved as editors save: another file written, then renamed over it (twice: the second save is seen too)
+    for (const text of [original, original.replace('plan: pro', 'plan: scale')]) {
+      writeFileSync(`${globex}.tmp~`, text);
+      renameSync(`${globex}.tmp~`, globex);
+      expect(await watch.nextLine()).toBe(oneLine(validate('json')));
+    }
+    expect(watch.stdout).toContain('unknown plan \\"scale\\"');
+
+    // a new folder, and a file in it
+    mkdirSync(policies('customers/more'));
+    writeFileSync(policies('customers/more/c_more.yaml'), 'kind: Customer\nid: c_more\nplan: fre\n');
+    let report = await watch.nextLine();
+    // the folder and its file may be seen by one run or by two
+    if (!report.includes('c_more')) report = await watch.nextLine();
+    expect(report).toBe(oneLine(validate('json')));
+    // a file in the new folder, changed: the folder is watched too
+    writeFileSync(policies('customers/more/c_more.yaml'), 'kind: Customer\nid: c_more\nplan: fee\n');
+    expect(await watch.nextLine()).toBe(oneLine(validate('json')));
+    expect(watch.stdout).toContain('unknown plan \\"fee\\"');
+
+    // the folder deleted
+    rmSync(policies('customers/more'), { recursive: true });
+    report = await watch.nextLine();
+    if (report.includes('c_more')) report = await watch.nextLine();
+    expect(report).toBe(oneLine(validate('json')));
+
+    expect(await watch.stop()).toBe(0);
+    expect(watch.stderr).toMatch(/^\[\d\d:\d\d:\d\d\] Checked policies in \d+ (ms|\.\d s): 0 errors, 0 warnings\. Watching for changes; Ctrl-C stops\.\n/);
+    expect(watch.stderr).toMatch(/\] policies\/customers\/cust_globex\.yaml changed; checked in \d+ ms: 1 error, 0 warnings\. Watching/);
+    expect(watch.stderr.endsWith('Stopped watching.\n')).toBe(true);
+  });
+
+  it('shows the code frames of kept diagnostics when another file is checked again', async () => {
+    // hooli has no exceptions (whose groups are checked on every run): its diagnostic is kept from the first run
+    const hooli = policies('customers/cust_hooli.yaml');
+    writeFileSync(hooli, readFileSync(hooli, 'utf8').replace('plan: pro', 'plan: prp'));
+    watch = new Watch([], root);
+    const first = validate('stylish');
+    expect(first).toMatch(/> 14 \| plan: prp/);
+    expect(await watch.next(first.length)).toBe(first);
+    await watch.statusLines(1);
+    // another customer's file: its group is checked again
+    const stark = policies('customers/cust_stark.yaml');
+    writeFileSync(stark, readFileSync(stark, 'utf8').replace(/^name: (.*)$/m, 'name: $1 (renamed)'));
+    const second = validate('stylish');
+    expect(second).toBe(first);
+    expect(await watch.next(second.length)).toBe(second);
+    await watch.statusLines(2);
+    expect(await watch.stop()).toBe(0);
+    // nothing printed beyond the two reports
+    expect(watch.stdout).toBe(first + second);
+  });
+});
