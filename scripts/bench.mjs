@@ -14,7 +14,8 @@
 // unknown feature keys (--unknown-keys N); validate and plan each. --no-big-customer skips them.
 //
 // Then the cache (.tollgate/cache/): validate, compile and plan without it, with an empty one, and again
-// with one customer file changed, at N = 10,000 (--cache-sizes to change; --no-cache skips it).
+// with one customer file changed, at N = 10,000 (--cache-sizes to change; --no-cache skips it); and
+// validate --watch, its first run and the median of ten one-file changes (scripts/bench/watch-latency.mjs).
 //
 // Then, with --lsp, the language server's latency on the fleet of N = 10,000 (--lsp-sizes to change): start-up,
 // diagnostics after an edit, hover and completion (scripts/bench/lsp-latency.mjs). --lsp-only runs just that.
@@ -35,6 +36,7 @@ import { formatSummary, summarizeProfile } from './bench/cpuprofile-top.mjs';
 import { generateBigCustomer } from './bench/generate-big-customer.mjs';
 import { fleetStamp, generateFleet, readStamp } from './bench/generate-fleet.mjs';
 import { lspTable, measureLsp } from './bench/lsp-latency.mjs';
+import { measureWatch } from './bench/watch-latency.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const OUT = path.join(root, 'bench', 'out');
@@ -423,6 +425,16 @@ async function runCache(n, opts) {
     const warm = await run(`warm, one file changed (${edited})`);
     rows.push({ label, off, cold, warm, cacheBytes: fleetCacheBytes(cacheDir) });
   }
+  // validate --watch: its first run reads the cache validate left; then the median of ten one-file changes, each
+  // the CPU its process spent from the change to the report (every thread) and the wall time to the report
+  log(`cache N=${n}: validate --watch ...`);
+  const load = () => os.loadavg()[0];
+  const loadAtStart = load();
+  const watched = await measureWatch(dir, { rounds: 10, cwd: work });
+  const start = { ok: true, cpuSeconds: watched.start.cpu, wall: watched.start.wall, load: loadAtStart };
+  const change = { ok: true, cpuSeconds: watched.cpu, wall: watched.wall, load: load() };
+  log(`cache N=${n}: validate --watch: first run ${watched.start.cpu.toFixed(2)} CPU s; one file changed ${watched.cpu.toFixed(2)} CPU s, ${watched.wall.toFixed(3)} s to the report`);
+  rows.push({ label: 'validate --watch (first run; then each change)', off: rows[0].off, cold: start, warm: change });
   rmSync(work, { recursive: true, force: true });
   return { n, rows };
 }
@@ -440,7 +452,7 @@ function cacheTable(result) {
   const lines = ['| command | no cache: CPU s | cold (empty cache): CPU s | warm, one file changed: CPU s | warm / no cache | cache MiB |', '|---|---|---|---|---:|---:|'];
   for (const r of result.rows) {
     const ratio = cpu(r.warm) !== undefined && cpu(r.off) ? `${((cpu(r.warm) / cpu(r.off)) * 100).toFixed(1)}%` : '–';
-    lines.push(`| ${r.label} | ${cell(r.off)} | ${cell(r.cold)} | ${cell(r.warm)} | ${ratio} | ${(r.cacheBytes / 1048576).toFixed(1)} |`);
+    lines.push(`| ${r.label} | ${cell(r.off)} | ${cell(r.cold)} | ${cell(r.warm)} | ${ratio} | ${r.cacheBytes === undefined ? '–' : (r.cacheBytes / 1048576).toFixed(1)} |`);
   }
   return lines.join('\n');
 }

@@ -15,6 +15,11 @@ function cpuOf(pid) {
   return (Number(fields[11]) + Number(fields[12])) * TICK_S;
 }
 
+/** Resident memory of the process, MiB. */
+function rssOf(pid) {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+}
+
 export async function measureWatch(dir, { rounds = 10, cwd = process.cwd(), env = {} } = {}) {
   const child = spawn(process.execPath, [TOLLGATE, 'validate', '--watch', '--dir', dir, '--format', 'json'], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let buffered = '';
@@ -49,6 +54,8 @@ export async function measureWatch(dir, { rounds = 10, cwd = process.cwd(), env 
   const startWall = (performance.now() - t0) / 1000;
   const startCpu = cpuOf(child.pid);
   await quiet();
+  const rssBefore = rssOf(child.pid);
+  let rssAfter;
   const file = path.join(dir, 'customers', '0000', readdirSync(path.join(dir, 'customers', '0000')).sort()[0]);
   const original = readFileSync(file, 'utf8');
   const samples = [];
@@ -63,13 +70,14 @@ export async function measureWatch(dir, { rounds = 10, cwd = process.cwd(), env 
       const cpu = (await quiet()) - cpu0;
       samples.push({ wall, cpu });
     }
+    rssAfter = rssOf(child.pid);
   } finally {
     writeFileSync(file, original);
     child.kill('SIGINT');
     await new Promise((r) => child.on('close', r));
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  return { start: { wall: startWall, cpu: startCpu, diagnostics: first.diagnostics.length }, rounds: samples, wall: median(samples.map((s) => s.wall)), cpu: median(samples.map((s) => s.cpu)) };
+  return { start: { wall: startWall, cpu: startCpu, diagnostics: first.diagnostics.length }, rss: { before: rssBefore, after: rssAfter }, rounds: samples, wall: median(samples.map((s) => s.wall)), cpu: median(samples.map((s) => s.cpu)) };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
