@@ -51,11 +51,6 @@ export class FolderWatch {
     return true;
   }
 
-  /** How many folders are watched. */
-  get size(): number {
-    return this.watchers.size;
-  }
-
   close(): void {
     for (const watcher of this.watchers.values()) watcher.close();
     this.watchers.clear();
