@@ -25,14 +25,15 @@ export interface ControlChange {
   setBy?: string;
 }
 
+/** The change of one control, or undefined when it holds what it should; its location is looked up only then. */
 function change(
   path: string,
   feature: string | undefined,
   control: ControlChange['control'],
   before: unknown,
   after: unknown,
-  location?: Location,
-  setBy?: string,
+  locations: Record<string, Location>,
+  setBy: Record<string, string>,
 ): ControlChange | undefined {
   if (before === undefined && after === undefined) return undefined;
   if (sameJson(before, after)) return undefined;
@@ -44,8 +45,10 @@ function change(
     after: after ?? null,
   };
   if (feature !== undefined) c.feature = feature;
-  if (location && after !== undefined) c.location = location;
-  if (setBy !== undefined && after !== undefined) c.setBy = setBy;
+  // a desired state's locations are worked out when first read (plan/desired.ts): only for the controls that change
+  const location = after !== undefined ? locations[path] : undefined;
+  if (location) c.location = location;
+  if (setBy[path] !== undefined && after !== undefined) c.setBy = setBy[path];
   return c;
 }
 
@@ -63,11 +66,11 @@ export function diffControls(
     const a = after.features[feature] ?? {};
     for (const control of FEATURE_CONTROLS) {
       const path = controlPath(feature, control);
-      const c = change(path, feature, control, b[control], a[control], locations[path], setBy[path]);
+      const c = change(path, feature, control, b[control], a[control], locations, setBy);
       if (c) changes.push(c);
     }
   }
-  const c = change('overageLimit', undefined, 'overageLimit', before?.overageLimit, after.overageLimit, locations.overageLimit, setBy.overageLimit);
+  const c = change('overageLimit', undefined, 'overageLimit', before?.overageLimit, after.overageLimit, locations, setBy);
   if (c) changes.push(c);
   return changes;
 }
