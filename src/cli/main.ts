@@ -6,7 +6,7 @@ import { TargetError } from '../targets/target.js';
 import { DEFAULT_LOCAL_STATE, TARGET_NAMES } from '../targets/names.js';
 import { readConfig, type ProjectConfig } from './config.js';
 import { backendSetting } from './backend-setting.js';
-import { resolveTime } from './time.js';
+import { givenInstant, resolveTime } from './time.js';
 import { EXIT, UsageError, UserError } from './errors.js';
 import { ExitError } from './exit.js';
 import { wantsColor, type CliIO } from './io.js';
@@ -117,13 +117,13 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .addOption(dirOption())
     .addOption(new Option('--format <format>', 'stylish | json | github | sarif (default: github when GITHUB_ACTIONS=true, else stylish)'))
     .option('--strict', 'treat warnings as errors')
-    .option('--watch', 'keep running: validate again after each change to the policy files, checking only what the change touches (json and sarif: one report per line); Ctrl-C stops')
+    .option('--watch', 'keep running: validate again after each change to the policy files, checking only what the change touches (json and sarif: one report per line); Ctrl-C stops it (exit 0)')
     .addOption(atOption())
     .action(async (opts: { dir?: string; format?: string; strict?: boolean; watch?: boolean; at?: string }) => {
       const format = choice(opts.format ?? (io.env.GITHUB_ACTIONS === 'true' ? 'github' : 'stylish'), DIAGNOSTIC_FORMATS, '--format');
       if (opts.watch) {
         if (opts.strict) throw new UsageError('--strict sets the exit status of a single run; --watch runs until stopped (each run says its errors and warnings on stderr).');
-        const fixedTime = opts.at !== undefined || (io.env.TOLLGATE_AT ?? '') !== '';
+        const fixedTime = givenInstant(opts.at, io.env) !== undefined;
         code = await (await import('./commands/validate-watch.js')).validateWatching({ dir: dirOf(opts), format, time: timeOf(opts), fixedTime }, io);
         return;
       }

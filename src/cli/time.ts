@@ -12,7 +12,7 @@ export interface ResolveTime {
  * A value that is neither is a usage error naming where it came from.
  */
 export function resolveTime(flag: string | undefined, env: NodeJS.ProcessEnv, expiryWarningDays: number | undefined, now = Date.now()): ResolveTime {
-  const text = flag ?? (env.TOLLGATE_AT === undefined || env.TOLLGATE_AT === '' ? undefined : env.TOLLGATE_AT);
+  const text = givenInstant(flag, env);
   const time: ResolveTime = { at: now };
   if (expiryWarningDays !== undefined) time.expiryWarningDays = expiryWarningDays;
   if (text === undefined) return time;
@@ -20,4 +20,9 @@ export function resolveTime(flag: string | undefined, env: NodeJS.ProcessEnv, ex
   if (at === undefined) throw new UsageError(`${flag !== undefined ? '--at' : 'TOLLGATE_AT'} must be a date (2026-12-01, meaning 00:00 UTC) or an RFC 3339 time (2026-12-01T09:00:00Z); got "${text}".`);
   time.at = at;
   return time;
+}
+
+/** The instant given by `--at`, else TOLLGATE_AT, as written; undefined when neither is (then the time is now). */
+export function givenInstant(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  return flag ?? (env.TOLLGATE_AT === undefined || env.TOLLGATE_AT === '' ? undefined : env.TOLLGATE_AT);
 }

@@ -14,15 +14,18 @@ interface FileEntry {
 /**
  * Analysis results kept in memory between a language server's analyses, so that an edit re-parses only the
  * files it changed and re-checks only the customers they touch. Entries live as long as the files and
- * customers they belong to: a run forgets the parses it did not use, and the customer results it did not
- * use unless it used none (a run with unusable definitions checks every customer afresh, and the next
- * run should not pay for that again). `disk`, the cache earlier commands wrote, answers what memory lacks
+ * customers they belong to: a file's parse is forgotten when its text changes, a customer's result when it is
+ * checked under another key (keyed()), and a run of the whole forgets the parses it did not use, and the
+ * customer results it did not use unless it used none (a run with unusable definitions checks every customer
+ * afresh, and the next run should not pay for that again). `disk`, the cache earlier commands wrote, answers what memory lacks
  * during the first analysis only.
  */
 export class EditorCache implements AnalysisCache {
   private readonly keys = new Map<string, { text: string; key: string }>();
   private readonly files = new Map<string, FileEntry>();
   private readonly customers = new Map<string, CustomerResult>();
+  /** The key each customer was last checked under, by customer id. */
+  private readonly customerKeys = new Map<string, string>();
   private usedFiles = new Set<string>();
   private usedCustomers = new Set<string>();
 
@@ -32,6 +35,8 @@ export class EditorCache implements AnalysisCache {
   fileKey(source: SourceFile): string {
     const known = this.keys.get(source.path);
     if (known && known.text === source.text) return known.key;
+    // the file's earlier text is gone: so are its parse and checks (a run sees one text per file)
+    if (known) this.forgetFile(known.key);
     // the disk cache's own key when there is one, so that its customer results match
     const key = this.disk?.fileKey(source) ?? createHash('sha256').update(source.path).update('\u0000').update(source.text).digest('hex');
     this.keys.set(source.path, { text: source.text, key });
@@ -83,11 +88,33 @@ export class EditorCache implements AnalysisCache {
     return result;
   }
 
+  /**
+   * After an analysis, of the whole or of a part: the customers' keys it used, by customer id (Analysis.customerKeys).
+   * A customer checked under a new key (its file, or a file it depends on, changed) has its result under the old
+   * one forgotten, so that an analysis of a part, which does not end a run, keeps no more than it needs.
+   */
+  keyed(customerKeys: ReadonlyMap<string, string>): void {
+    for (const [id, key] of customerKeys) {
+      const old = this.customerKeys.get(id);
+      if (old !== undefined && old !== key) {
+        this.customers.delete(old);
+        this.usedCustomers.delete(old);
+      }
+      this.customerKeys.set(id, key);
+    }
+  }
+
+  private forgetFile(key: string): void {
+    this.files.delete(key);
+    this.usedFiles.delete(key);
+  }
+
   /** Ends an analysis: what it did not use is forgotten (see the class comment), and the disk cache is let go. */
   endRun(): void {
     for (const key of this.files.keys()) if (!this.usedFiles.has(key)) this.files.delete(key);
     if (this.usedCustomers.size > 0) for (const key of this.customers.keys()) if (!this.usedCustomers.has(key)) this.customers.delete(key);
     if (this.keys.size > this.usedFiles.size) for (const [path, { key }] of this.keys) if (!this.usedFiles.has(key)) this.keys.delete(path);
+    for (const [id, key] of this.customerKeys) if (!this.customers.has(key)) this.customerKeys.delete(id);
     this.usedFiles = new Set();
     this.usedCustomers = new Set();
     this.disk = undefined;

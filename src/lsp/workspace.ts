@@ -104,6 +104,7 @@ export class PolicyWorkspace {
       this.checked = run;
       this.recent = run.analysis;
       if (run.outcome.mode === 'whole') this.analysed(run.analysis);
+      else if (run.analysis.customerKeys) this.cache.keyed(run.analysis.customerKeys);
     }
     return this.checked.outcome;
   }
@@ -157,6 +158,7 @@ export class PolicyWorkspace {
     this.analysis = analysis;
     this.last = analysis;
     this.recent = analysis;
+    if (analysis.customerKeys) this.cache.keyed(analysis.customerKeys);
     // what an analysis of every file did not use is gone from the directory: forgotten
     this.cache.endRun();
   }

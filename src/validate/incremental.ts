@@ -392,12 +392,8 @@ function divide(analysis: Analysis, root: string, groups: readonly string[][], c
 }
 
 /**
- * The outcome from the index's groups plus this run's other diagnostics; the texts of every file they point into
- * (for code frames), read from disk where the run did not read them, unless `known` is all that is wanted.
- */
-/**
- * The outcome of a run: every group's diagnostics, and the texts of the files they point into, from `known` (the
- * files the run analysed) and else from `more` (none when absent).
+ * The outcome from the index's groups plus this run's other diagnostics, and the texts of the files they point
+ * into (for code frames): from `known` (the files the run analysed), else from `more` (none when absent).
  */
 function reported(index: FileIndex, general: Diagnostic[], known: Map<string, SourceFile>, mode: ValidateOutcome['mode'], more?: (shown: string) => SourceFile | undefined): ValidateOutcome {
   const all = [...general];

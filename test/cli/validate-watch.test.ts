@@ -2,7 +2,7 @@
 // `tollgate validate` prints of the directory as it is then, whatever the kind of change (a file written in place,
 // saved the way editors save, a new folder, a deleted one), and Ctrl-C stops it cleanly.
 import { spawn, execFileSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,8 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const BIN = path.join(REPO, 'bin/tollgate.js');
 const AT = '2026-11-27';
 const ENV = { ...process.env, NO_COLOR: '1', TOLLGATE_AT: AT };
+/** How long a report may take before the test fails showing what the watch printed (a first run on a loaded CI machine takes seconds). */
+const WAIT_MS = 30_000;
 
 /** The watching process; its stdout and stderr as they arrive. */
 class Watch {
@@ -34,8 +36,18 @@ class Watch {
     for (const wake of this.waiters.splice(0)) wake();
   }
 
+  /** Waits for output until `done`; a report that never comes fails the test with what did come, not by vitest's timeout. */
   private async until(done: () => boolean): Promise<void> {
-    while (!done()) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    const limit = Date.now() + WAIT_MS;
+    while (!done()) {
+      if (this.child.exitCode !== null) throw new Error(`the watch exited (${this.child.exitCode}).\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
+      const left = limit - Date.now();
+      if (left <= 0) throw new Error(`no such output in ${WAIT_MS / 1000} s.\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => (clearTimeout(timer), resolve()));
+      });
+    }
   }
 
   /** The next `length` characters of stdout, once they have all arrived. */
@@ -62,8 +74,8 @@ class Watch {
     return lines();
   }
 
-  async stop(): Promise<number | null> {
-    this.child.kill('SIGINT');
+  async stop(signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
+    this.child.kill(signal);
     return this.closed;
   }
 }
@@ -136,7 +148,7 @@ describe('tollgate validate --watch', () => {
     expect(report).toBe(oneLine(validate('json')));
 
     expect(await watch.stop()).toBe(0);
-    expect(watch.stderr).toMatch(/^\[\d\d:\d\d:\d\d\] Checked policies in \d+ (ms|\.\d s): 0 errors, 0 warnings\. Watching for changes; Ctrl-C stops\.\n/);
+    expect(watch.stderr).toMatch(/^\[\d\d:\d\d:\d\d\] Checked policies in (\d+ ms|\d+\.\d s): 0 errors, 0 warnings\. Watching for changes; Ctrl-C stops\.\n/);
     expect(watch.stderr).toMatch(/\] policies\/customers\/cust_globex\.yaml changed; checked in \d+ ms: 1 error, 0 warnings\. Watching/);
     expect(watch.stderr.endsWith('Stopped watching.\n')).toBe(true);
   });
@@ -160,5 +172,48 @@ describe('tollgate validate --watch', () => {
     expect(await watch.stop()).toBe(0);
     // nothing printed beyond the two reports
     expect(watch.stdout).toBe(first + second);
+  });
+
+  it('follows folders deleted and made again, folders with a dot in their name, definitions and linked files', async () => {
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'tollgate-watch-linked-'));
+    try {
+      writeFileSync(path.join(outside, 'linked.yaml'), 'kind: Customer\nid: cust_linked\nplan: free\n');
+      symlinkSync(path.join(outside, 'linked.yaml'), policies('customers/cust_linked.yaml'));
+      watch = new Watch(['--format', 'json'], root);
+      expect(await watch.nextLine()).toBe(oneLine(validate('json')));
+      const step = async (what: string, change: () => void, expected: string): Promise<void> => {
+        change();
+        // a change may be seen by more than one run (a folder, then the files in it): the last one is the state
+        let report = await watch!.nextLine();
+        while (!report.includes(expected)) report = await watch!.nextLine();
+        expect(report, what).toBe(oneLine(validate('json')));
+      };
+
+      // a folder deleted and made again (a checkout of it), then a file in it edited: the new folder is watched
+      const plans = policies('plans');
+      const saved = path.join(outside, 'plans');
+      cpSync(plans, saved, { recursive: true });
+      await step('plans deleted', () => rmSync(plans, { recursive: true }), 'unknown-plan');
+      await step('plans made again', () => cpSync(saved, plans, { recursive: true }), '"errors":0');
+      await step('a plan renamed in the new folder', () => writeFileSync(path.join(plans, 'pro.yaml'), readFileSync(path.join(plans, 'pro.yaml'), 'utf8').replace(/^id: pro$/m, 'id: prox')), 'Did you mean \\"prox\\"?');
+      await step('and back', () => cpSync(path.join(saved, 'pro.yaml'), path.join(plans, 'pro.yaml')), '"errors":0');
+
+      // a folder with a dot in its name, and a file in it edited
+      const dotted = policies('customers/region.eu');
+      await step('a dotted folder with a customer', () => {
+        mkdirSync(dotted);
+        writeFileSync(path.join(dotted, 'cust_eu.yaml'), 'kind: Customer\nid: cust_eu\nplan: fre\n');
+      }, 'unknown plan \\"fre\\"');
+      await step('its customer fixed', () => writeFileSync(path.join(dotted, 'cust_eu.yaml'), 'kind: Customer\nid: cust_eu\nplan: free\n'), '"errors":0');
+      await step('the dotted folder moved out', () => renameSync(dotted, path.join(outside, 'region.eu')), '"errors":0');
+
+      // the file a policy file links to, edited where it lives
+      await step('a linked file edited', () => writeFileSync(path.join(outside, 'linked.yaml'), 'kind: Customer\nid: cust_linked\nplan: proo\n'), 'unknown plan \\"proo\\"');
+
+      expect(await watch.stop('SIGTERM')).toBe(0);
+      expect(watch.stderr.endsWith('Stopped watching.\n')).toBe(true);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 });

@@ -70,4 +70,27 @@ describe('the editor cache', () => {
       expect(computed, edit.what).toEqual({ parses: edit.parses, customers: edit.customers === all ? cachedCustomers : edit.customers });
     }
   });
+
+  // validate --watch checks a part after each change and analyses the whole only when a definition changes: what
+  // a change replaced must go then, not at the end of a run of the whole
+  it('forgets a file\'s earlier parse and a customer\'s earlier result as soon as they are replaced', () => {
+    const customer = path.join(dir, 'customers/cust_hooli.yaml');
+    const renamed = readFileSync(customer, 'utf8').replace(/^name: (.*)$/m, 'name: $1 (renamed)');
+    const editor = new EditorCache();
+    const first = analyze(dir, { at: AT, cache: editor });
+    editor.keyed(first.customerKeys!);
+    const edited = analyze(dir, { at: AT, overlay: new Map([[customer, renamed]]), cache: editor });
+    editor.keyed(edited.customerKeys!);
+    const before = first.customerKeys!.get('cust_hooli')!;
+    const after = edited.customerKeys!.get('cust_hooli')!;
+    expect(after).not.toBe(before);
+    expect(editor.hasCustomer(before)).toBe(false);
+    expect(editor.hasCustomer(after)).toBe(true);
+    // another customer's result, under an unchanged key, is kept
+    expect(editor.hasCustomer(first.customerKeys!.get('cust_stark')!)).toBe(true);
+    // the text on disk again: its parse was let go when the edit replaced it
+    const { cache, computed } = counting(editor);
+    analyze(dir, { at: AT, cache });
+    expect(computed.parses).toBe(1);
+  });
 });

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { CACHE_DIR, PolicyCache } from '../../cache/policy-cache.js';
 import { summarize, type Diagnostic } from '../../diagnostics/diagnostic.js';
@@ -37,19 +38,22 @@ export async function validateWatching(options: WatchOptions, io: CliIO): Promis
 
   // watching starts before the first run, so that a change made during it is seen (it makes a second run)
   const changed = new Set<string>();
+  const seen = new Set<string>();
   let everything = false;
   let folders = false;
   let timer: NodeJS.Timeout | undefined;
-  const watcher = new FolderWatch(workspace.dir, (file) => {
-    if (file === undefined) {
+  const watcher = new FolderWatch(workspace.dir, (entry) => {
+    if (entry === undefined) {
       everything = folders = true; // the system could not say what changed
     } else {
-      const name = path.basename(file);
+      const name = path.basename(entry);
       // validate reads neither hidden entries nor node_modules, and an editor's swap and backup files are not policy files
       if (name.startsWith('.') || name === 'node_modules') return;
-      if (isYamlName(name)) changed.add(file);
-      else if (name.includes('.')) return;
-      else folders = true; // perhaps a folder, created, renamed or deleted: the folders watched are taken again
+      // a folder created, deleted, renamed or made again: the folders watched are taken again
+      if (watcher.watches(entry) || isFolder(entry)) folders = true;
+      else if (isYamlName(name)) changed.add(entry);
+      else return;
+      seen.add(entry);
     }
     clearTimeout(timer);
     timer = setTimeout(run, SETTLE_MS);
@@ -67,7 +71,9 @@ export async function validateWatching(options: WatchOptions, io: CliIO): Promis
   function run(): void {
     timer = undefined;
     const files = [...changed];
+    const shownChange = seen.size === 1 ? `${displayPath([...seen][0]!)} changed` : seen.size > 1 ? `${seen.size} files or folders changed` : 'Something changed';
     changed.clear();
+    seen.clear();
     if (everything) workspace.watched(); // a change the watcher could not name: every file's stat is compared once
     // the folders watched follow the directory's before it is listed: a file created in a new folder after this is reported
     const gone = folders && !watcher.sync();
@@ -77,7 +83,7 @@ export async function validateWatching(options: WatchOptions, io: CliIO): Promis
     const report = workspace.report();
     const ms = performance.now() - started;
     io.out(render(report, options.format, io.color));
-    const what = first ? `Checked ${shown}` : `${files.length === 1 ? displayPath(files[0]!) : `${files.length || 'Some'} files`} changed; checked`;
+    const what = first ? `Checked ${shown}` : `${shownChange}; checked`;
     io.err(`[${clock()}] ${what} in ${ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`}: ${counts(report.diagnostics)}.${gone ? '' : ' Watching for changes; Ctrl-C stops.'}\n`);
     first = false;
     if (gone) {
@@ -114,6 +120,14 @@ function render(report: ValidateOutcome, format: DiagnosticFormat, color: boolea
 function counts(diagnostics: readonly Diagnostic[]): string {
   const { errors, warnings } = summarize(diagnostics);
   return `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
+}
+
+function isFolder(entry: string): boolean {
+  try {
+    return statSync(entry).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function clock(): string {
