@@ -1,6 +1,6 @@
 import { DiagnosticSeverity, type Diagnostic as LspDiagnostic, type Range } from 'vscode-languageserver';
 import type { Diagnostic, Location } from '../diagnostics/diagnostic.js';
-import { absolutePath, pathToUri } from './workspace.js';
+import { absolutePath, pathToUri } from './paths.js';
 
 /** An LSP range (0-based) from a tollgate location (1-based). */
 export function toRange(at: Location): Range {

@@ -4,7 +4,7 @@ import { at, type Origin, type PolicySet } from '../model/policy-set.js';
 import { toPointer } from '../load/positions.js';
 import { kindOf, type CursorTarget } from './cursor.js';
 import { toRange } from './diagnostics.js';
-import { absolutePath, pathToUri } from './workspace.js';
+import { absolutePath, pathToUri } from './paths.js';
 
 export type RefKind = 'feature' | 'plan' | 'profile' | 'customer' | 'guardrail';
 

@@ -9,7 +9,8 @@ import { targetAt, type CursorTarget } from './cursor.js';
 import { diagnosticsByUri } from './diagnostics.js';
 import { hoverText } from './hover.js';
 import { definitionOf, referenceAt, toLspLocation, usesOf } from './navigation.js';
-import { pathToUri, PolicyWorkspace, uriToPath } from './workspace.js';
+import { PolicyWorkspace } from '../validate/workspace.js';
+import { pathToUri, uriToPath } from './paths.js';
 
 /** How long after the last change the analysis starts: long enough for the requests sent with a keystroke. */
 const SETTLE_MS = 20;

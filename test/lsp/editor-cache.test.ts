@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EditorCache } from '../../src/lsp/editor-cache.js';
+import { EditorCache } from '../../src/validate/editor-cache.js';
 import type { AnalysisCache } from '../../src/validate/analysis-cache.js';
 import { analyze } from '../../src/validate/index.js';
 

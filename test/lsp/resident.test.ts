@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { analyze } from '../../src/validate/index.js';
 import { ResidentIndex, type ResidentRun } from '../../src/validate/incremental.js';
-import { PolicyWorkspace } from '../../src/lsp/workspace.js';
+import { PolicyWorkspace } from '../../src/validate/workspace.js';
 import { hoverText } from '../../src/lsp/hover.js';
 import { targetAt } from '../../src/lsp/cursor.js';
 import { displayPath, listPolicyFiles } from '../../src/load/files.js';

@@ -6,7 +6,7 @@ import type { DiagnosticFormat } from '../../diagnostics/format/index.js';
 import { tallyOf } from '../../guardrails/report.js';
 import { displayPath, isYamlName } from '../../load/files.js';
 import { FolderWatch } from '../../load/watch.js';
-import { PolicyWorkspace } from '../../lsp/workspace.js';
+import { PolicyWorkspace } from '../../validate/workspace.js';
 import type { ValidateOutcome } from '../../validate/incremental.js';
 import { renderDiagnostics, type CliIO } from '../io.js';
 import type { ValidateOptions } from './validate.js';

@@ -1,8 +1,7 @@
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { PolicyCache } from '../cache/policy-cache.js';
-import { analyze, withOverlay, type Analysis, type AnalyzeOptions } from '../validate/index.js';
-import { ResidentIndex, type ResidentRun, type ValidateOutcome } from '../validate/incremental.js';
+import type { AnalysisCache } from './analysis-cache.js';
+import { analyze, withOverlay, type Analysis, type AnalyzeOptions } from './index.js';
+import { ResidentIndex, type ResidentRun, type ValidateOutcome } from './incremental.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { PolicySet } from '../model/policy-set.js';
 import { displayPath } from '../load/files.js';
@@ -11,7 +10,7 @@ import { EditorCache } from './editor-cache.js';
 
 export interface WorkspaceSettings {
   /** Results of earlier commands (.tollgate/cache), read by the first analysis. */
-  cache?: PolicyCache;
+  cache?: AnalysisCache;
   /** Parse the first analysis on worker threads too. */
   parallel?: boolean;
   /** The instant to resolve at (epoch ms); else the time of each analysis. */
@@ -172,19 +171,4 @@ export class PolicyWorkspace {
     const part = this.recent;
     return part && part !== whole ? [whole.set, part.set] : [whole.set];
   }
-}
-
-/** The absolute path of a file named the way diagnostics and provenance name it (relative to the current directory). */
-export function absolutePath(shown: string): string {
-  return path.resolve(shown);
-}
-
-/** file:// URI → absolute path; undefined for other schemes (untitled buffers, remote files). */
-export function uriToPath(uri: string): string | undefined {
-  return uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
-}
-
-/** Absolute path → file:// URI. */
-export function pathToUri(file: string): string {
-  return pathToFileURL(file).href;
 }

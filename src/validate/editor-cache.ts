@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PolicyDoc } from '../load/yaml.js';
 import type { SourceFile } from '../util/source-file.js';
-import type { AnalysisCache, CustomerResult, ParsedFile, ShapeResult } from '../validate/analysis-cache.js';
+import type { AnalysisCache, CustomerResult, ParsedFile, ShapeResult } from './analysis-cache.js';
 
 interface FileEntry {
   parsed: ParsedFile;
