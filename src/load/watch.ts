@@ -1,22 +1,32 @@
-import { readdirSync, realpathSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { isYamlName } from './files.js';
 
 /**
  * A change in a policy directory, as a watcher names it: `file` is the path of the entry that changed (a file or
  * folder, created, written, renamed or deleted; a policy file that is a symbolic link when its target changed),
- * or undefined when the system could not say which.
+ * or undefined when the system could not say which (the directory itself replaced, a watcher lost).
  */
 export type FolderChange = (file: string | undefined) => void;
 
 interface Watched {
   watcher: FSWatcher;
-  /** The folder's device and inode when it was watched: a folder deleted and made again is another one. */
-  id: string;
   /** Names in the folder that are the targets of policy files linked to them, and the links' paths. */
   links: Map<string, string[]>;
   /** The folder is one of the policy directory's (else only the target of links). */
   policy: boolean;
+}
+
+type Found = Omit<Watched, 'watcher'>;
+
+/** Watching a folder failed for a reason other than the folder being gone (the system's limit of watches, say). */
+export class WatchError extends Error {
+  constructor(
+    readonly folder: string,
+    override readonly cause: NodeJS.ErrnoException,
+  ) {
+    super(`cannot watch ${folder}: ${cause.code === 'ENOSPC' ? "the system's limit of watched folders is reached (on Linux, raise fs.inotify.max_user_watches)" : cause.code === 'EMFILE' ? 'too many open files' : cause.message}`);
+  }
 }
 
 /**
@@ -24,24 +34,37 @@ interface Watched {
  * out, symbolic links followed), and the folders of the files its policy files link to, for changes to the
  * entries in them: one watcher per folder, on the folder itself, so that a file an editor saves by writing
  * another and renaming it over is still seen (Node 20's recursive watch on Linux watches files one by one and
- * loses such a file after its first save). Folders created, deleted or made again since (a `git checkout` of a
- * folder) are taken in or let go by `sync()`, which a change to an entry that is or was a folder calls for.
+ * loses such a file after its first save). `sync()` takes in folders created since and lets go of those gone; a
+ * folder that a change names (deleted and made again, as a checkout does; the new one may even get the old
+ * inode) is watched afresh with everything under it, and so is the whole directory when its own watcher reports
+ * that the directory itself was moved or deleted.
  */
 export class FolderWatch {
   private readonly watched = new Map<string, Watched>();
+  /** Folders to watch afresh at the next sync (with the folders under them). */
+  private readonly stale = new Set<string>();
+  private readonly root: string;
 
   constructor(
-    private readonly root: string,
+    root: string,
     private readonly onChange: FolderChange,
-  ) {}
+    private readonly onError: (error: WatchError) => void,
+  ) {
+    this.root = path.resolve(root);
+  }
 
-  /** Watches the folders there are now and lets go of those gone. False when the directory itself cannot be read. */
+  /**
+   * Watches the folders there are now, afresh where a change named them, and lets go of those gone. False when
+   * the directory itself cannot be read. Throws WatchError when a folder there is cannot be watched.
+   */
   sync(): boolean {
     const found = policyFolders(this.root);
-    if (!found) return false;
+    const stale = [...this.stale];
+    this.stale.clear();
+    const under = (folder: string) => stale.some((s) => folder === s || folder.startsWith(s + path.sep));
     for (const [folder, w] of this.watched) {
-      const now = found.get(folder);
-      if (!now || now.id !== w.id) {
+      const now = found?.get(folder);
+      if (!now || under(folder)) {
         w.watcher.close();
         this.watched.delete(folder);
       } else {
@@ -49,28 +72,40 @@ export class FolderWatch {
         w.policy = now.policy;
       }
     }
-    for (const [folder, { id, links, policy }] of found) {
+    if (!found) return false;
+    for (const [folder, { links, policy }] of found) {
       if (this.watched.has(folder)) continue;
       let watcher: FSWatcher;
       try {
         watcher = watch(folder, (_event, name) => this.changed(folder, name));
-      } catch {
-        continue; // gone since it was listed: the change that removed it is reported by its parent's watcher
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') continue; // gone since it was listed: its parent's watcher says so
+        throw new WatchError(folder, error as NodeJS.ErrnoException);
       }
-      // a folder deleted while watched ends its watcher with an error on some systems: let go, and say something changed
-      watcher.on('error', () => {
+      watcher.on('error', (error: NodeJS.ErrnoException) => {
         watcher.close();
         if (this.watched.get(folder)?.watcher === watcher) this.watched.delete(folder);
-        this.onChange(undefined);
+        // a folder deleted while watched may end its watcher so: something changed; anything else is an error
+        if (error.code === 'ENOENT' || error.code === 'EPERM') this.onChange(undefined);
+        else this.onError(new WatchError(folder, error));
       });
-      this.watched.set(folder, { watcher, id, links, policy });
+      this.watched.set(folder, { watcher, links, policy });
     }
     return true;
   }
 
-  /** Whether `entry` is a folder watched now (so that its deletion or renaming calls for `sync()`). */
-  watches(entry: string): boolean {
-    return this.watched.has(entry);
+  /** Whether a change to `entry` calls for `sync()`: it is or was a watched folder, a folder, or a linked policy file. */
+  reshapes(entry: string): boolean {
+    if (this.watched.has(entry)) return true;
+    try {
+      const stat = lstatSync(entry);
+      return stat.isDirectory() || (stat.isSymbolicLink() && (isYamlName(entry) || statSync(entry).isDirectory()));
+    } catch {
+      // gone: a link that was followed, or a folder never watched (hidden, say)
+      for (const w of this.watched.values()) for (const links of w.links.values()) if (links.includes(entry)) return true;
+      return false;
+    }
   }
 
   close(): void {
@@ -85,46 +120,61 @@ export class FolderWatch {
       this.onChange(undefined);
       return;
     }
-    if (w.policy) this.onChange(path.join(folder, name));
+    const entry = path.join(folder, name);
+    // the directory itself moved or deleted: its watcher names it, as an entry of itself that is not there
+    if (folder === this.root && name === path.basename(folder) && !exists(entry)) {
+      this.stale.add(this.root);
+      this.onChange(undefined);
+      return;
+    }
+    // a folder named by a change (deleted, made again, renamed): watched afresh, with what is under it
+    if (this.watched.has(entry)) this.stale.add(entry);
+    if (w.policy) this.onChange(entry);
     for (const link of w.links.get(name) ?? []) this.onChange(link);
+  }
+}
+
+function exists(entry: string): boolean {
+  try {
+    lstatSync(entry);
+    return true;
+  } catch {
+    return false;
   }
 }
 
 /**
  * The folders of a policy directory listPolicyFiles would read, itself included, and the folders of the files
- * its policy files link to, by path, with their device and inode; undefined when the directory is not a readable
- * folder.
+ * its policy files link to; undefined when the directory is not a readable folder.
  */
-function policyFolders(root: string): Map<string, Omit<Watched, 'watcher'>> | undefined {
-  const folders = new Map<string, Omit<Watched, 'watcher'>>();
+function policyFolders(root: string): Map<string, Found> | undefined {
+  const folders = new Map<string, Found>();
   const seen = new Set<string>();
-  const targets: Array<[string, string]> = [];
+  const targets: string[] = [];
   const walk = (folder: string): boolean => {
     let entries;
-    let id;
     try {
       const real = realpathSync(folder);
       if (seen.has(real)) return true; // a symbolic link back up the tree
       seen.add(real);
-      id = idOf(folder);
       entries = readdirSync(folder, { withFileTypes: true });
     } catch {
       return false;
     }
-    folders.set(folder, { id, links: new Map(), policy: true });
+    folders.set(folder, { links: new Map(), policy: true });
     for (const entry of entries) {
       if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
       const full = path.join(folder, entry.name);
       if (entry.isDirectory()) walk(full);
       else if (entry.isSymbolicLink()) {
         if (isFolder(full)) walk(full);
-        else if (isYamlName(entry.name)) targets.push([full, entry.name]);
+        else if (isYamlName(entry.name)) targets.push(full);
       }
     }
     return true;
   };
-  if (!walk(path.resolve(root))) return undefined;
-  for (const [link] of targets) {
+  if (!walk(root)) return undefined;
+  for (const link of targets) {
     let real;
     try {
       real = realpathSync(link);
@@ -134,22 +184,13 @@ function policyFolders(root: string): Map<string, Omit<Watched, 'watcher'>> | un
     const folder = path.dirname(real);
     let entry = folders.get(folder);
     if (!entry) {
-      try {
-        entry = { id: idOf(folder), links: new Map(), policy: false };
-      } catch {
-        continue;
-      }
+      entry = { links: new Map(), policy: false };
       folders.set(folder, entry);
     }
     const name = path.basename(real);
     entry.links.set(name, [...(entry.links.get(name) ?? []), link]);
   }
   return folders;
-}
-
-function idOf(folder: string): string {
-  const stat = statSync(folder);
-  return `${stat.dev}:${stat.ino}`;
 }
 
 function isFolder(file: string): boolean {

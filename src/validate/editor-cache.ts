@@ -109,7 +109,13 @@ export class EditorCache implements AnalysisCache {
     this.usedFiles.delete(key);
   }
 
-  /** Ends an analysis: what it did not use is forgotten (see the class comment), and the disk cache is let go. */
+  /** Starts an analysis: what it uses is counted from here (an analysis of a part before it does not count for the whole's endRun). */
+  beginRun(): void {
+    this.usedFiles = new Set();
+    this.usedCustomers = new Set();
+  }
+
+  /** Ends an analysis of the whole: what it did not use is forgotten (see the class comment), and the disk cache is let go. */
   endRun(): void {
     for (const key of this.files.keys()) if (!this.usedFiles.has(key)) this.files.delete(key);
     if (this.usedCustomers.size > 0) for (const key of this.customers.keys()) if (!this.usedCustomers.has(key)) this.customers.delete(key);

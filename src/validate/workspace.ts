@@ -99,6 +99,7 @@ export class PolicyWorkspace {
   /** What `tollgate validate` would print of the directory with open texts in place (diagnostics, texts, guardrail tally); reused until a change. */
   report(): ValidateOutcome {
     if (!this.checked) {
+      this.cache.beginRun();
       const run = this.index.run(this.dir, this.options());
       this.checked = run;
       this.recent = run.analysis;
@@ -121,7 +122,10 @@ export class PolicyWorkspace {
 
   /** The analysis of every file of the directory with open texts in place; reused until a change. */
   current(): Analysis {
-    if (!this.analysis) this.analysed(analyze(this.dir, this.options()));
+    if (!this.analysis) {
+      this.cache.beginRun();
+      this.analysed(analyze(this.dir, this.options()));
+    }
     return this.analysis!;
   }
 

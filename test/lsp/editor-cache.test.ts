@@ -93,4 +93,30 @@ describe('the editor cache', () => {
     analyze(dir, { at: AT, cache });
     expect(computed.parses).toBe(1);
   });
+
+  // an analysis of a part (validate --watch, the language server while typing) does not end a run: a whole one after
+  // it that checks no customer through the cache must not take the part's customers for all it used
+  it('keeps every customer result through a run of the whole that checks none, after an analysis of a part', () => {
+    const customer = path.join(dir, 'customers/cust_hooli.yaml');
+    const editor = new EditorCache();
+    editor.beginRun();
+    analyze(dir, { at: AT, cache: editor });
+    editor.endRun();
+    // the part: hooli renamed (checked under a new key); its earlier result is kept, as a part run keeps it
+    editor.beginRun();
+    analyze(dir, { at: AT, overlay: new Map([[customer, readFileSync(customer, 'utf8').replace(/^name: (.*)$/m, 'name: $1 (renamed)')]]), cache: editor });
+    // the whole, with a plan defined twice (a file copied, not yet renamed): every customer is checked afresh, none
+    // through the cache
+    const copy = path.join(dir, 'plans/free-copy.yaml');
+    editor.beginRun();
+    const broken = analyze(dir, { at: AT, overlay: new Map([[copy, readFileSync(path.join(dir, 'plans/free.yaml'), 'utf8')]]), cache: editor });
+    editor.endRun();
+    expect(broken.diagnostics.map((d) => d.code)).toContain('duplicate-id');
+    // everything back as on disk: every customer's result is still held
+    const { cache, computed } = counting(editor);
+    editor.beginRun();
+    analyze(dir, { at: AT, cache });
+    editor.endRun();
+    expect(computed.customers).toBe(0);
+  });
 });

@@ -1,11 +1,10 @@
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import { CACHE_DIR, PolicyCache } from '../../cache/policy-cache.js';
 import { summarize, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { DiagnosticFormat } from '../../diagnostics/format/index.js';
 import { tallyOf } from '../../guardrails/report.js';
 import { displayPath, isYamlName } from '../../load/files.js';
-import { FolderWatch } from '../../load/watch.js';
+import { FolderWatch, WatchError } from '../../load/watch.js';
 import { PolicyWorkspace } from '../../validate/workspace.js';
 import type { ValidateOutcome } from '../../validate/incremental.js';
 import { renderDiagnostics, type CliIO } from '../io.js';
@@ -49,18 +48,44 @@ export async function validateWatching(options: WatchOptions, io: CliIO): Promis
       const name = path.basename(entry);
       // validate reads neither hidden entries nor node_modules, and an editor's swap and backup files are not policy files
       if (name.startsWith('.') || name === 'node_modules') return;
-      // a folder created, deleted, renamed or made again: the folders watched are taken again
-      if (watcher.watches(entry) || isFolder(entry)) folders = true;
-      else if (isYamlName(name)) changed.add(entry);
-      else return;
+      // a folder created, deleted, renamed or made again, or a link: the folders watched are taken again
+      const reshapes = watcher.reshapes(entry);
+      const policyFile = isYamlName(name);
+      if (!reshapes && !policyFile) return;
+      if (reshapes) folders = true;
+      if (policyFile) changed.add(entry);
       seen.add(entry);
     }
     clearTimeout(timer);
-    timer = setTimeout(run, SETTLE_MS);
-  });
+    // a run that fails unexpectedly ends the watch as any command's failure ends it, watchers closed
+    timer = setTimeout(() => {
+      try {
+        run();
+      } catch (error) {
+        crash(error);
+      }
+    }, SETTLE_MS);
+  }, (error) => failed(error));
   let stop!: (code: number) => void;
-  const stopped = new Promise<number>((resolve) => (stop = resolve));
-  if (!watcher.sync()) {
+  let crash!: (error: unknown) => void;
+  const stopped = new Promise<number>((resolve, reject) => {
+    stop = resolve;
+    crash = reject;
+  });
+  const failed = (error: WatchError): void => {
+    io.err(`error: ${error.message}; stopped watching.\n`);
+    stop(1);
+  };
+  let readable: boolean;
+  try {
+    readable = watcher.sync();
+  } catch (error) {
+    if (!(error instanceof WatchError)) throw error;
+    watcher.close();
+    io.err(`error: ${error.message}.\n`);
+    return 1;
+  }
+  if (!readable) {
     // the directory is missing or not one: validate's own diagnostic says so
     io.out(render(workspace.report(), options.format, io.color));
     io.err(`error: cannot watch "${shown}": it is not a folder that can be read.\n`);
@@ -76,7 +101,16 @@ export async function validateWatching(options: WatchOptions, io: CliIO): Promis
     seen.clear();
     if (everything) workspace.watched(); // a change the watcher could not name: every file's stat is compared once
     // the folders watched follow the directory's before it is listed: a file created in a new folder after this is reported
-    const gone = folders && !watcher.sync();
+    let gone = false;
+    if (folders) {
+      try {
+        gone = !watcher.sync();
+      } catch (error) {
+        if (!(error instanceof WatchError)) throw error;
+        failed(error);
+        return;
+      }
+    }
     everything = folders = false;
     workspace.changedOnDisk(files);
     const started = performance.now();
@@ -95,19 +129,22 @@ export async function validateWatching(options: WatchOptions, io: CliIO): Promis
     setImmediate(() => workspace.settle());
   }
 
-  // until the first run is over, the watcher only records changes (none of its callbacks runs during it)
-  workspace.watched();
-  run();
   const signal = (): void => stop(0);
   process.once('SIGINT', signal);
   process.once('SIGTERM', signal);
-  const code = await stopped;
-  process.off('SIGINT', signal);
-  process.off('SIGTERM', signal);
-  clearTimeout(timer);
-  watcher.close();
-  if (code === 0) io.err('Stopped watching.\n');
-  return code;
+  try {
+    // until the first run is over, the watcher only records changes (none of its callbacks runs during it)
+    workspace.watched();
+    run();
+    const code = await stopped;
+    if (code === 0) io.err('Stopped watching.\n');
+    return code;
+  } finally {
+    process.off('SIGINT', signal);
+    process.off('SIGTERM', signal);
+    clearTimeout(timer);
+    watcher.close();
+  }
 }
 
 /** What validate prints of a report; json and sarif on one line, so that each run is one line. */
@@ -120,14 +157,6 @@ function render(report: ValidateOutcome, format: DiagnosticFormat, color: boolea
 function counts(diagnostics: readonly Diagnostic[]): string {
   const { errors, warnings } = summarize(diagnostics);
   return `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
-}
-
-function isFolder(entry: string): boolean {
-  try {
-    return statSync(entry).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 function clock(): string {
