@@ -39,7 +39,7 @@ export interface AnalysisCache {
   parse(source: SourceFile, compute: () => ParsedFile): ParsedFile;
   /** A document's schema check, keyed by its file, its index and the feature ids and types (`features`, a hash). */
   shape(doc: PolicyDoc, features: string, compute: () => ShapeResult): ShapeResult;
-  /** A hash of a file's path and text, for keys built from several files. */
+  /** A hash of a file's path and text, for keys built from several files. An analysis sees one text per path. */
   fileKey(source: SourceFile): string;
   /** A customer's result, keyed by `key` (a hash of everything it depends on); `stripped` is needed when `digest`. */
   customer(key: string, digest: boolean, compute: () => CustomerResult): CustomerResult;
