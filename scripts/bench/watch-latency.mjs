@@ -1,12 +1,13 @@
 // How long `tollgate validate --watch` takes to report after one customer file changes, and the CPU its process
 // spends on it (from /proc/<pid>/stat, so every thread counts): `node scripts/bench/watch-latency.mjs DIR [ROUNDS]`.
 // DIR is changed (one customer's name, a round at a time) and left as it was. Used by scripts/bench.mjs.
+// TOLLGATE_BENCH_BIN=path/to/bin/tollgate.js measures another build (a worktree of an earlier commit).
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const TOLLGATE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/tollgate.js');
+const TOLLGATE = process.env.TOLLGATE_BENCH_BIN ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/tollgate.js');
 const TICK_S = 0.01; // USER_HZ is 100 on Linux
 
 /** CPU seconds the process has used (user + system, all threads). */
