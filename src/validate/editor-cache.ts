@@ -12,13 +12,13 @@ interface FileEntry {
 }
 
 /**
- * Analysis results kept in memory between a language server's analyses, so that an edit re-parses only the
- * files it changed and re-checks only the customers they touch. Entries live as long as the files and
- * customers they belong to: a file's parse is forgotten when its text changes, a customer's result when it is
- * checked under another key (keyed()), and a run of the whole forgets the parses it did not use, and the
- * customer results it did not use unless it used none (a run with unusable definitions checks every customer
- * afresh, and the next run should not pay for that again). `disk`, the cache earlier commands wrote, answers what memory lacks
- * during the first analysis only.
+ * Analysis results kept in memory between the analyses of a resident workspace (the language server,
+ * `validate --watch`), so that an edit re-parses only the files it changed and re-checks only the customers they
+ * touch. Entries live as long as the files and customers they belong to: a file's parse is forgotten when its
+ * text changes, a customer's result when it is checked under another key (keyed()), and a run of the whole
+ * forgets the parses it did not use, and the customer results it did not use unless it used none (a run with
+ * unusable definitions checks every customer afresh, and the next run should not pay for that again). `disk`,
+ * the cache earlier commands wrote, answers what memory lacks during the first analysis only.
  */
 export class EditorCache implements AnalysisCache {
   private readonly keys = new Map<string, { text: string; key: string }>();

@@ -23,7 +23,7 @@ export interface WorkspaceSettings {
 
 /**
  * The policy directory as an editor sees it: files on disk, with the text of open documents in place of
- * theirs. Analysed again only after something changed; the texts of files on disk and the parses and checks
+ * theirs (the language server's; `validate --watch` has none). Analysed again only after something changed; the texts of files on disk and the parses and checks
  * of unchanged files are kept in memory between analyses. Its diagnostics after an edit of customer files come
  * from the definitions and the edited files' groups alone (validate/incremental.ts, ResidentIndex); hover,
  * definition and references on a file outside those get an analysis of the whole, made when first asked for.
@@ -81,7 +81,7 @@ export class PolicyWorkspace {
     this.checked = undefined;
   }
 
-  /** The editor watches the directory and reports changes (changedOnDisk with the files): unchanged files need no stat. */
+  /** Something watches the directory and reports changes (changedOnDisk with the files): unchanged files need no stat; the next analysis compares stats once. */
   watched(): void {
     this.disk.watched();
   }
