@@ -95,6 +95,24 @@ function validate(format: string): string {
 
 const oneLine = (json: string) => `${JSON.stringify(JSON.parse(json))}\n`;
 
+/**
+ * Makes a change and waits for the report of the state it leaves. A change may be seen by more than one run (a
+ * folder, then the files in it; a file written in place, seen empty by a run between truncating and writing it on
+ * a loaded machine): the reports go on until one is what a fresh validate prints of that state.
+ */
+async function step(what: string, change: () => void, marker: string): Promise<void> {
+  change();
+  const expected = oneLine(validate('json'));
+  expect(expected, what).toContain(marker);
+  while ((await watch!.nextLine()) !== expected);
+}
+
+/** Writes a file as editors save: another file written, then renamed over it (one change, never seen half-written). */
+function save(file: string, text: string): void {
+  writeFileSync(`${file}.tmp~`, text);
+  renameSync(`${file}.tmp~`, file);
+}
+
 beforeEach(() => {
   root = mkdtempSync(path.join(os.tmpdir(), 'tollgate-watch-'));
   cpSync(path.join(REPO, 'policies'), path.join(root, 'policies'), { recursive: true });
@@ -115,37 +133,16 @@ describe('tollgate validate --watch', () => {
     const globex = policies('customers/cust_globex.yaml');
     const original = readFileSync(globex, 'utf8');
 
-    // written in place
-    writeFileSync(globex, original.replace('plan: pro', 'plan: prp'));
-    const typo = await watch.nextLine();
-    expect(typo).toContain('unknown plan \\"prp\\". Did you mean \\"pro\\"?');
-    expect(typo).toBe(oneLine(validate('json')));
-
-    // saved as editors save: another file written, then renamed over it (twice: the second save is seen too)
-    for (const text of [original, original.replace('plan: pro', 'plan: scale')]) {
-      writeFileSync(`${globex}.tmp~`, text);
-      renameSync(`${globex}.tmp~`, globex);
-      expect(await watch.nextLine()).toBe(oneLine(validate('json')));
-    }
-    expect(watch.stdout).toContain('unknown plan \\"scale\\"');
-
-    // a new folder, and a file in it
-    mkdirSync(policies('customers/more'));
-    writeFileSync(policies('customers/more/c_more.yaml'), 'kind: Customer\nid: c_more\nplan: fre\n');
-    let report = await watch.nextLine();
-    // the folder and its file may be seen by one run or by two
-    if (!report.includes('c_more')) report = await watch.nextLine();
-    expect(report).toBe(oneLine(validate('json')));
-    // a file in the new folder, changed: the folder is watched too
-    writeFileSync(policies('customers/more/c_more.yaml'), 'kind: Customer\nid: c_more\nplan: fee\n');
-    expect(await watch.nextLine()).toBe(oneLine(validate('json')));
-    expect(watch.stdout).toContain('unknown plan \\"fee\\"');
-
-    // the folder deleted
-    rmSync(policies('customers/more'), { recursive: true });
-    report = await watch.nextLine();
-    if (report.includes('c_more')) report = await watch.nextLine();
-    expect(report).toBe(oneLine(validate('json')));
+    await step('written in place', () => writeFileSync(globex, original.replace('plan: pro', 'plan: prp')), 'unknown plan \\"prp\\". Did you mean \\"pro\\"?');
+    // saved as editors save, twice: the second save is seen too
+    await step('saved by renaming', () => save(globex, original), '"errors":0');
+    await step('saved by renaming again', () => save(globex, original.replace('plan: pro', 'plan: scale')), 'unknown plan \\"scale\\"');
+    await step('a new folder, and a file in it', () => {
+      mkdirSync(policies('customers/more'));
+      writeFileSync(policies('customers/more/c_more.yaml'), 'kind: Customer\nid: c_more\nplan: fre\n');
+    }, 'unknown plan \\"fre\\"');
+    await step('a file in the new folder changed', () => writeFileSync(policies('customers/more/c_more.yaml'), 'kind: Customer\nid: c_more\nplan: fee\n'), 'unknown plan \\"fee\\"');
+    await step('the folder deleted', () => rmSync(policies('customers/more'), { recursive: true }), 'unknown plan \\"scale\\"');
 
     expect(await watch.stop()).toBe(0);
     expect(watch.stderr).toMatch(/^\[\d\d:\d\d:\d\d\] Checked policies in (\d+ ms|\d+\.\d s): 0 errors, 0 warnings\. Watching for changes; Ctrl-C stops\.\n/);
@@ -156,7 +153,7 @@ describe('tollgate validate --watch', () => {
   it('shows the code frames of kept diagnostics when another file is checked again', async () => {
     // hooli has no exceptions (whose groups are checked on every run): its diagnostic is kept from the first run
     const hooli = policies('customers/cust_hooli.yaml');
-    writeFileSync(hooli, readFileSync(hooli, 'utf8').replace('plan: pro', 'plan: prp'));
+    save(hooli, readFileSync(hooli, 'utf8').replace('plan: pro', 'plan: prp'));
     watch = new Watch([], root);
     const first = validate('stylish');
     expect(first).toMatch(/> 14 \| plan: prp/);
@@ -164,7 +161,7 @@ describe('tollgate validate --watch', () => {
     await watch.statusLines(1);
     // another customer's file: its group is checked again
     const stark = policies('customers/cust_stark.yaml');
-    writeFileSync(stark, readFileSync(stark, 'utf8').replace(/^name: (.*)$/m, 'name: $1 (renamed)'));
+    save(stark, readFileSync(stark, 'utf8').replace(/^name: (.*)$/m, 'name: $1 (renamed)'));
     const second = validate('stylish');
     expect(second).toBe(first);
     expect(await watch.next(second.length)).toBe(second);
@@ -181,15 +178,6 @@ describe('tollgate validate --watch', () => {
       symlinkSync(path.join(outside, 'linked.yaml'), policies('customers/cust_linked.yaml'));
       watch = new Watch(['--format', 'json'], root);
       expect(await watch.nextLine()).toBe(oneLine(validate('json')));
-      // a change may be seen by more than one run (a folder, then the files in it): the reports go on until one
-      // is what a fresh validate prints of the state the change left
-      const step = async (what: string, change: () => void, marker: string): Promise<void> => {
-        change();
-        const expected = oneLine(validate('json'));
-        expect(expected, what).toContain(marker);
-        while ((await watch!.nextLine()) !== expected);
-      };
-
       // a folder deleted and made again at once (a checkout of it; the new folder may get the old one's inode),
       // then a file in it edited: the new folder is watched
       const plans = policies('plans');
