@@ -31,6 +31,34 @@ export function listPolicyFiles(dir: string): { files: string[]; diagnostics: Di
   }
   const files: string[] = [];
   const diagnostics: Diagnostic[] = [];
+  walkPolicyTree(dir, {
+    file: (file) => files.push(file),
+    unreadable: (folder, code) =>
+      diagnostics.push(diagnostic('file-unreadable', `Cannot read the folder (${code}); its policy files were not checked.`, fileLocation(displayPath(folder)))),
+  });
+  files.sort();
+  if (files.length === 0 && diagnostics.length === 0) {
+    return { files, diagnostics: [diagnostic('dir-empty', `No *.yaml or *.yml files in "${shown}"; nothing to check.`, fileLocation(shown))] };
+  }
+  return { files, diagnostics };
+}
+
+/** What walking a policy directory meets. */
+export interface PolicyTreeVisitor {
+  /** A folder read (the directory itself first). */
+  folder?(folder: string): void;
+  /** A policy file (*.yaml, *.yml); `linked` when it is a symbolic link (perhaps a broken one). */
+  file(file: string, linked: boolean): void;
+  /** A folder that could not be read, with the system's error code. */
+  unreadable(folder: string, code: string): void;
+}
+
+/**
+ * Walks a policy directory as tollgate reads it: hidden entries and node_modules skipped, symbolic links followed
+ * like any editor would (a link back up the tree once), files and folders in the order the system lists them.
+ * listPolicyFiles lists what it meets; `validate --watch` watches the folders (load/watch.ts).
+ */
+export function walkPolicyTree(dir: string, visit: PolicyTreeVisitor): void {
   const walked = new Set<string>();
   const walk = (current: string): void => {
     let entries;
@@ -40,36 +68,31 @@ export function listPolicyFiles(dir: string): { files: string[]; diagnostics: Di
       walked.add(real);
       entries = readdirSync(current, { withFileTypes: true });
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-      diagnostics.push(diagnostic('file-unreadable', `Cannot read the folder (${code}); its policy files were not checked.`, fileLocation(displayPath(current))));
+      visit.unreadable(current, (error as NodeJS.ErrnoException).code ?? 'unknown error');
       return;
     }
+    visit.folder?.(current);
     for (const entry of entries) {
       if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
       // `current` is resolved already: joining by hand saves normalizing ten thousand paths
       const full = current.endsWith(path.sep) ? current + entry.name : current + path.sep + entry.name;
       const yamlName = isYamlName(entry.name);
       if (entry.isSymbolicLink()) {
-        // Follow links like any editor would; a broken link to a policy file is reported when it is read.
+        // a broken link to a policy file is reported when it is read
         let target;
         try {
           target = statSync(full);
         } catch {
-          if (yamlName) files.push(full);
+          if (yamlName) visit.file(full, true);
           continue;
         }
         if (target.isDirectory()) walk(full);
-        else if (target.isFile() && yamlName) files.push(full);
+        else if (target.isFile() && yamlName) visit.file(full, true);
       } else if (entry.isDirectory()) walk(full);
-      else if (entry.isFile() && yamlName) files.push(full);
+      else if (entry.isFile() && yamlName) visit.file(full, false);
     }
   };
   walk(path.resolve(dir));
-  files.sort();
-  if (files.length === 0 && diagnostics.length === 0) {
-    return { files, diagnostics: [diagnostic('dir-empty', `No *.yaml or *.yml files in "${shown}"; nothing to check.`, fileLocation(shown))] };
-  }
-  return { files, diagnostics };
 }
 
 /** `*.yaml` or `*.yml`, in any case. */

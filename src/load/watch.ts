@@ -1,6 +1,6 @@
-import { lstatSync, readdirSync, realpathSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { lstatSync, realpathSync, statSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import { isYamlName } from './files.js';
+import { isYamlName, walkPolicyTree } from './files.js';
 
 /**
  * A change in a policy directory, as a watcher names it: `file` is the path of the entry that changed (a file or
@@ -149,31 +149,18 @@ function exists(entry: string): boolean {
  */
 function policyFolders(root: string): Map<string, Found> | undefined {
   const folders = new Map<string, Found>();
-  const seen = new Set<string>();
   const targets: string[] = [];
-  const walk = (folder: string): boolean => {
-    let entries;
-    try {
-      const real = realpathSync(folder);
-      if (seen.has(real)) return true; // a symbolic link back up the tree
-      seen.add(real);
-      entries = readdirSync(folder, { withFileTypes: true });
-    } catch {
-      return false;
-    }
-    folders.set(folder, { links: new Map(), policy: true });
-    for (const entry of entries) {
-      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
-      const full = path.join(folder, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isSymbolicLink()) {
-        if (isFolder(full)) walk(full);
-        else if (isYamlName(entry.name)) targets.push(full);
-      }
-    }
-    return true;
-  };
-  if (!walk(root)) return undefined;
+  let readable = true;
+  walkPolicyTree(root, {
+    folder: (folder) => folders.set(folder, { links: new Map(), policy: true }),
+    file: (file, linked) => {
+      if (linked) targets.push(file);
+    },
+    unreadable: (folder) => {
+      if (folder === root) readable = false;
+    },
+  });
+  if (!readable) return undefined;
   for (const link of targets) {
     let real;
     try {
@@ -191,12 +178,4 @@ function policyFolders(root: string): Map<string, Found> | undefined {
     entry.links.set(name, [...(entry.links.get(name) ?? []), link]);
   }
   return folders;
-}
-
-function isFolder(file: string): boolean {
-  try {
-    return statSync(file).isDirectory();
-  } catch {
-    return false;
-  }
 }
