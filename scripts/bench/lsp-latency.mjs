@@ -129,7 +129,7 @@ function after(text, needle) {
 }
 
 /** CPU milliseconds (user + system) a process has used so far, from /proc; NaN where there is none. */
-function cpuOf(pid) {
+export function cpuOf(pid) {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
     // utime and stime, fields 14 and 15 of the line (11 and 12 after the command name), in clock ticks of 10 ms
@@ -139,7 +139,8 @@ function cpuOf(pid) {
   }
 }
 
-function stats(samples) {
+/** The median and maximum of samples (the median of an even count: the mean of the middle two). */
+export function stats(samples) {
   const sorted = [...samples].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;

@@ -6,15 +6,12 @@ import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuOf, stats } from './lsp-latency.mjs';
 
 const TOLLGATE = process.env.TOLLGATE_BENCH_BIN ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/tollgate.js');
-const TICK_S = 0.01; // USER_HZ is 100 on Linux
 
 /** CPU seconds the process has used (user + system, all threads). */
-function cpuOf(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_S;
-}
+const cpuSecondsOf = (pid) => cpuOf(pid) / 1000;
 
 /** Resident memory of the process, MiB. */
 function rssOf(pid) {
@@ -42,10 +39,10 @@ export async function measureWatch(dir, { rounds = 10, cwd = process.cwd(), env 
   });
   const quiet = async () => {
     // the process is idle once its CPU stops moving (what it does after a report, e.g. indexing a whole run, is over)
-    let before = cpuOf(child.pid);
+    let before = cpuSecondsOf(child.pid);
     for (;;) {
       await new Promise((r) => setTimeout(r, 300));
-      const now = cpuOf(child.pid);
+      const now = cpuSecondsOf(child.pid);
       if (now === before) return now;
       before = now;
     }
@@ -53,7 +50,7 @@ export async function measureWatch(dir, { rounds = 10, cwd = process.cwd(), env 
   const t0 = performance.now();
   const first = await nextReport();
   const startWall = (performance.now() - t0) / 1000;
-  const startCpu = cpuOf(child.pid);
+  const startCpu = cpuSecondsOf(child.pid);
   await quiet();
   const rssBefore = rssOf(child.pid);
   let rssAfter;
@@ -77,7 +74,7 @@ export async function measureWatch(dir, { rounds = 10, cwd = process.cwd(), env 
     child.kill('SIGINT');
     await new Promise((r) => child.on('close', r));
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const median = (xs) => stats(xs).median;
   return { start: { wall: startWall, cpu: startCpu, diagnostics: first.diagnostics.length }, rss: { before: rssBefore, after: rssAfter }, rounds: samples, wall: median(samples.map((s) => s.wall)), cpu: median(samples.map((s) => s.cpu)) };
 }
 
